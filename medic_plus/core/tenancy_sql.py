@@ -1,0 +1,88 @@
+"""Builds the SQL conditions that scope a doctype to a user's practices.
+
+Pure: the caller passes the quoting function (``frappe.db.escape`` on a site), so the
+strings can be built and tested with no database. Frappe's permission_query_conditions
+hook must return SQL text; every value in it goes through ``quote``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+Quote = Callable[[str], str]
+
+DENY_ALL = "1=0"
+
+
+def column(table: str, field: str) -> str:
+	_check_identifier(table)
+	_check_identifier(field)
+	return f"`tab{table}`.`{field}`"
+
+
+def in_list(values: Iterable[str], quote: Quote) -> str:
+	return ", ".join(quote(v) for v in sorted(set(values)))
+
+
+def own_field(table: str, field: str, practices: Iterable[str], quote: Quote) -> str:
+	"""Rows whose own practice field is one of ``practices``."""
+	practices = list(practices)
+	if not practices:
+		return DENY_ALL
+	return f"{column(table, field)} in ({in_list(practices, quote)})"
+
+
+def via_link(table: str, link_field: str, target: str, target_condition: str) -> str:
+	"""Rows whose ``link_field`` points at a ``target`` row matching ``target_condition``."""
+	if target_condition == DENY_ALL:
+		return DENY_ALL
+	_check_identifier(target)
+	return f"{column(table, link_field)} in (select `name` from `tab{target}` where {target_condition})"
+
+
+def via_parent(table: str, parent_conditions: Mapping[str, str]) -> str:
+	"""Child-table rows whose parent document is visible.
+
+	Rows of parents that are not scoped stay visible (they are governed by their own
+	parent's permissions), rows of scoped parents only when the parent matches.
+	"""
+	if not parent_conditions:
+		return ""
+	parenttype = column(table, "parenttype")
+	parts = [f"{parenttype} not in ({', '.join(_literal(p) for p in sorted(parent_conditions))})"]
+	for parent in sorted(parent_conditions):
+		cond = parent_conditions[parent]
+		if cond == DENY_ALL:
+			continue
+		parts.append(
+			f"({parenttype} = {_literal(parent)} and {column(table, 'parent')} in "
+			f"(select `name` from `tab{parent}` where {cond}))"
+		)
+	return "(" + " or ".join(parts) + ")"
+
+
+def member_practitioners(table: str, practices: Iterable[str], quote: Quote, owner: str | None = None) -> str:
+	"""Healthcare Practitioners who are active members of one of ``practices``
+	(plus, when ``owner`` is given, those the user created and has not yet linked)."""
+	practices = list(practices)
+	if not practices:
+		return DENY_ALL
+	cond = (
+		f"{column(table, 'name')} in (select `practitioner` from `tabPractice Member` "
+		f"where `is_active` = 1 and `practice` in ({in_list(practices, quote)}))"
+	)
+	if owner:
+		cond = f"({cond} or {column(table, 'owner')} = {quote(owner)})"
+	return cond
+
+
+def _literal(identifier: str) -> str:
+	"""A doctype name as an SQL string literal (doctype names are checked identifiers)."""
+	_check_identifier(identifier)
+	return "'" + identifier + "'"
+
+
+def _check_identifier(name: str) -> None:
+	# DocType and field names: letters, digits, spaces, hyphens and underscores only.
+	if not name or any(not (c.isalnum() or c in " _-") for c in name):
+		raise ValueError(f"not a safe identifier: {name!r}")

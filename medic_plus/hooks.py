@@ -1,0 +1,53 @@
+from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES, STAMPED_DOCTYPES
+
+app_name = "medic_plus"
+app_title = "Medic Plus"
+app_publisher = "medic_plus contributors"
+app_description = "Multi-tenant medical practices on one Frappe + ERPNext + Healthcare site"
+app_email = "dev@medic-plus.invalid"
+app_license = "mit"
+
+required_apps = ["erpnext", "healthcare"]
+
+# Whitelisted methods of this app must carry type annotations.
+require_type_annotated_api_methods = True
+
+# Install / migrate
+# -----------------
+after_install = "medic_plus.install.after_install"
+after_migrate = "medic_plus.install.after_migrate"
+before_uninstall = "medic_plus.install.before_uninstall"
+before_tests = "medic_plus.tests.utils.before_tests"
+
+# Desk
+# ----
+app_include_js = "/assets/medic_plus/js/medic_plus.js"
+boot_session = "medic_plus.api.context.boot_session"
+
+# Tenancy: see medic_plus/tenancy/scope.py
+# -----------------------------------------
+# "*" so that child tables of scoped doctypes are scoped through their parent too.
+permission_query_conditions = {"*": "medic_plus.tenancy.permissions.get_permission_query_conditions"}
+has_permission = {"*": "medic_plus.tenancy.permissions.has_permission"}
+
+override_doctype_class = {
+	doctype: "medic_plus.tenancy.overrides." + doctype.replace(" ", "") for doctype in CUSTOM_FIELD_DOCTYPES
+}
+
+doc_events = {
+	**{
+		doctype: {
+			"before_insert": "medic_plus.tenancy.stamping.stamp_practice",
+			"validate": "medic_plus.tenancy.stamping.validate_tenancy",
+		}
+		for doctype in STAMPED_DOCTYPES
+	},
+	"DocShare": {"validate": "medic_plus.tenancy.sharing.validate_share"},
+}
+
+override_whitelisted_methods = {
+	"frappe.client.get_count": "medic_plus.tenancy.whitelisted.get_count",
+	"frappe.client.validate_link": "medic_plus.tenancy.whitelisted.validate_link",
+	"frappe.utils.global_search.search": "medic_plus.tenancy.whitelisted.global_search",
+	"frappe.desk.listview.get_group_by_count": "medic_plus.tenancy.whitelisted.get_group_by_count",
+}

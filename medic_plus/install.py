@@ -1,0 +1,57 @@
+"""Install, migrate and uninstall: roles, the practice field on the scoped Healthcare
+doctypes, and the practice roles' permissions. Every step is idempotent."""
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from medic_plus.tenancy.permissions import clear_scope_cache
+from medic_plus.tenancy.roles import apply_role_permissions, create_roles, remove_role_permissions
+from medic_plus.tenancy.scope import PRACTICE_FIELD, SCOPES
+
+
+def after_install():
+	setup()
+
+
+def after_migrate():
+	setup()
+
+
+def setup():
+	create_roles()
+	create_practice_fields()
+	apply_role_permissions()
+	clear_scope_cache()
+
+
+def practice_fields() -> dict[str, list[dict]]:
+	return {
+		scope.doctype: [
+			{
+				"fieldname": PRACTICE_FIELD,
+				"label": "Practice",
+				"fieldtype": "Link",
+				"options": "Practice",
+				"insert_after": scope.insert_after,
+				"search_index": 1,
+				"in_standard_filter": 1,
+				"set_only_once": 1,
+				"no_copy": 1,
+				"description": "Set when the record is created: the practice of its patient, else your active practice.",
+			}
+		]
+		for scope in SCOPES
+		if scope.custom_field and frappe.db.exists("DocType", scope.doctype)
+	}
+
+
+def create_practice_fields():
+	create_custom_fields(practice_fields(), ignore_validate=True, update=True)
+
+
+def before_uninstall():
+	for doctype in practice_fields():
+		if name := frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": PRACTICE_FIELD}):
+			frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+	remove_role_permissions()
+	clear_scope_cache()

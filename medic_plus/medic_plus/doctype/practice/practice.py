@@ -1,0 +1,72 @@
+# Copyright (c) 2026, medic_plus contributors
+# For license information, please see license.txt
+
+from zoneinfo import available_timezones
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import get_system_timezone
+
+from medic_plus.core import rules
+
+
+class PracticeValidationError(frappe.ValidationError):
+	pass
+
+
+class Practice(Document):
+	def validate(self):
+		self.validate_slug()
+		self.validate_short_code()
+		self.validate_brand_color()
+		self.validate_timezone()
+		self.validate_booking_settings()
+
+	def validate_slug(self):
+		self.slug = rules.normalise_slug(self.slug) or rules.slugify(self.practice_name)
+		if error := rules.slug_error(self.slug):
+			frappe.throw(_(error), PracticeValidationError, title=_("Invalid Slug"))
+		self._validate_unique("slug", _("Slug"))
+
+	def validate_short_code(self):
+		self.short_code = (self.short_code or "").strip().upper()
+		if error := rules.short_code_error(self.short_code):
+			frappe.throw(_(error), PracticeValidationError, title=_("Invalid Short Code"))
+		self._validate_unique("short_code", _("Short Code"))
+
+	def validate_brand_color(self):
+		if error := rules.brand_color_error(self.brand_color):
+			frappe.throw(_(error), PracticeValidationError, title=_("Invalid Colour"))
+		if self.brand_color:
+			self.brand_color = self.brand_color.upper()
+
+	def validate_timezone(self):
+		self.timezone = self.timezone or get_system_timezone()
+		if error := rules.timezone_error(self.timezone, _known_timezones()):
+			frappe.throw(
+				_(error) + f": {self.timezone}", PracticeValidationError, title=_("Invalid Time Zone")
+			)
+
+	def validate_booking_settings(self):
+		for _field, label, low, high in rules.booking_settings_errors(
+			self.default_duration, self.buffer_minutes, self.min_notice_minutes, self.max_days_ahead
+		):
+			frappe.throw(
+				_("{0} must be between {1} and {2}.").format(_(label), low, high),
+				PracticeValidationError,
+				title=_("Invalid Booking Settings"),
+			)
+
+	def _validate_unique(self, fieldname: str, label: str):
+		value = self.get(fieldname)
+		if frappe.db.exists("Practice", {fieldname: value, "name": ("!=", self.name)}):
+			frappe.throw(
+				_("{0} {1} is already taken by another practice.").format(label, frappe.bold(value)),
+				frappe.DuplicateEntryError,
+				title=_("Already Taken"),
+			)
+
+
+def _known_timezones() -> set[str]:
+	return available_timezones() | {"UTC"}

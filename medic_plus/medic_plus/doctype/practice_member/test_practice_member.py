@@ -1,0 +1,97 @@
+# Copyright (c) 2026, medic_plus contributors
+# See license.txt
+
+import frappe
+
+from medic_plus.medic_plus.doctype.practice_member.practice_member import PracticeMemberError
+from medic_plus.tests.compat import IntegrationTestCase
+from medic_plus.tests.fixtures import ensure_practice, ensure_practitioner, ensure_user
+
+test_ignore = ["Company", "Healthcare Practitioner"]
+IGNORE_TEST_RECORD_DEPENDENCIES = ["Company", "Healthcare Practitioner"]
+
+
+def add_member(practice, user, role, practitioner=None, **values):
+	return frappe.get_doc(
+		{
+			"doctype": "Practice Member",
+			"practice": practice,
+			"user": user,
+			"role": role,
+			"practitioner": practitioner,
+			**values,
+		}
+	).insert()
+
+
+class TestPracticeMember(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.p1 = ensure_practice("PM Test One", "pm-test-one", "PMT1")
+		cls.p2 = ensure_practice("PM Test Two", "pm-test-two", "PMT2")
+		cls.user = ensure_user("pm-test-user@example.com", "Pm Tester")
+		frappe.db.commit()  # nosemgrep: fixture for the tests below
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def roles(self):
+		return set(frappe.get_roles(self.user))
+
+	def test_role_follows_membership_lifecycle(self):
+		m = add_member(self.p1, self.user, "Receptionist")
+		self.assertIn("Practice Receptionist", self.roles())
+		m.role = "Admin"
+		m.save()
+		self.assertIn("Practice Admin", self.roles())
+		self.assertNotIn("Practice Receptionist", self.roles())
+		m.is_active = 0
+		m.save()
+		self.assertNotIn("Practice Admin", self.roles())
+
+	def test_role_stays_while_another_membership_needs_it(self):
+		m1 = add_member(self.p1, self.user, "Receptionist")
+		add_member(self.p2, self.user, "Receptionist")
+		m1.delete()
+		self.assertIn("Practice Receptionist", self.roles())
+
+	def test_role_goes_when_the_last_membership_is_deleted(self):
+		m1 = add_member(self.p1, self.user, "Receptionist")
+		m1.delete()
+		self.assertNotIn("Practice Receptionist", self.roles())
+
+	def test_one_membership_per_practice_and_user(self):
+		add_member(self.p1, self.user, "Receptionist")
+		with self.assertRaises(frappe.DuplicateEntryError):
+			add_member(self.p1, self.user, "Doctor", ensure_practitioner("PM Doc Dup"))
+
+	def test_doctor_needs_a_practitioner(self):
+		with self.assertRaises(frappe.MandatoryError):
+			add_member(self.p1, self.user, "Doctor")
+
+	def test_doctor_links_the_practitioner_to_the_user(self):
+		practitioner = ensure_practitioner("PM Doc Link")
+		add_member(self.p1, self.user, "Doctor", practitioner)
+		self.assertEqual(frappe.db.get_value("Healthcare Practitioner", practitioner, "user_id"), self.user)
+
+	def test_practitioner_of_another_user_is_refused(self):
+		practitioner = ensure_practitioner("PM Doc Other")
+		other = ensure_user("pm-test-other@example.com", "Pm Other")
+		add_member(self.p1, other, "Doctor", practitioner)
+		with self.assertRaises(PracticeMemberError):
+			add_member(self.p2, self.user, "Doctor", practitioner)
+
+	def test_administrator_and_guest_cannot_be_members(self):
+		for user in ("Administrator", "Guest"):
+			with self.subTest(user=user), self.assertRaises(PracticeMemberError):
+				add_member(self.p1, user, "Receptionist")
+
+	def test_last_admin_cannot_leave(self):
+		m = add_member(self.p1, self.user, "Admin")
+		frappe.set_user(self.user)
+		m.reload()
+		m.role = "Receptionist"
+		with self.assertRaises(PracticeMemberError):
+			m.save()

@@ -1,0 +1,5 @@
+from medic_plus.install import setup
+
+
+def execute():
+	setup()

@@ -1,0 +1,71 @@
+// Medic Plus: the practice switcher in the Desk user menu.
+frappe.provide("medic_plus");
+
+medic_plus.context = () => frappe.boot.medic_plus || { memberships: [] };
+
+medic_plus.switch_practice = function () {
+	const ctx = medic_plus.context();
+	const practices = [];
+	const seen = new Set();
+	for (const m of ctx.memberships) {
+		if (seen.has(m.practice)) continue;
+		seen.add(m.practice);
+		practices.push({
+			value: m.practice,
+			label: `${m.practice_name || m.practice} (${__(m.role)})`,
+		});
+	}
+	const dialog = new frappe.ui.Dialog({
+		title: __("Switch Practice"),
+		fields: [
+			{
+				fieldname: "practice",
+				fieldtype: "Select",
+				label: __("Active Practice"),
+				options: practices,
+				default: ctx.active_practice && ctx.active_practice.name,
+				reqd: 1,
+				description: __(
+					"You see the records of all your practices; new records go to the active one.",
+				),
+			},
+		],
+		primary_action_label: __("Switch"),
+		primary_action(values) {
+			frappe
+				.xcall("medic_plus.api.context.set_active_practice", { practice: values.practice })
+				.then((context) => {
+					frappe.boot.medic_plus = context;
+					dialog.hide();
+					medic_plus.render_switcher();
+					frappe.show_alert({
+						message: __("Active practice: {0}", [
+							context.active_practice.practice_name,
+						]),
+						indicator: "green",
+					});
+				});
+		},
+	});
+	dialog.show();
+};
+
+medic_plus.render_switcher = function () {
+	const ctx = medic_plus.context();
+	const $menu = $("#toolbar-user");
+	$menu.find(".medic-plus-switcher").remove();
+	if (!ctx.memberships || !ctx.memberships.length) return;
+	const active = ctx.active_practice ? ctx.active_practice.practice_name : __("None");
+	const multiple = new Set(ctx.memberships.map((m) => m.practice)).size > 1;
+	const $item = $(`<button class="btn-reset dropdown-item medic-plus-switcher"></button>`).text(
+		multiple ? __("Switch Practice ({0})", [active]) : __("Practice: {0}", [active]),
+	);
+	if (multiple) {
+		$item.on("click", () => medic_plus.switch_practice());
+	} else {
+		$item.prop("disabled", true);
+	}
+	$menu.prepend($item);
+};
+
+$(document).on("toolbar_setup", () => medic_plus.render_switcher());

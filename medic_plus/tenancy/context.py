@@ -1,0 +1,133 @@
+"""Who the user is in the tenancy: their memberships, the practices they may see or
+change for a doctype, the active practice, and whether they are a platform admin."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import frappe
+
+from medic_plus.core.membership import (
+	FRAPPE_ROLE,
+	Membership,
+	choose_active_practice,
+)
+from medic_plus.core.membership import (
+	is_platform_admin as _is_platform_admin,
+)
+
+ACTIVE_PRACTICE_KEY = "medic_plus_active_practice"
+
+# ptypes that reading covers when a per-practice role is checked
+READ_PTYPES = {"read", "select", "print", "email", "report", "export"}
+
+
+def _memo() -> dict:
+	if not hasattr(frappe.local, "medic_plus_memberships"):
+		frappe.local.medic_plus_memberships = {}
+	return frappe.local.medic_plus_memberships
+
+
+def clear_membership_cache(user: str | None = None) -> None:
+	"""Forget cached memberships (all users, or one), now and again if the transaction rolls back."""
+	memo = _memo()
+	if user:
+		memo.pop(user, None)
+	else:
+		memo.clear()
+	frappe.db.after_rollback.add(lambda: _memo().clear())
+
+
+def get_memberships(user: str | None = None) -> list[Membership]:
+	"""The user's active memberships, oldest first (memoised for the request)."""
+	user = user or frappe.session.user
+	memo = _memo()
+	if user not in memo:
+		member = frappe.qb.DocType("Practice Member")
+		rows = (
+			frappe.qb.from_(member)
+			.select(member.practice, member.role)
+			.where((member.user == user) & (member.is_active == 1))
+			.orderby(member.creation)
+			.run()
+		)
+		memo[user] = [Membership(practice, role) for practice, role in rows]
+	return memo[user]
+
+
+def get_user_practices(user: str | None = None) -> list[str]:
+	"""Every practice the user is an active member of, oldest membership first."""
+	seen: list[str] = []
+	for m in get_memberships(user):
+		if m.practice not in seen:
+			seen.append(m.practice)
+	return seen
+
+
+def is_platform_admin(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return _is_platform_admin(user, frappe.get_roles(user))
+
+
+def in_system_scope() -> bool:
+	return bool(frappe.flags.medic_plus_system_scope)
+
+
+@contextmanager
+def system_scope():
+	"""Run trusted service code (guest booking, scheduler jobs) past the tenant wall.
+
+	Only for code paths that check the practice themselves."""
+	previous = frappe.flags.medic_plus_system_scope
+	frappe.flags.medic_plus_system_scope = True
+	try:
+		yield
+	finally:
+		frappe.flags.medic_plus_system_scope = previous
+
+
+def sees_everything(user: str | None = None) -> bool:
+	return in_system_scope() or is_platform_admin(user)
+
+
+def role_allows(doctype: str, frappe_role: str, ptype: str) -> bool:
+	"""Whether ``frappe_role`` has ``ptype`` on ``doctype`` by the site's role permissions."""
+	meta = frappe.get_meta(doctype)
+	if meta.istable:
+		return True  # child rows follow their parent, checked through it
+	wanted = ("read", "select") if ptype == "select" else (ptype,)
+	for perm in meta.permissions:
+		if perm.role == frappe_role and not perm.permlevel and not perm.if_owner:
+			if any(perm.get(p) for p in wanted):
+				return True
+	return False
+
+
+def practices_for(doctype: str, ptype: str = "read", user: str | None = None) -> list[str]:
+	"""The practices in which the user's membership role grants ``ptype`` on ``doctype``.
+
+	A user who is a doctor in one practice and a receptionist in another reads encounters
+	of the first only: roles are judged practice by practice, not as a union."""
+	out: list[str] = []
+	for m in get_memberships(user):
+		if m.practice in out:
+			continue
+		if role_allows(doctype, FRAPPE_ROLE.get(m.role, ""), ptype):
+			out.append(m.practice)
+	return out
+
+
+def is_member(practice: str | None, user: str | None = None) -> bool:
+	return bool(practice) and practice in get_user_practices(user)
+
+
+def get_active_practice(user: str | None = None) -> str | None:
+	"""The practice that new records of the user go to."""
+	user = user or frappe.session.user
+	stored = frappe.defaults.get_user_default(ACTIVE_PRACTICE_KEY, user)
+	return choose_active_practice(stored, get_memberships(user))
+
+
+def set_active_practice(practice: str, user: str | None = None) -> None:
+	user = user or frappe.session.user
+	frappe.defaults.set_user_default(ACTIVE_PRACTICE_KEY, practice, user)

@@ -1,0 +1,70 @@
+"""Healthcare controllers with the tenant load guard (see guard.py).
+
+Each class is the original Healthcare controller with :class:`TenantGuard` in front, so
+Healthcare's own behaviour is unchanged.
+"""
+
+from healthcare.healthcare.doctype.clinical_procedure.clinical_procedure import (
+	ClinicalProcedure as _ClinicalProcedure,
+)
+from healthcare.healthcare.doctype.fee_validity.fee_validity import FeeValidity as _FeeValidity
+from healthcare.healthcare.doctype.inpatient_record.inpatient_record import (
+	InpatientRecord as _InpatientRecord,
+)
+from healthcare.healthcare.doctype.lab_test.lab_test import LabTest as _LabTest
+from healthcare.healthcare.doctype.patient.patient import Patient as _Patient
+from healthcare.healthcare.doctype.patient_appointment.patient_appointment import (
+	PatientAppointment as _PatientAppointment,
+)
+from healthcare.healthcare.doctype.patient_encounter.patient_encounter import (
+	PatientEncounter as _PatientEncounter,
+)
+from healthcare.healthcare.doctype.patient_medical_record.patient_medical_record import (
+	PatientMedicalRecord as _PatientMedicalRecord,
+)
+from healthcare.healthcare.doctype.practitioner_schedule.practitioner_schedule import (
+	PractitionerSchedule as _PractitionerSchedule,
+)
+from healthcare.healthcare.doctype.vital_signs.vital_signs import VitalSigns as _VitalSigns
+
+from medic_plus.tenancy.guard import TenantGuard
+
+
+class Patient(TenantGuard, _Patient):
+	pass
+
+
+class PatientAppointment(TenantGuard, _PatientAppointment):
+	pass
+
+
+class PatientEncounter(TenantGuard, _PatientEncounter):
+	pass
+
+
+class InpatientRecord(TenantGuard, _InpatientRecord):
+	pass
+
+
+class VitalSigns(TenantGuard, _VitalSigns):
+	pass
+
+
+class LabTest(TenantGuard, _LabTest):
+	pass
+
+
+class ClinicalProcedure(TenantGuard, _ClinicalProcedure):
+	pass
+
+
+class PatientMedicalRecord(TenantGuard, _PatientMedicalRecord):
+	pass
+
+
+class PractitionerSchedule(TenantGuard, _PractitionerSchedule):
+	pass
+
+
+class FeeValidity(TenantGuard, _FeeValidity):
+	pass

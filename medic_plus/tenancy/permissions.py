@@ -1,0 +1,149 @@
+"""permission_query_conditions and has_permission, both built from the scope table.
+
+The list condition and the single-document check read the same inputs (the scope row
+and :func:`context.practices_for`), so a record is never listed yet unreadable, or
+readable yet missing from the list.
+
+Hooked on "*" so that child tables of scoped doctypes are covered too: Frappe lets a
+user query a child table directly (``frappe.get_list("Drug Prescription",
+parent_doctype="Patient Encounter")``) and checks only the child's own hook there.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.model import table_fields
+
+from medic_plus.core import tenancy_sql
+from medic_plus.tenancy import context
+from medic_plus.tenancy.scope import SCOPE_BY_DOCTYPE, Mode, Scope, get_scope
+
+CHILD_PARENTS_CACHE = "medic_plus:scoped_child_parents"
+
+
+def get_scoped_parents(child_doctype: str) -> list[str]:
+	"""The scoped doctypes that hold ``child_doctype`` as a table (cached per site)."""
+	mapping = frappe.cache.get_value(CHILD_PARENTS_CACHE)
+	if mapping is None:
+		mapping = _build_child_parent_map()
+		frappe.cache.set_value(CHILD_PARENTS_CACHE, mapping, expires_in_sec=6 * 3600)
+	return mapping.get(child_doctype, [])
+
+
+def _build_child_parent_map() -> dict[str, list[str]]:
+	parents = [s.doctype for s in SCOPE_BY_DOCTYPE.values() if frappe.db.exists("DocType", s.doctype)]
+	mapping: dict[str, list[str]] = {}
+	for source in ("DocField", "Custom Field"):
+		parent_col = "parent" if source == "DocField" else "dt"
+		rows = frappe.get_all(
+			source,
+			filters={"fieldtype": ("in", list(table_fields)), parent_col: ("in", parents)},
+			fields=[f"{parent_col} as parent", "options"],
+		)
+		for row in rows:
+			if row.options:
+				mapping.setdefault(row.options, [])
+				if row.parent not in mapping[row.options]:
+					mapping[row.options].append(row.parent)
+	return mapping
+
+
+def clear_scope_cache() -> None:
+	frappe.cache.delete_value(CHILD_PARENTS_CACHE)
+
+
+# --- list, report, count, link search -------------------------------------------------
+
+
+def get_permission_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	if not doctype:
+		return ""
+	scope = get_scope(doctype)
+	parents = [] if scope else get_scoped_parents(doctype)
+	if not scope and not parents:
+		return ""
+	user = user or frappe.session.user
+	if context.sees_everything(user):
+		return ""
+	if scope:
+		return condition_for(scope, user)
+	return tenancy_sql.via_parent(
+		doctype, {parent: condition_for(SCOPE_BY_DOCTYPE[parent], user) for parent in parents}
+	)
+
+
+def condition_for(scope: Scope, user: str) -> str:
+	quote = _quote
+	if scope.mode is Mode.MEMBERS:
+		owner = user if context.practices_for(scope.doctype, "create", user) else None
+		return tenancy_sql.member_practitioners(
+			scope.doctype, context.get_user_practices(user), quote, owner=owner
+		)
+	return tenancy_sql.own_field(
+		scope.doctype, scope.field, context.practices_for(scope.doctype, "read", user), quote
+	)
+
+
+def _quote(value: str) -> str:
+	return frappe.db.escape(value, percent=False)
+
+
+# --- a single document -----------------------------------------------------------------
+
+
+def has_permission(
+	doc, ptype: str | None = None, user: str | None = None, debug: bool = False
+) -> bool | None:
+	"""Deny (False) what the tenancy forbids; otherwise defer (None) to role permissions."""
+	scope = get_scope(doc.doctype)
+	if not scope:
+		parents = get_scoped_parents(doc.doctype)
+		if not parents or doc.get("parenttype") not in parents or not doc.get("parent"):
+			return None
+		try:
+			doc = frappe.get_doc(doc.parenttype, doc.parent)
+		except frappe.DoesNotExistError:
+			frappe.clear_last_message()
+			return False
+		scope = SCOPE_BY_DOCTYPE[doc.doctype]
+
+	user = user or frappe.session.user
+	if context.sees_everything(user):
+		return None
+	ptype = ptype or "read"
+	return None if allows(scope, doc, ptype, user) else False
+
+
+def allows(scope: Scope, doc, ptype: str, user: str) -> bool:
+	"""Whether the tenancy lets ``user`` do ``ptype`` on ``doc`` (roles aside)."""
+	check = "read" if ptype in context.READ_PTYPES else ptype
+	if scope.mode is Mode.MEMBERS:
+		if doc.get("owner") == user and (doc.is_new() or not _practices_of_practitioner(doc.name)):
+			return bool(context.practices_for(scope.doctype, "create", user))
+		member_of = set(_practices_of_practitioner(doc.name)) if doc.name else set()
+		return bool(member_of.intersection(context.practices_for(scope.doctype, check, user)))
+
+	practice = doc.get(scope.field) if not doc.is_new() or scope.field != "name" else None
+	if doc.is_new() and not practice:
+		# stamping decides (and explains) which practice a new record goes to
+		return bool(context.get_user_practices(user))
+	if scope.manager_roles and check != "read":
+		return practice in context.practices_for(scope.doctype, check, user) and _holds_role(
+			user, practice, scope.manager_roles
+		)
+	return practice in context.practices_for(scope.doctype, check, user)
+
+
+def _holds_role(user: str, practice: str, roles: tuple[str, ...]) -> bool:
+	return any(m.practice == practice and m.role in roles for m in context.get_memberships(user))
+
+
+def _practices_of_practitioner(practitioner: str | None) -> list[str]:
+	if not practitioner:
+		return []
+	return frappe.get_all(
+		"Practice Member",
+		filters={"practitioner": practitioner, "is_active": 1},
+		pluck="practice",
+		distinct=True,
+	)

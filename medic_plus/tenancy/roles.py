@@ -1,0 +1,106 @@
+"""What each practice role may do on the Healthcare doctypes.
+
+Applied as Custom DocPerm rows on install and on every migrate (idempotent). The
+tenancy narrows these permissions to the user's own practices, practice by practice.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.core.doctype.doctype.doctype import validate_permissions_for_doctype
+from frappe.permissions import add_permission, update_permission_property
+
+READ = ("read", "report", "print", "email")
+EDIT = (*READ, "write", "create", "export", "share")
+CLINICAL = (*EDIT, "submit", "cancel", "amend")
+
+# Masters a practice user needs to read to fill in the clinical forms.
+MASTERS = (
+	"Medical Department",
+	"Appointment Type",
+	"Healthcare Service Unit",
+	"Healthcare Service Unit Type",
+	"Patient Relation",
+	"Lab Test Template",
+	"Clinical Procedure Template",
+	"Complaint",
+	"Diagnosis",
+	"Prescription Dosage",
+	"Prescription Duration",
+	"Dosage Form",
+	"Gender",
+	"Salutation",
+)
+
+RECEPTIONIST = {
+	"Patient": EDIT,
+	"Patient Appointment": EDIT,
+	"Fee Validity": READ,
+	"Practitioner Schedule": READ,
+	"Healthcare Practitioner": READ,
+	**{m: ("read",) for m in MASTERS},
+}
+
+DOCTOR = {
+	**RECEPTIONIST,
+	"Patient Encounter": CLINICAL,
+	"Vital Signs": CLINICAL,
+	"Lab Test": CLINICAL,
+	"Clinical Procedure": CLINICAL,
+	"Inpatient Record": EDIT,
+	"Patient Medical Record": EDIT,
+	"Practitioner Schedule": EDIT,
+}
+
+ADMIN = {
+	**{doctype: (*ptypes, "delete") for doctype, ptypes in DOCTOR.items() if doctype not in MASTERS},
+	**{m: ("read",) for m in MASTERS},
+	"Healthcare Practitioner": EDIT,
+}
+
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+	"Practice Receptionist": RECEPTIONIST,
+	"Practice Doctor": DOCTOR,
+	"Practice Admin": ADMIN,
+}
+
+ROLES = tuple(ROLE_PERMISSIONS)
+ROLE_ONLY_PTYPES = {"submit", "cancel", "amend"}
+
+
+def create_roles() -> None:
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def apply_role_permissions() -> None:
+	for role, doctypes in ROLE_PERMISSIONS.items():
+		for doctype, ptypes in doctypes.items():
+			if not frappe.db.exists("DocType", doctype):
+				continue
+			_grant(doctype, role, ptypes)
+	for doctype in {d for doctypes in ROLE_PERMISSIONS.values() for d in doctypes}:
+		if frappe.db.exists("DocType", doctype):
+			validate_permissions_for_doctype(doctype)
+			frappe.clear_cache(doctype=doctype)
+
+
+def _grant(doctype: str, role: str, ptypes: tuple[str, ...]) -> None:
+	meta = frappe.get_meta(doctype)
+	if not frappe.db.exists(
+		"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
+	):
+		add_permission(doctype, role, 0)
+	for ptype in ptypes:
+		if ptype in ROLE_ONLY_PTYPES and not meta.is_submittable:
+			continue
+		update_permission_property(doctype, role, 0, ptype, 1, validate=False)
+
+
+def remove_role_permissions() -> None:
+	frappe.db.delete("Custom DocPerm", {"role": ("in", ROLES)})
+	for doctype in {d for doctypes in ROLE_PERMISSIONS.values() for d in doctypes}:
+		frappe.clear_cache(doctype=doctype)

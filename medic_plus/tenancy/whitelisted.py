@@ -1,0 +1,83 @@
+"""Tenant-aware replacements for the few Frappe endpoints that read records without
+Frappe's permission query: global search, link validation, ``frappe.client.get_count``
+and the "Assigned To" sidebar count. Each one checks the tenancy, then hands over to Frappe's own method."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.client import get_count as _get_count
+from frappe.client import validate_link as _validate_link
+from frappe.desk.listview import get_group_by_count as _get_group_by_count
+from frappe.utils import get_safe_filters
+from frappe.utils.global_search import search as _global_search
+
+from medic_plus.tenancy import context, guard
+from medic_plus.tenancy.permissions import get_scoped_parents
+from medic_plus.tenancy.scope import Mode, get_scope
+
+
+@frappe.whitelist()
+def validate_link(doctype: str, docname: str, fields: str | list | None = None):
+	"""Another practice's record answers as a missing one: an empty dict."""
+	if get_scope(doctype) and frappe.db.exists(doctype, docname) and not guard.is_visible(doctype, docname):
+		if not (frappe.has_permission(doctype, "select") or frappe.has_permission(doctype, "read")):
+			frappe.throw(
+				_("You do not have Read or Select Permissions for {}").format(frappe.bold(doctype)),
+				frappe.PermissionError,
+			)
+		return frappe._dict()
+	return _validate_link(doctype, docname, fields)
+
+
+@frappe.whitelist()
+def global_search(text: str, start: int = 0, limit: int = 20, doctype: str = ""):
+	"""Frappe's global search, less the records of other practices."""
+	results = _global_search(text, start=start, limit=limit, doctype=doctype)
+	if context.sees_everything():
+		return results
+	names_by_doctype: dict[str, set[str]] = {}
+	for row in results:
+		if get_scope(row.doctype):
+			names_by_doctype.setdefault(row.doctype, set()).add(row.name)
+	visible = {
+		dt: set(frappe.get_list(dt, filters={"name": ("in", list(names))}, pluck="name"))
+		for dt, names in names_by_doctype.items()
+	}
+	return [r for r in results if r.doctype not in visible or r.name in visible[r.doctype]]
+
+
+@frappe.whitelist()
+def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[dict]:
+	"""Frappe's sidebar group-by counts; the "Assigned To" count is built without the
+	permission query, so the tenancy is added to its filters here."""
+	scope = get_scope(doctype)
+	if scope and field == "assigned_to" and not context.sees_everything():
+		filters = frappe.parse_json(current_filters) or []
+		if isinstance(filters, dict):
+			filters = [[doctype, key, "=", value] for key, value in filters.items()]
+		if scope.mode is Mode.MEMBERS:
+			visible = frappe.get_list(doctype, pluck="name") or [""]
+			filters.append([doctype, "name", "in", visible])
+		else:
+			filters.append([doctype, scope.field, "in", context.practices_for(doctype, "read") or [""]])
+		current_filters = frappe.as_json(filters)
+	return _get_group_by_count(doctype, current_filters, field)
+
+
+@frappe.whitelist()
+def get_count(
+	doctype: str, filters: str | dict | list | None = None, debug: bool = False, cache: bool = False
+) -> int:
+	"""Frappe's ``frappe.client.get_count`` counts with no permission check at all; for
+	scoped doctypes (and their child tables) count what the user may list."""
+	if not (get_scope(doctype) or get_scoped_parents(doctype)) or context.sees_everything():
+		return _get_count(doctype, filters, debug, cache)
+	rows = frappe.get_list(
+		doctype,
+		filters=get_safe_filters(filters),
+		fields=[f"count(distinct `tab{doctype}`.`name`) as total_count"],
+		order_by=None,
+		parent_doctype=(get_scoped_parents(doctype) or [None])[0],
+	)
+	return rows[0].total_count if rows else 0

@@ -1,0 +1,244 @@
+"""The two-practice fixture shared by the integration tests.
+
+::
+
+                     Practice A  (slug iso-alpha, ISOA)     Practice B  (slug iso-beta, ISOB)
+    Admin            iso-a-admin@example.com                 iso-b-admin@example.com
+    Doctor           iso-a-doctor@example.com  -> ISO Doc A  iso-b-doctor@example.com -> ISO Doc B
+    Receptionist     iso-a-recep@example.com                 iso-b-recep@example.com
+    in both          iso-both@example.com: Doctor in A (-> ISO Doc Both), Receptionist in B
+    in none          iso-nobody@example.com: Healthcare's "Physician" role, no practice
+    platform admin   iso-platform@example.com: Healthcare Administrator
+
+    Records: one Patient per practice, and for every other scoped doctype one row in A
+    and one in B (ISO-A-<CODE> / ISO-B-<CODE>) pointing at that practice's patient.
+
+Built once, idempotently, and committed, so that requests served on other threads or
+processes (the HTTP tests) see it too. Tests that change data roll back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import frappe
+
+PASSWORD = "Iso-Test-Pass-2026!"
+SECRET = "iso-api-secret-2026"
+
+# doctype -> short code used in the fixed names of the fixture rows
+RECORD_CODES = {
+	"Patient Appointment": "APPT",
+	"Patient Encounter": "ENC",
+	"Inpatient Record": "IPR",
+	"Vital Signs": "VS",
+	"Lab Test": "LAB",
+	"Clinical Procedure": "CP",
+	"Patient Medical Record": "PMR",
+	"Practitioner Schedule": "SCHED",
+	"Fee Validity": "FV",
+}
+
+
+@dataclass
+class Side:
+	key: str
+	practice: str = ""
+	slug: str = ""
+	admin: str = ""
+	doctor: str = ""
+	recep: str = ""
+	practitioner: str = ""
+	patient: str = ""
+	records: dict[str, str] = field(default_factory=dict)  # doctype -> name
+
+
+@dataclass
+class Fixture:
+	a: Side
+	b: Side
+	both: str
+	both_practitioner: str
+	nobody: str
+	platform: str
+
+	def record(self, side: str, doctype: str) -> str:
+		s = self.a if side == "a" else self.b
+		return s.patient if doctype == "Patient" else s.records[doctype]
+
+
+def email(local: str) -> str:
+	return f"{local}@example.com"
+
+
+def get_fixture() -> Fixture:
+	if not getattr(frappe.local, "medic_plus_fixture", None) or not frappe.db.exists(
+		"Practice", frappe.local.medic_plus_fixture.a.practice
+	):
+		frappe.local.medic_plus_fixture = _build()
+	return frappe.local.medic_plus_fixture
+
+
+def _build() -> Fixture:
+	frappe.set_user("Administrator")
+	a = _side("a", "ISO Alpha Practice", "iso-alpha", "ISOA")
+	b = _side("b", "ISO Beta Practice", "iso-beta", "ISOB")
+
+	both = ensure_user(email("iso-both"), "Iso Both")
+	both_practitioner = ensure_practitioner("ISO Doc Both")
+	ensure_member(a.practice, both, "Doctor", both_practitioner)
+	ensure_member(b.practice, both, "Receptionist")
+
+	nobody = ensure_user(email("iso-nobody"), "Iso Nobody", roles=("Physician",))
+	platform = ensure_user(email("iso-platform"), "Iso Platform", roles=("Healthcare Administrator",))
+
+	for side in (a, b):
+		side.patient = ensure_patient(
+			side.practice, f"Iso{side.key.upper()}", email(f"iso-patient-{side.key}")
+		)
+		for doctype, code in RECORD_CODES.items():
+			side.records[doctype] = ensure_raw_row(doctype, f"ISO-{side.key.upper()}-{code}", side)
+		ensure_child_row(
+			"Drug Prescription", side.records["Patient Encounter"], "Patient Encounter", "drug_prescription"
+		)
+
+	frappe.db.commit()  # nosemgrep: test fixture, outside any request
+	return Fixture(a, b, both, both_practitioner, nobody, platform)
+
+
+def _side(key: str, name: str, slug: str, code: str) -> Side:
+	side = Side(key)
+	side.practice = ensure_practice(name, slug, code)
+	side.slug = slug
+	side.admin = ensure_user(email(f"iso-{key}-admin"), f"Iso {key.upper()} Admin")
+	side.doctor = ensure_user(email(f"iso-{key}-doctor"), f"Iso {key.upper()} Doctor")
+	side.recep = ensure_user(email(f"iso-{key}-recep"), f"Iso {key.upper()} Receptionist")
+	side.practitioner = ensure_practitioner(f"ISO Doc {key.upper()}")
+	ensure_member(side.practice, side.admin, "Admin")
+	ensure_member(side.practice, side.doctor, "Doctor", side.practitioner)
+	ensure_member(side.practice, side.recep, "Receptionist")
+	return side
+
+
+def ensure_practice(practice_name: str, slug: str, short_code: str, **values) -> str:
+	if name := frappe.db.get_value("Practice", {"slug": slug}):
+		return name
+	doc = frappe.get_doc(
+		{
+			"doctype": "Practice",
+			"practice_name": practice_name,
+			"slug": slug,
+			"short_code": short_code,
+			"email": f"{slug}@example.com",
+			"timezone": "Europe/Berlin",
+			**values,
+		}
+	).insert(ignore_permissions=True)
+	return doc.name
+
+
+def ensure_user(user_email: str, full_name: str, roles: tuple[str, ...] = ()) -> str:
+	if not frappe.db.exists("User", user_email):
+		first, _, last = full_name.partition(" ")
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": user_email,
+				"first_name": first,
+				"last_name": last,
+				"send_welcome_email": 0,
+				"user_type": "System User",
+				"new_password": PASSWORD,
+			}
+		)
+		user.flags.ignore_password_policy = True
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", user_email)
+	missing = [r for r in roles if r not in {d.role for d in user.roles}]
+	if missing:
+		user.add_roles(*missing)
+	if not user.api_key:
+		user.api_key = frappe.generate_hash(length=15)
+		user.api_secret = SECRET
+		user.save(ignore_permissions=True)
+	return user_email
+
+
+def api_token(user: str) -> str:
+	return f"token {frappe.db.get_value('User', user, 'api_key')}:{SECRET}"
+
+
+def ensure_practitioner(name: str) -> str:
+	if existing := frappe.db.get_value("Healthcare Practitioner", {"practitioner_name": name}):
+		return existing
+	first, _, last = name.partition(" ")
+	doc = frappe.get_doc(
+		{
+			"doctype": "Healthcare Practitioner",
+			"first_name": first,
+			"last_name": last,
+			"status": "Active",
+		}
+	).insert(ignore_permissions=True)
+	return doc.name
+
+
+def ensure_member(practice: str, user: str, role: str, practitioner: str | None = None) -> str:
+	if name := frappe.db.get_value("Practice Member", {"practice": practice, "user": user}):
+		return name
+	doc = frappe.get_doc(
+		{
+			"doctype": "Practice Member",
+			"practice": practice,
+			"user": user,
+			"role": role,
+			"practitioner": practitioner,
+		}
+	).insert(ignore_permissions=True)
+	return doc.name
+
+
+def ensure_patient(practice: str, first_name: str, patient_email: str) -> str:
+	if name := frappe.db.get_value("Patient", {"email": patient_email}):
+		return name
+	doc = frappe.get_doc(
+		{
+			"doctype": "Patient",
+			"first_name": first_name,
+			"last_name": "Patient",
+			"sex": "Female",
+			"email": patient_email,
+			"custom_practice": practice,
+		}
+	).insert(ignore_permissions=True)
+	return doc.name
+
+
+def ensure_raw_row(doctype: str, name: str, side: Side) -> str:
+	"""A bare row of ``doctype`` written past its controller: enough to probe the
+	permission paths without the masters a real clinical record needs."""
+	if frappe.db.exists(doctype, name):
+		return name
+	doc = frappe.new_doc(doctype)
+	meta = frappe.get_meta(doctype)
+	values = {"custom_practice": side.practice}
+	if meta.has_field("patient"):
+		values["patient"] = side.patient
+	if meta.has_field("practitioner"):
+		values["practitioner"] = side.practitioner
+	if meta.has_field("schedule_name"):
+		values["schedule_name"] = name
+	doc.update(values)
+	doc.name = name
+	doc.db_insert()
+	return name
+
+
+def ensure_child_row(doctype: str, parent: str, parenttype: str, parentfield: str) -> str:
+	name = f"{parent}-{parentfield}"
+	if not frappe.db.exists(doctype, name):
+		row = frappe.new_doc(doctype)
+		row.update({"parent": parent, "parenttype": parenttype, "parentfield": parentfield, "idx": 1})
+		row.name = name
+		row.db_insert()
+	return name

@@ -1,0 +1,166 @@
+"""Each practice role can do its daily work in its own practice, and no more."""
+
+import frappe
+from frappe.utils import add_days, nowdate
+
+from medic_plus.tests.compat import IntegrationTestCase
+from medic_plus.tests.fixtures import ensure_user, get_fixture
+from medic_plus.tests.test_stamping import new_appointment, new_patient
+
+
+class TestPracticeRoles(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.fx = get_fixture()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		super().tearDown()
+
+	def test_membership_grants_the_matching_role(self):
+		self.assertIn("Practice Admin", frappe.get_roles(self.fx.a.admin))
+		self.assertIn("Practice Doctor", frappe.get_roles(self.fx.a.doctor))
+		self.assertIn("Practice Receptionist", frappe.get_roles(self.fx.a.recep))
+		self.assertNotIn("Practice Admin", frappe.get_roles(self.fx.a.recep))
+		self.assertEqual(frappe.db.get_value("User", self.fx.a.recep, "user_type"), "System User")
+
+	def test_receptionist_registers_a_patient_and_books_an_appointment(self):
+		frappe.set_user(self.fx.a.recep)
+		patient = new_patient("Walkin", mobile="+4915112345678").insert()
+		appointment = new_appointment(patient.name, self.fx.a.practitioner).insert()
+		self.assertEqual(appointment.custom_practice, self.fx.a.practice)
+		appointment.reload()
+		appointment.notes = "Rescheduled by phone"
+		appointment.save()
+		self.assertIn(patient.name, frappe.get_list("Patient", pluck="name"))
+
+	def test_receptionist_cannot_open_clinical_records(self):
+		frappe.set_user(self.fx.a.recep)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_list("Patient Encounter")
+		doc = frappe.get_doc("Patient Encounter", self.fx.a.records["Patient Encounter"])
+		self.assertFalse(doc.has_permission("read"))
+
+	def test_doctor_writes_encounters_and_vital_signs(self):
+		frappe.set_user(self.fx.a.doctor)
+		encounter = frappe.get_doc(
+			{
+				"doctype": "Patient Encounter",
+				"patient": self.fx.a.patient,
+				"practitioner": self.fx.a.practitioner,
+				"encounter_date": nowdate(),
+				"company": frappe.db.get_value("Company", {}, "name"),
+			}
+		).insert()
+		self.assertEqual(encounter.custom_practice, self.fx.a.practice)
+		encounter.submit()
+		vitals = frappe.get_doc(
+			{
+				"doctype": "Vital Signs",
+				"patient": self.fx.a.patient,
+				"signs_date": nowdate(),
+				"temperature": "37.2",
+				"pulse": "72",
+				"encounter": encounter.name,
+			}
+		).insert()
+		vitals.submit()
+		self.assertEqual(vitals.custom_practice, self.fx.a.practice)
+		self.assertIn(encounter.name, frappe.get_list("Patient Encounter", pluck="name"))
+
+	def test_doctor_keeps_a_practitioner_schedule(self):
+		frappe.set_user(self.fx.a.doctor)
+		schedule = frappe.get_doc(
+			{
+				"doctype": "Practitioner Schedule",
+				"schedule_name": "ISO A Weekdays " + frappe.generate_hash(length=6),
+				"time_slots": [{"day": "Monday", "from_time": "09:00:00", "to_time": "12:00:00"}],
+			}
+		).insert()
+		self.assertEqual(schedule.custom_practice, self.fx.a.practice)
+
+	def test_admin_manages_members_of_own_practice(self):
+		frappe.set_user(self.fx.a.admin)
+		newcomer = ensure_user("iso-a-newcomer@example.com", "Iso Newcomer")
+		frappe.set_user(self.fx.a.admin)
+		member = frappe.get_doc(
+			{
+				"doctype": "Practice Member",
+				"practice": self.fx.a.practice,
+				"user": newcomer,
+				"role": "Receptionist",
+			}
+		).insert()
+		self.assertIn("Practice Receptionist", frappe.get_roles(newcomer))
+		member.is_active = 0
+		member.save()
+		self.assertNotIn("Practice Receptionist", frappe.get_roles(newcomer))
+		member.delete()
+
+	def test_admin_cannot_add_members_to_another_practice(self):
+		newcomer = ensure_user("iso-b-newcomer@example.com", "Iso Newcomer B")
+		frappe.set_user(self.fx.a.admin)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc(
+				{
+					"doctype": "Practice Member",
+					"practice": self.fx.b.practice,
+					"user": newcomer,
+					"role": "Admin",
+				}
+			).insert()
+		self.assertNotIn("Practice Admin", frappe.get_roles(newcomer))
+
+	def test_doctor_cannot_manage_members_even_of_own_practice(self):
+		newcomer = ensure_user("iso-a-newcomer2@example.com", "Iso Newcomer Two")
+		frappe.set_user(self.fx.a.doctor)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc(
+				{
+					"doctype": "Practice Member",
+					"practice": self.fx.a.practice,
+					"user": newcomer,
+					"role": "Admin",
+				}
+			).insert()
+
+	def test_user_admin_in_one_practice_cannot_change_the_other(self):
+		"""iso-both is a Doctor in A and a Receptionist in B: no admin rights anywhere."""
+		frappe.set_user(self.fx.a.admin)
+		practice = frappe.get_doc("Practice", self.fx.a.practice)
+		practice.phone = "+49301234567"
+		practice.save()
+		frappe.set_user(self.fx.both)
+		with self.assertRaises((frappe.PermissionError, frappe.DoesNotExistError)):
+			doc = frappe.get_doc("Practice", self.fx.b.practice)
+			doc.phone = "+49301234567"
+			doc.save()
+
+	def test_practice_admin_cannot_change_plan_or_status(self):
+		frappe.set_user(self.fx.a.admin)
+		practice = frappe.get_doc("Practice", self.fx.a.practice)
+		practice.subscription_plan = "Enterprise"
+		practice.status = "Suspended"
+		practice.save()
+		practice.reload()
+		self.assertEqual(practice.subscription_plan, "Basic")
+		self.assertEqual(practice.status, "Active")
+
+	def test_doctor_in_a_reads_but_receptionist_in_b_does_not_read_b_encounters(self):
+		frappe.set_user(self.fx.both)
+		encounters = set(frappe.get_list("Patient Encounter", pluck="name"))
+		self.assertIn(self.fx.a.records["Patient Encounter"], encounters)
+		self.assertNotIn(self.fx.b.records["Patient Encounter"], encounters)
+		patients = set(frappe.get_list("Patient", pluck="name"))
+		self.assertTrue({self.fx.a.patient, self.fx.b.patient} <= patients)
+
+	def test_appointment_date_in_the_future_only_matters_to_booking(self):
+		# a receptionist may still record a past walk-in appointment in Desk
+		frappe.set_user(self.fx.a.recep)
+		doc = new_appointment(
+			self.fx.a.patient, self.fx.a.practitioner, appointment_date=add_days(nowdate(), -1)
+		)
+		doc.insert()
+		self.assertEqual(doc.custom_practice, self.fx.a.practice)

@@ -1,0 +1,65 @@
+import pytest
+
+from medic_plus.core import tenancy_sql
+
+
+def quote(value: str) -> str:
+	# the shape of frappe.db.escape: single quotes, backslash and quote escaped
+	return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def test_own_field_lists_the_practices_sorted_and_unique():
+	sql = tenancy_sql.own_field("Patient", "custom_practice", ["b", "a", "b"], quote)
+	assert sql == "`tabPatient`.`custom_practice` in ('a', 'b')"
+
+
+def test_no_practice_means_no_row():
+	assert tenancy_sql.own_field("Patient", "custom_practice", [], quote) == tenancy_sql.DENY_ALL
+
+
+def test_values_go_through_quote():
+	sql = tenancy_sql.own_field("Patient", "custom_practice", ["x') or ('1'='1"], quote)
+	assert sql == "`tabPatient`.`custom_practice` in ('x\\') or (\\'1\\'=\\'1')"
+
+
+@pytest.mark.parametrize("bad", ["Patient`; drop table x; --", "a.b", "", "x)"])
+def test_identifiers_are_checked(bad):
+	with pytest.raises(ValueError):
+		tenancy_sql.own_field(bad, "custom_practice", ["a"], quote)
+	with pytest.raises(ValueError):
+		tenancy_sql.own_field("Patient", bad, ["a"], quote)
+
+
+def test_via_parent_keeps_rows_of_unscoped_parents_and_filters_scoped_ones():
+	sql = tenancy_sql.via_parent(
+		"Drug Prescription",
+		{"Patient Encounter": "`tabPatient Encounter`.`custom_practice` in ('a')"},
+	)
+	assert sql == (
+		"(`tabDrug Prescription`.`parenttype` not in ('Patient Encounter') or "
+		"(`tabDrug Prescription`.`parenttype` = 'Patient Encounter' and `tabDrug Prescription`.`parent` in "
+		"(select `name` from `tabPatient Encounter` where `tabPatient Encounter`.`custom_practice` in ('a'))))"
+	)
+
+
+def test_via_parent_with_a_denied_parent_keeps_only_other_parents():
+	sql = tenancy_sql.via_parent("Drug Prescription", {"Patient Encounter": tenancy_sql.DENY_ALL})
+	assert sql == "(`tabDrug Prescription`.`parenttype` not in ('Patient Encounter'))"
+
+
+def test_via_link():
+	assert tenancy_sql.via_link("Vital Signs", "patient", "Patient", "1=0") == "1=0"
+	assert tenancy_sql.via_link("Vital Signs", "patient", "Patient", "x") == (
+		"`tabVital Signs`.`patient` in (select `name` from `tabPatient` where x)"
+	)
+
+
+def test_member_practitioners():
+	sql = tenancy_sql.member_practitioners("Healthcare Practitioner", ["a"], quote)
+	assert sql == (
+		"`tabHealthcare Practitioner`.`name` in (select `practitioner` from `tabPractice Member` "
+		"where `is_active` = 1 and `practice` in ('a'))"
+	)
+	assert tenancy_sql.member_practitioners("Healthcare Practitioner", [], quote) == "1=0"
+	with_owner = tenancy_sql.member_practitioners("Healthcare Practitioner", ["a"], quote, owner="u@x")
+	assert with_owner.endswith("or `tabHealthcare Practitioner`.`owner` = 'u@x')")
