@@ -22,6 +22,7 @@ before_tests = "medic_plus.tests.utils.before_tests"
 # Desk
 # ----
 app_include_js = "/assets/medic_plus/js/medic_plus.js"
+doctype_js = {"Patient Appointment": "public/js/patient_appointment.js"}
 boot_session = "medic_plus.api.context.boot_session"
 
 # Tenancy: see medic_plus/tenancy/scope.py

@@ -45,13 +45,68 @@ def practice_fields() -> dict[str, list[dict]]:
 	}
 
 
+BOOKING_FIELDS = {
+	"Patient Appointment": [
+		{
+			"fieldname": "custom_booking_section",
+			"label": "Online Booking",
+			"fieldtype": "Section Break",
+			"insert_after": "notes",
+			"collapsible": 1,
+			"depends_on": "eval:doc.custom_booked_online",
+		},
+		{
+			"fieldname": "custom_booking_reference",
+			"label": "Booking Reference",
+			"fieldtype": "Data",
+			"insert_after": "custom_booking_section",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"in_standard_filter": 1,
+		},
+		{
+			"fieldname": "custom_booked_online",
+			"label": "Booked Online",
+			"fieldtype": "Check",
+			"insert_after": "custom_booking_reference",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "custom_awaiting_approval",
+			"label": "Awaiting Approval",
+			"fieldtype": "Check",
+			"insert_after": "custom_booked_online",
+			"read_only": 1,
+			"no_copy": 1,
+			"in_standard_filter": 1,
+		},
+		{
+			"fieldname": "custom_manage_token_hash",
+			"label": "Manage Token Hash",
+			"fieldtype": "Data",
+			"insert_after": "custom_awaiting_approval",
+			"hidden": 1,
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"permlevel": 1,
+		},
+	]
+}
+
+
 def create_practice_fields():
 	create_custom_fields(practice_fields(), ignore_validate=True, update=True)
+	create_custom_fields(BOOKING_FIELDS, ignore_validate=True, update=True)
 
 
 def before_uninstall():
-	for doctype in practice_fields():
-		if name := frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": PRACTICE_FIELD}):
+	fields = [(doctype, PRACTICE_FIELD) for doctype in practice_fields()]
+	fields += [(doctype, df["fieldname"]) for doctype, dfs in BOOKING_FIELDS.items() for df in dfs]
+	for doctype, fieldname in fields:
+		if name := frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": fieldname}):
 			frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
 	remove_role_permissions()
 	clear_scope_cache()

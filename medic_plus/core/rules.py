@@ -95,6 +95,7 @@ class BookingLimits:
 	buffer: tuple[int, int] = (0, 240)
 	notice: tuple[int, int] = (0, 60 * 24 * 30)
 	days_ahead: tuple[int, int] = (1, 365)
+	cancel_cutoff: tuple[int, int] = (0, 60 * 24 * 14)
 
 
 BOOKING_LIMITS = BookingLimits()
@@ -105,6 +106,7 @@ def booking_settings_errors(
 	buffer_minutes: int | None,
 	min_notice_minutes: int | None,
 	max_days_ahead: int | None,
+	cancel_cutoff_minutes: int | None = 0,
 	limits: BookingLimits = BOOKING_LIMITS,
 ) -> list[tuple[str, str, int, int]]:
 	"""A list of (field, label, low, high) for every booking setting out of bounds."""
@@ -113,6 +115,12 @@ def booking_settings_errors(
 		("buffer_minutes", "Buffer (minutes)", buffer_minutes, limits.buffer),
 		("min_notice_minutes", "Minimum Notice (minutes)", min_notice_minutes, limits.notice),
 		("max_days_ahead", "Book up to (days ahead)", max_days_ahead, limits.days_ahead),
+		(
+			"cancel_cutoff_minutes",
+			"Online Cancellation Cut-off (minutes)",
+			cancel_cutoff_minutes,
+			limits.cancel_cutoff,
+		),
 	)
 	errors = []
 	for field, label, value, (low, high) in checks:

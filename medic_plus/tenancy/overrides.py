@@ -35,7 +35,12 @@ class Patient(TenantGuard, _Patient):
 
 
 class PatientAppointment(TenantGuard, _PatientAppointment):
-	pass
+	def set_status(self):
+		# an online booking that waits for the practice's approval stays Open
+		if self.get("custom_awaiting_approval") and self.status in (None, "", "Open", "Scheduled"):
+			self.status = "Open"
+			return
+		super().set_status()
 
 
 class PatientEncounter(TenantGuard, _PatientEncounter):

@@ -62,9 +62,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 	"Practice Receptionist": RECEPTIONIST,
 	"Practice Doctor": DOCTOR,
 	"Practice Admin": ADMIN,
+	# platform admins see (and may correct) every practice's records
+	"Healthcare Administrator": ADMIN,
 }
 
-ROLES = tuple(ROLE_PERMISSIONS)
+ROLES = ("Practice Receptionist", "Practice Doctor", "Practice Admin")
 ROLE_ONLY_PTYPES = {"submit", "cancel", "amend"}
 
 

@@ -24,6 +24,13 @@ def stamp_practice(doc, method: str | None = None) -> None:
 		doc.set(scope.field, practice or context.get_active_practice())
 		return
 
+	if inherited and not context.is_member(inherited):
+		# another practice's patient: answer as for a patient that does not exist
+		df = doc.meta.get_field(scope.patient_field)
+		frappe.throw(
+			_("Could not find {0}").format(_link_label(df, doc, doc.get(scope.patient_field))),
+			frappe.LinkValidationError,
+		)
 	if not context.get_user_practices():
 		frappe.throw(
 			_("You are not a member of any practice, so you cannot create a {0}.").format(_(doc.doctype)),

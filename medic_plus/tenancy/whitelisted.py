@@ -19,14 +19,14 @@ from medic_plus.tenancy.scope import Mode, get_scope
 
 @frappe.whitelist()
 def validate_link(doctype: str, docname: str, fields: str | list | None = None):
-	"""Another practice's record answers as a missing one: an empty dict."""
+	"""Another practice's record answers exactly as a missing one."""
 	if get_scope(doctype) and frappe.db.exists(doctype, docname) and not guard.is_visible(doctype, docname):
 		if not (frappe.has_permission(doctype, "select") or frappe.has_permission(doctype, "read")):
 			frappe.throw(
 				_("You do not have Read or Select Permissions for {}").format(frappe.bold(doctype)),
 				frappe.PermissionError,
 			)
-		return frappe._dict()
+		return frappe._dict(name=None)
 	return _validate_link(doctype, docname, fields)
 
 

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 
 import frappe
 
+from medic_plus import demo
+from medic_plus.demo import ensure_member, ensure_practice, ensure_practitioner
+
 PASSWORD = "Iso-Test-Pass-2026!"
 SECRET = "iso-api-secret-2026"
 
@@ -91,6 +94,7 @@ def _build() -> Fixture:
 
 	nobody = ensure_user(email("iso-nobody"), "Iso Nobody", roles=("Physician",))
 	platform = ensure_user(email("iso-platform"), "Iso Platform", roles=("Healthcare Administrator",))
+	demo.ensure_appointment_type()
 
 	for side in (a, b):
 		side.patient = ensure_patient(
@@ -120,47 +124,15 @@ def _side(key: str, name: str, slug: str, code: str) -> Side:
 	return side
 
 
-def ensure_practice(practice_name: str, slug: str, short_code: str, **values) -> str:
-	if name := frappe.db.get_value("Practice", {"slug": slug}):
-		return name
-	doc = frappe.get_doc(
-		{
-			"doctype": "Practice",
-			"practice_name": practice_name,
-			"slug": slug,
-			"short_code": short_code,
-			"email": f"{slug}@example.com",
-			"timezone": "Europe/Berlin",
-			**values,
-		}
-	).insert(ignore_permissions=True)
-	return doc.name
-
-
 def ensure_user(user_email: str, full_name: str, roles: tuple[str, ...] = ()) -> str:
-	if not frappe.db.exists("User", user_email):
-		first, _, last = full_name.partition(" ")
-		user = frappe.get_doc(
-			{
-				"doctype": "User",
-				"email": user_email,
-				"first_name": first,
-				"last_name": last,
-				"send_welcome_email": 0,
-				"user_type": "System User",
-				"new_password": PASSWORD,
-			}
-		)
-		user.flags.ignore_password_policy = True
-		user.insert(ignore_permissions=True)
-	user = frappe.get_doc("User", user_email)
-	missing = [r for r in roles if r not in {d.role for d in user.roles}]
-	if missing:
-		user.add_roles(*missing)
-	if not user.api_key:
+	"""A test user with a known password and API key (secret SECRET)."""
+	demo.ensure_user(user_email, full_name, roles, password=PASSWORD)
+	if not frappe.db.get_value("User", user_email, "api_key"):
+		user = frappe.get_doc("User", user_email)
 		user.api_key = frappe.generate_hash(length=15)
 		user.api_secret = SECRET
-		user.save(ignore_permissions=True)
+		user.flags.ignore_permissions = True
+		user.save()
 	return user_email
 
 
@@ -168,50 +140,8 @@ def api_token(user: str) -> str:
 	return f"token {frappe.db.get_value('User', user, 'api_key')}:{SECRET}"
 
 
-def ensure_practitioner(name: str) -> str:
-	if existing := frappe.db.get_value("Healthcare Practitioner", {"practitioner_name": name}):
-		return existing
-	first, _, last = name.partition(" ")
-	doc = frappe.get_doc(
-		{
-			"doctype": "Healthcare Practitioner",
-			"first_name": first,
-			"last_name": last,
-			"status": "Active",
-		}
-	).insert(ignore_permissions=True)
-	return doc.name
-
-
-def ensure_member(practice: str, user: str, role: str, practitioner: str | None = None) -> str:
-	if name := frappe.db.get_value("Practice Member", {"practice": practice, "user": user}):
-		return name
-	doc = frappe.get_doc(
-		{
-			"doctype": "Practice Member",
-			"practice": practice,
-			"user": user,
-			"role": role,
-			"practitioner": practitioner,
-		}
-	).insert(ignore_permissions=True)
-	return doc.name
-
-
 def ensure_patient(practice: str, first_name: str, patient_email: str) -> str:
-	if name := frappe.db.get_value("Patient", {"email": patient_email}):
-		return name
-	doc = frappe.get_doc(
-		{
-			"doctype": "Patient",
-			"first_name": first_name,
-			"last_name": "Patient",
-			"sex": "Female",
-			"email": patient_email,
-			"custom_practice": practice,
-		}
-	).insert(ignore_permissions=True)
-	return doc.name
+	return demo.ensure_patient(practice, first_name, "Patient", patient_email)
 
 
 def ensure_raw_row(doctype: str, name: str, side: Side) -> str:

@@ -136,9 +136,16 @@ class TestListPaths(TenancyTestCase):
 					count = 0
 				self.assertEqual(count, len(expected_sides(who, doctype)))
 
-	def test_client_get_count_is_the_hooked_method(self):
+	def test_frappe_endpoints_without_permission_query_are_wrapped(self):
 		hooks = frappe.get_hooks("override_whitelisted_methods")
-		self.assertEqual(hooks["frappe.client.get_count"][-1], "medic_plus.tenancy.whitelisted.get_count")
+		for method, wrapper in {
+			"frappe.client.get_count": "get_count",
+			"frappe.client.validate_link": "validate_link",
+			"frappe.utils.global_search.search": "global_search",
+			"frappe.desk.listview.get_group_by_count": "get_group_by_count",
+		}.items():
+			with self.subTest(method=method):
+				self.assertEqual(hooks[method][-1], f"medic_plus.tenancy.whitelisted.{wrapper}")
 
 	def test_sidebar_group_by_counts_only_own_practices(self):
 		for doctype, who, user in self.each_case():
@@ -231,10 +238,19 @@ class TestSingleDocumentPaths(TenancyTestCase):
 	def test_other_practice_record_cannot_be_updated(self):
 		for doctype in CUSTOM_FIELD_DOCTYPES:
 			with self.subTest(doctype=doctype):
+				editable = ("Data", "Small Text", "Text", "Text Editor", "Date", "Int", "Check")
+				field = next(
+					(
+						df.fieldname
+						for df in frappe.get_meta(doctype).fields
+						if df.fieldtype in editable and not df.read_only and not df.set_only_once
+					),
+					"custom_practice",
+				)
 				frappe.set_user(self.fx.a.admin)
 				with self.assertRaises(frappe.DoesNotExistError):
 					frappe.client.set_value(
-						doctype, self.fx.record("b", doctype), "modified_by", self.fx.a.admin
+						doctype, self.fx.record("b", doctype), field, "changed by another practice"
 					)
 
 	def test_other_practice_record_cannot_be_deleted(self):
@@ -257,8 +273,9 @@ class TestSingleDocumentPaths(TenancyTestCase):
 		for doctype in CUSTOM_FIELD_DOCTYPES:
 			with self.subTest(doctype=doctype):
 				frappe.set_user(self.fx.a.admin)
-				self.assertEqual(whitelisted.validate_link(doctype, self.fx.record("b", doctype)), {})
-				self.assertEqual(whitelisted.validate_link(doctype, "ISO-DOES-NOT-EXIST"), {})
+				missing = whitelisted.validate_link(doctype, "ISO-DOES-NOT-EXIST")
+				self.assertEqual(missing, {"name": None})
+				self.assertEqual(whitelisted.validate_link(doctype, self.fx.record("b", doctype)), missing)
 				own = whitelisted.validate_link(doctype, self.fx.record("a", doctype))
 				self.assertEqual(own.get("name"), self.fx.record("a", doctype))
 

@@ -21,6 +21,7 @@ def new_appointment(patient: str, practitioner: str, **values):
 			"appointment_date": add_days(nowdate(), 7),
 			"appointment_time": "10:00:00",
 			"duration": 15,
+			"appointment_type": "Consultation",
 			"company": frappe.db.get_value("Company", {}, "name"),
 			**values,
 		}
@@ -93,7 +94,7 @@ class TestStamping(IntegrationTestCase):
 		set_active_practice(self.fx.a.practice)
 		patient = new_patient("Mover").insert()
 		patient.custom_practice = self.fx.b.practice
-		with self.assertRaises(frappe.ValidationError):
+		with self.assertRaises(frappe.PermissionError):
 			patient.save()
 
 	def test_sharing_with_another_practice_is_refused(self):

@@ -50,7 +50,11 @@ class Practice(Document):
 
 	def validate_booking_settings(self):
 		for _field, label, low, high in rules.booking_settings_errors(
-			self.default_duration, self.buffer_minutes, self.min_notice_minutes, self.max_days_ahead
+			self.default_duration,
+			self.buffer_minutes,
+			self.min_notice_minutes,
+			self.max_days_ahead,
+			self.cancel_cutoff_minutes,
 		):
 			frappe.throw(
 				_("{0} must be between {1} and {2}.").format(_(label), low, high),

@@ -3,9 +3,9 @@
 
 import frappe
 
+from medic_plus.demo import ensure_practice, ensure_practitioner, ensure_user
 from medic_plus.medic_plus.doctype.practice_member.practice_member import PracticeMemberError
 from medic_plus.tests.compat import IntegrationTestCase
-from medic_plus.tests.fixtures import ensure_practice, ensure_practitioner, ensure_user
 
 test_ignore = ["Company", "Healthcare Practitioner"]
 IGNORE_TEST_RECORD_DEPENDENCIES = ["Company", "Healthcare Practitioner"]
