@@ -129,17 +129,19 @@ def ensure_appointment_type(name: str = APPOINTMENT_TYPE, duration: int = 20) ->
 
 def ensure_service_unit(name: str, company: str, capacity: int = 1) -> str:
 	"""A bookable room; ``capacity`` > 1 allows that many parallel appointments."""
-	if existing := frappe.db.get_value("Healthcare Service Unit", {"healthcare_service_unit_name": name}):
-		return existing
-	unit_type = "Consultation Room"
+	overlap = 1 if capacity > 1 else 0
+	unit_type = "Group Room" if overlap else "Consultation Room"
 	if not frappe.db.exists("Healthcare Service Unit Type", unit_type):
 		frappe.get_doc(
 			{
 				"doctype": "Healthcare Service Unit Type",
 				"service_unit_type": unit_type,
 				"allow_appointments": 1,
+				"overlap_appointments": overlap,
 			}
 		).insert(ignore_permissions=True)
+	if existing := frappe.db.get_value("Healthcare Service Unit", {"healthcare_service_unit_name": name}):
+		return existing
 	root = frappe.db.get_value(
 		"Healthcare Service Unit", {"is_group": 1, "company": company}, "name", order_by="lft asc"
 	)
@@ -151,9 +153,7 @@ def ensure_service_unit(name: str, company: str, capacity: int = 1) -> str:
 				"parent_healthcare_service_unit": root,
 				"service_unit_type": unit_type,
 				"company": company,
-				"allow_appointments": 1,
-				"overlap_appointments": 1 if capacity > 1 else 0,
-				"service_unit_capacity": capacity if capacity > 1 else 0,
+				"service_unit_capacity": capacity if overlap else 0,
 			}
 		)
 		.insert(ignore_permissions=True)

@@ -20,6 +20,7 @@ processes (the HTTP tests) see it too. Tests that change data roll back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
 import frappe
 
@@ -171,4 +172,76 @@ def ensure_child_row(doctype: str, parent: str, parenttype: str, parentfield: st
 		row.update({"parent": parent, "parenttype": parenttype, "parentfield": parentfield, "idx": 1})
 		row.name = name
 		row.db_insert()
+	return name
+
+
+# --- the booking fixture -------------------------------------------------------------
+
+BOOKING_TZ = "Europe/Berlin"
+ALL_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass
+class BookingFixture:
+	practice: str
+	slug: str
+	doctor: str  # practitioner with a one-patient room
+	group_doctor: str  # practitioner with a room that takes three at once
+	doctor_user: str
+	other_practice_doctor: str  # a doctor of practice A (iso-alpha), not of this one
+
+
+def get_booking_fixture() -> BookingFixture:
+	"""Practice iso-book: two doctors with 30-minute slots from 07:00 to 21:00 every
+	day, no notice, 90 days ahead, booking codes by e-mail. Committed."""
+	fx = get_fixture()
+	frappe.set_user("Administrator")
+	ensure_outbox()
+	company = demo.default_company()
+	practice = ensure_practice(
+		"ISO Booking Practice",
+		"iso-book",
+		"ISOBK",
+		timezone=BOOKING_TZ,
+		company=company,
+		min_notice_minutes=0,
+		max_days_ahead=90,
+		buffer_minutes=0,
+		cancel_cutoff_minutes=60,
+		brand_color="#0E7C86",
+	)
+	doctor_user = ensure_user(email("iso-book-doctor"), "Iso Book Doctor")
+	group_user = ensure_user(email("iso-book-group"), "Iso Book Group")
+	doctor = ensure_practitioner("ISO Book Doc")
+	group_doctor = ensure_practitioner("ISO Book Group Doc")
+	ensure_member(practice, doctor_user, "Doctor", doctor)
+	ensure_member(practice, group_user, "Doctor", group_doctor)
+	ensure_member(practice, ensure_user(email("iso-book-admin"), "Iso Book Admin"), "Admin")
+	room = demo.ensure_service_unit("ISOBK Room 1", company)
+	group_room = demo.ensure_service_unit("ISOBK Group Room", company, capacity=3)
+	hours = ((time(7), time(21)),)
+	demo.ensure_schedule(practice, doctor, "ISOBK Doc Every Day", room, 30, hours, ALL_DAYS)
+	demo.ensure_schedule(practice, group_doctor, "ISOBK Group Every Day", group_room, 30, hours, ALL_DAYS)
+	frappe.db.commit()  # nosemgrep: test fixture, outside any request
+	return BookingFixture(practice, "iso-book", doctor, group_doctor, doctor_user, fx.a.practitioner)
+
+
+def ensure_outbox() -> str:
+	"""A default outgoing e-mail account for the test site. Mail is only queued: no worker
+	runs during the tests, and the SMTP address points nowhere."""
+	name = "ISO Test Outbox"
+	if not frappe.db.exists("Email Account", name):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": name,
+				"email_id": "outbox@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"smtp_port": 2525,
+				"no_smtp_authentication": 1,
+				"enable_incoming": 0,
+			}
+		).insert(ignore_permissions=True)
 	return name

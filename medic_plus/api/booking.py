@@ -1,0 +1,300 @@
+"""Public booking API (guests). Every method is typed and rate-limited, changes state
+only on POST, and returns nothing private: no Patient IDs, nothing about other
+patients, no hint whether an e-mail address is known. ``practice`` is the slug."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+
+from medic_plus.booking import availability, notify, otp_store, service
+from medic_plus.core import booking_rules
+from medic_plus.core import otp as otp_core
+from medic_plus.core.booking_rules import BookingInputError
+from medic_plus.core.slots import MAX_RANGE_DAYS
+
+
+class BadBookingRequest(frappe.ValidationError):
+	http_status_code = 400
+
+
+class CodeRejected(frappe.ValidationError):
+	http_status_code = 403
+
+
+class TooManyCodes(frappe.ValidationError):
+	http_status_code = 429
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@rate_limit(limit=300, seconds=300)
+def get_practice_info(practice: str) -> dict:
+	p = _practice(practice)
+	return {
+		"practice_name": p.practice_name,
+		"slug": p.slug,
+		"logo": p.logo,
+		"brand_color": p.brand_color,
+		"email": p.email,
+		"phone": p.phone,
+		"timezone": p.timezone,
+		"allow_online_booking": bool(p.allow_online_booking and p.status == "Active"),
+		"verification_channel": p.verification_channel or "Email",
+		"max_days_ahead": p.max_days_ahead,
+	}
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@rate_limit(limit=300, seconds=300)
+def get_practice_practitioners(practice: str) -> list[dict]:
+	p = _open_practice(practice)
+	with_schedule = []
+	for row in availability.get_bookable_practitioners(p.name):
+		if availability.get_schedule_rows(p.name, row.practitioner):
+			with_schedule.append(
+				{
+					"practitioner": row.practitioner,
+					"practitioner_name": row.practitioner_name,
+					"department": row.department,
+					"image": row.image,
+				}
+			)
+	return with_schedule
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@rate_limit(limit=300, seconds=300)
+def get_availability(practice: str, practitioner: str, from_date: str, to_date: str | None = None) -> dict:
+	p = _open_practice(practice)
+	_bookable_practitioner(p, practitioner)
+	start = _date(from_date, "from_date")
+	end = _date(to_date, "to_date") if to_date else start
+	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
+		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
+	avail = availability.compute(p, practitioner, start, end)
+	return {
+		"timezone": p.timezone,
+		"days": {
+			day.isoformat(): [
+				{"time": s.time, "duration": s.duration, "capacity_left": s.capacity_left} for s in slots
+			]
+			for day, slots in sorted(avail.days.items())
+		},
+	}
+
+
+# --- verifying and booking ------------------------------------------------------------
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=20, seconds=3600)
+def request_booking_otp(practice: str, email: str | None = None, mobile: str | None = None) -> dict:
+	"""Send a one-time code. The answer is the same whether or not the person is known."""
+	p = _open_practice(practice)
+	identifier, clean_email, clean_mobile = _identifier(p, email, mobile)
+	try:
+		code = otp_store.issue(p.name, identifier)
+	except otp_core.SendBudgetExceeded as e:
+		frappe.throw(_(e.reason), TooManyCodes, title=_("Too Many Requests"))
+	notify.send_code(p, code, clean_email, clean_mobile)
+	return {
+		"sent": True,
+		"channel": "sms" if p.verification_channel == "SMS" else "email",
+		"expires_in": otp_core.POLICY.ttl,
+	}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=60, seconds=600)
+def verify_and_book(
+	practice: str,
+	otp: str,
+	practitioner: str,
+	appointment_date: str,
+	appointment_time: str,
+	first_name: str,
+	last_name: str,
+	email: str,
+	mobile: str | None = None,
+	gender: str | None = None,
+	appointment_type: str | None = None,
+	notes: str | None = None,
+) -> dict:
+	p = _open_practice(practice)
+	try:
+		person = service.Person(
+			first_name=booking_rules.clean_name(first_name, "first_name"),
+			last_name=booking_rules.clean_name(last_name, "last_name"),
+			email=None,
+			gender=booking_rules.clean_gender(gender),
+		)
+		clean_notes = booking_rules.clean_notes(notes)
+		day = booking_rules.parse_date(appointment_date)
+		at = booking_rules.parse_time(appointment_time)
+	except BookingInputError as e:
+		_bad(e.field, _(str(e)))
+	identifier, person.email, person.mobile = _identifier(p, email, mobile, require_email=True)
+	doctor = _bookable_practitioner(p, practitioner)
+	if appointment_type and not frappe.db.exists(
+		"Appointment Type", {"name": appointment_type, "allow_booking_for": "Practitioner"}
+	):
+		_bad("appointment_type", _("Unknown appointment type."))
+	_check_window(p, day)
+
+	try:
+		otp_store.verify(p.name, identifier, otp)
+	except otp_core.InvalidCode as e:
+		frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
+
+	appointment, token = service.book(p, practitioner, day, at, person, appointment_type, clean_notes or None)
+	try:
+		notify.send_confirmation(p, appointment, doctor.practitioner_name, token)
+	except notify.MessageNotSentError:
+		frappe.clear_last_message()  # the booking stands; the practice sees it in Desk
+	return {
+		"reference": appointment.custom_booking_reference,
+		"appointment_date": day.isoformat(),
+		"appointment_time": at.strftime("%H:%M"),
+		"duration": appointment.duration,
+		"practitioner_name": doctor.practitioner_name,
+		"status": appointment.status,
+		"awaiting_approval": bool(appointment.custom_awaiting_approval),
+		"timezone": p.timezone,
+		"manage_url": notify.manage_url(token),
+	}
+
+
+# --- managing a booking ---------------------------------------------------------------
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@rate_limit(limit=60, seconds=600)
+def get_booking(token: str) -> dict:
+	appointment, p = _by_token(token)
+	doctor = frappe.db.get_value("Healthcare Practitioner", appointment.practitioner, "practitioner_name")
+	deadline = service.cancellation_deadline(appointment, p)
+	return {
+		"reference": appointment.custom_booking_reference,
+		"practice_name": p.practice_name,
+		"slug": p.slug,
+		"brand_color": p.brand_color,
+		"logo": p.logo,
+		"practitioner_name": doctor,
+		"appointment_date": str(appointment.appointment_date),
+		"appointment_time": availability._as_time(appointment.appointment_time).strftime("%H:%M"),
+		"duration": appointment.duration,
+		"status": appointment.status,
+		"timezone": p.timezone,
+		"can_cancel": _can_cancel(appointment, p),
+		"cancel_until": deadline.strftime("%Y-%m-%d %H:%M"),
+	}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=30, seconds=600)
+def cancel_booking(token: str, reason: str | None = None) -> dict:
+	appointment, p = _by_token(token)
+	if appointment.status == "Cancelled":
+		return get_booking(token)
+	if not _can_cancel(appointment, p):
+		frappe.throw(
+			_("This appointment can no longer be cancelled online. Please call the practice."),
+			frappe.ValidationError,
+			title=_("Too Late to Cancel"),
+		)
+	try:
+		reason = booking_rules.clean_notes(reason)
+	except BookingInputError as e:
+		_bad("reason", _(str(e)))
+	service.cancel(appointment, reason or None)
+	return get_booking(token)
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _practice(slug: str):
+	p = availability.get_practice_by_slug(slug) if slug and len(slug) <= 63 else None
+	if not p or p.status == "Inactive":
+		frappe.throw(_("Practice not found"), frappe.DoesNotExistError)
+	return p
+
+
+def _open_practice(slug: str):
+	p = _practice(slug)
+	if p.status != "Active" or not p.allow_online_booking:
+		frappe.throw(
+			_("{0} does not take online bookings at the moment.").format(p.practice_name),
+			service.BookingClosedError,
+		)
+	return p
+
+
+def _bookable_practitioner(p, practitioner: str):
+	rows = availability.get_bookable_practitioners(p.name, practitioner) if practitioner else []
+	if not rows:
+		frappe.throw(_("Practitioner not found"), frappe.DoesNotExistError)
+	return rows[0]
+
+
+def _identifier(p, email: str | None, mobile: str | None, require_email: bool = False):
+	clean_email = otp_core.normalise_email(email) if email else None
+	clean_mobile = otp_core.normalise_mobile(mobile) if mobile else None
+	if email and not clean_email:
+		_bad("email", _("Please enter a valid e-mail address."))
+	if mobile and not clean_mobile:
+		_bad("mobile", _("Please enter a valid mobile number, e.g. +4915112345678."))
+	if p.verification_channel == "SMS":
+		if not clean_mobile:
+			_bad("mobile", _("Please enter your mobile number."))
+		if require_email and not clean_email:
+			_bad("email", _("Please enter your e-mail address."))
+		return clean_mobile, clean_email, clean_mobile
+	if not clean_email:
+		_bad("email", _("Please enter your e-mail address."))
+	return clean_email, clean_email, clean_mobile
+
+
+def _check_window(p, day: date) -> None:
+	today = availability.practice_now(p).date()
+	if day < today:
+		_bad("appointment_date", _("This date is in the past."))
+	if day > today + timedelta(days=p.max_days_ahead or 0):
+		_bad("appointment_date", _("Bookings open up to {0} days ahead.").format(p.max_days_ahead))
+
+
+def _date(value: str, field: str) -> date:
+	try:
+		return booking_rules.parse_date(value, field)
+	except BookingInputError as e:
+		_bad(e.field, _(str(e)))
+
+
+def _bad(field: str, message: str):
+	frappe.throw(
+		message, BadBookingRequest, title=_("Please check {0}").format(_(field.replace("_", " ").title()))
+	)
+
+
+def _by_token(token: str):
+	appointment = service.get_by_token(token)
+	if not appointment or not appointment.get("custom_booked_online"):
+		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
+	p = frappe.get_all(
+		"Practice", filters={"name": appointment.custom_practice}, fields=list(availability.PRACTICE_FIELDS)
+	)[0]
+	if availability.practice_now(p) > service.token_expiry(appointment):
+		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
+	return appointment, p
+
+
+def _can_cancel(appointment, p) -> bool:
+	if appointment.status not in ("Scheduled", "Open", "Confirmed"):
+		return False
+	return availability.practice_now(p) < service.cancellation_deadline(appointment, p)

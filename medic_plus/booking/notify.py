@@ -1,0 +1,99 @@
+"""Messages to patients: the booking code, the confirmation with its .ics, by e-mail
+(queued through Frappe's Email Queue) or SMS (through SMS Settings, after commit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+from frappe import _
+from frappe.utils import get_url
+
+from medic_plus.booking.availability import _as_time
+from medic_plus.core import ics
+
+
+class MessageNotSentError(frappe.ValidationError):
+	http_status_code = 503
+
+
+def manage_url(token: str) -> str:
+	return get_url(f"/book/manage?token={token}")
+
+
+def send_code(practice, code: str, email: str | None, mobile: str | None) -> None:
+	if practice.verification_channel == "SMS" and mobile:
+		message = _("{0} booking code: {1}. It is valid for 10 minutes.").format(practice.practice_name, code)
+		_queue_sms(mobile, message)
+		return
+	_sendmail(
+		practice,
+		email,
+		subject=_("Your booking code for {0}").format(practice.practice_name),
+		template="medic_plus_booking_code",
+		args={"practice": practice, "code": code},
+	)
+
+
+def send_confirmation(practice, appointment, practitioner_name: str, token: str) -> None:
+	start = datetime.combine(appointment.appointment_date, _as_time(appointment.appointment_time))
+	event = ics.event(
+		uid=f"{appointment.name}@{frappe.local.site}",
+		start_local=start,
+		duration_minutes=int(appointment.duration or 0),
+		tz=practice.timezone or "UTC",
+		summary=_("Appointment with {0}").format(practitioner_name),
+		location=" ".join(
+			filter(None, [practice.practice_name, (practice.address or "").replace("\n", ", ")])
+		),
+		description=_("Reference {0}. Manage or cancel: {1}").format(
+			appointment.custom_booking_reference, manage_url(token)
+		),
+	)
+	email = frappe.db.get_value("Patient", appointment.patient, "email")
+	_sendmail(
+		practice,
+		email,
+		subject=_("Your appointment at {0}: {1}").format(
+			practice.practice_name, appointment.custom_booking_reference
+		),
+		template="medic_plus_booking_confirmation",
+		args={
+			"practice": practice,
+			"appointment": appointment,
+			"practitioner_name": practitioner_name,
+			"start": start,
+			"manage_url": manage_url(token),
+		},
+		attachments=[{"fname": "appointment.ics", "fcontent": event}],
+		reference_doctype="Patient Appointment",
+		reference_name=appointment.name,
+	)
+
+
+def _sendmail(practice, recipient: str | None, **kwargs) -> None:
+	if not recipient:
+		return
+	try:
+		frappe.sendmail(recipients=[recipient], reply_to=practice.email or None, delayed=True, **kwargs)
+	except frappe.OutgoingEmailError:
+		frappe.log_error(title="medic_plus: no outgoing e-mail account")
+		frappe.throw(
+			_("The practice cannot send e-mail right now. Please call the practice."), MessageNotSentError
+		)
+
+
+def _queue_sms(mobile: str, message: str) -> None:
+	frappe.enqueue(
+		"medic_plus.booking.notify.send_sms_now",
+		queue="short",
+		enqueue_after_commit=True,
+		mobile=mobile,
+		message=message,
+	)
+
+
+def send_sms_now(mobile: str, message: str) -> None:
+	from frappe.core.doctype.sms_settings.sms_settings import send_sms
+
+	send_sms([mobile], message, success_msg=False)

@@ -1,0 +1,182 @@
+"""Booking an appointment: lock, re-check, find or create the patient, create the
+appointment. Everything inside one transaction; any failure leaves nothing behind."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import frappe
+from frappe import _
+from frappe.model.naming import make_autoname
+
+from medic_plus.booking import availability
+from medic_plus.core.booking_rules import reference_series
+from medic_plus.tenancy.context import system_scope
+
+TOKEN_BYTES = 32
+TOKEN_DAYS_AFTER = 7  # a manage link works until a week after the appointment
+
+
+class SlotTakenError(frappe.ValidationError):
+	http_status_code = 409
+
+
+class BookingClosedError(frappe.ValidationError):
+	http_status_code = 403
+
+
+@dataclass
+class Person:
+	first_name: str
+	last_name: str
+	email: str
+	mobile: str | None = None
+	gender: str | None = None
+
+
+def token_hash(token: str) -> str:
+	return hashlib.sha256(token.encode()).hexdigest()
+
+
+def lock_practitioner(practitioner: str) -> None:
+	"""Serialise bookings of one practitioner: SELECT ... FOR UPDATE on its row."""
+	hp = frappe.qb.DocType("Healthcare Practitioner")
+	frappe.qb.from_(hp).select(hp.name).where(hp.name == practitioner).for_update().run()
+
+
+def book(
+	practice,
+	practitioner: str,
+	appointment_date: date,
+	appointment_time: time,
+	person: Person,
+	appointment_type: str | None = None,
+	notes: str | None = None,
+) -> tuple[frappe._dict, str]:
+	"""Create the appointment; returns (appointment, manage token)."""
+	with system_scope():
+		lock_practitioner(practitioner)
+		when = datetime.combine(appointment_date, appointment_time)
+		slot = availability.compute(practice, practitioner, appointment_date, lock=True).slot_at(when)
+		if not slot:
+			frappe.throw(
+				_("Sorry, this time has just been taken. Please choose another one."),
+				SlotTakenError,
+				title=_("Slot Taken"),
+			)
+		patient = find_or_create_patient(practice, person)
+		token = secrets.token_urlsafe(TOKEN_BYTES)
+		appointment = frappe.get_doc(
+			{
+				"doctype": "Patient Appointment",
+				"patient": patient,
+				"practitioner": practitioner,
+				"appointment_type": appointment_type or default_appointment_type(),
+				"appointment_date": appointment_date,
+				"appointment_time": appointment_time.strftime("%H:%M:%S"),
+				"duration": slot.duration,
+				"service_unit": slot.service_unit,
+				"company": practice.company or default_company(),
+				"notes": notes,
+				"custom_practice": practice.name,
+				"custom_booking_reference": make_autoname(reference_series(practice.short_code)),
+				"custom_manage_token_hash": token_hash(token),
+				"custom_booked_online": 1,
+				"custom_awaiting_approval": 1 if practice.require_approval else 0,
+			}
+		)
+		appointment.flags.ignore_permissions = True
+		appointment.insert()
+		return appointment, token
+
+
+def find_or_create_patient(practice, person: Person) -> str:
+	"""The practice's own patient with this e-mail (or mobile), never another practice's."""
+	patient = frappe.qb.DocType("Patient")
+	match = patient.email == person.email
+	if person.mobile:
+		match = match | (patient.mobile == person.mobile)
+	found = (
+		frappe.qb.from_(patient)
+		.select(patient.name)
+		.where((patient.custom_practice == practice.name) & match & (patient.status != "Disabled"))
+		.orderby(patient.creation)
+		.limit(1)
+		.run()
+	)
+	if found:
+		return found[0][0]
+	doc = frappe.get_doc(
+		{
+			"doctype": "Patient",
+			"first_name": person.first_name,
+			"last_name": person.last_name,
+			"email": person.email,
+			"mobile": person.mobile,
+			"sex": person.gender or "Prefer not to say",
+			"invite_user": 0,
+			"custom_practice": practice.name,
+		}
+	)
+	doc.flags.ignore_permissions = True
+	doc.insert()
+	return doc.name
+
+
+def default_appointment_type() -> str:
+	name = frappe.db.get_value(
+		"Appointment Type", {"allow_booking_for": "Practitioner"}, "name", order_by="creation asc"
+	)
+	if not name:
+		frappe.throw(_("Online booking is not set up yet: no Appointment Type exists."), BookingClosedError)
+	return name
+
+
+def default_company() -> str:
+	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	if not company:
+		frappe.throw(_("Online booking is not set up yet: no Company exists."), BookingClosedError)
+	return company
+
+
+def get_by_token(token: str):
+	"""The appointment behind a manage token, or None (also for malformed tokens)."""
+	if not token or len(token) > 128:
+		return None
+	name = frappe.db.get_value("Patient Appointment", {"custom_manage_token_hash": token_hash(token)}, "name")
+	if not name:
+		return None
+	with system_scope():
+		return frappe.get_doc("Patient Appointment", name)
+
+
+def start_of(appointment) -> datetime:
+	return datetime.combine(appointment.appointment_date, availability._as_time(appointment.appointment_time))
+
+
+def token_expiry(appointment) -> datetime:
+	return start_of(appointment) + timedelta(days=TOKEN_DAYS_AFTER)
+
+
+def cancellation_deadline(appointment, practice) -> datetime:
+	return start_of(appointment) - timedelta(minutes=practice.cancel_cutoff_minutes or 0)
+
+
+def cancel(appointment, reason: str | None = None) -> None:
+	"""Cancel through Healthcare's own status update (it also releases invoices, fee
+	validity and prescriptions), which frees the slot."""
+	from healthcare.healthcare.doctype.patient_appointment.patient_appointment import update_status
+
+	with system_scope():
+		update_status(appointment.name, "Cancelled")
+		if reason:
+			note = _("Cancelled online: {0}").format(reason)
+			frappe.db.set_value(
+				"Patient Appointment",
+				appointment.name,
+				"notes",
+				"\n".join(filter(None, [appointment.notes, note])),
+			)

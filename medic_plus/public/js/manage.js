@@ -1,0 +1,109 @@
+// Medic Plus: a patient's booking, from the link in the confirmation e-mail.
+(function () {
+	"use strict";
+	const boot = JSON.parse(document.getElementById("mp-boot").textContent);
+	const $ = (id) => document.getElementById(id);
+	const __ = window.__ || ((s) => s);
+	const api = "/api/method/medic_plus.api.booking.";
+
+	async function call(method, args, post) {
+		const opts = { headers: { Accept: "application/json" }, credentials: "same-origin" };
+		let url = api + method;
+		if (post) {
+			opts.method = "POST";
+			opts.headers["Content-Type"] = "application/json";
+			opts.body = JSON.stringify(args);
+		} else {
+			url += "?" + new URLSearchParams(args).toString();
+		}
+		const res = await fetch(url, opts);
+		const body = await res.json().catch(() => ({}));
+		if (!res.ok) {
+			let msg = __("Something went wrong. Please try again.");
+			try {
+				const div = document.createElement("div");
+				div.innerHTML = JSON.parse(body._server_messages)
+					.map((m) => JSON.parse(m).message)
+					.join(" ");
+				msg = div.textContent || msg;
+			} catch (e) {
+				/* keep the generic message */
+			}
+			throw new Error(msg);
+		}
+		return body.message;
+	}
+
+	function show(b) {
+		$("mp-practice").textContent = b.practice_name;
+		$("mp-subtitle").textContent = __("Appointment {0}", [b.reference]).replace(
+			"{0}",
+			b.reference,
+		);
+		if (b.brand_color) document.documentElement.style.setProperty("--mp-brand", b.brand_color);
+		if (b.logo) {
+			$("mp-logo").src = b.logo;
+			$("mp-logo").hidden = false;
+		}
+		const rows = [
+			[__("Reference"), b.reference],
+			[__("Status"), __(b.status)],
+			[__("Doctor"), b.practitioner_name],
+			[__("Date"), b.appointment_date],
+			[__("Time"), `${b.appointment_time} (${b.timezone})`],
+			[__("Duration"), `${b.duration} ${__("minutes")}`],
+		];
+		const dl = $("mp-details");
+		dl.innerHTML = "";
+		rows.forEach(([k, v]) => {
+			const dt = document.createElement("dt");
+			dt.textContent = k;
+			const dd = document.createElement("dd");
+			dd.textContent = v;
+			dl.append(dt, dd);
+		});
+		dl.hidden = false;
+		$("mp-loading").hidden = true;
+		$("mp-card").setAttribute("aria-busy", "false");
+		$("mp-cancel").hidden = !b.can_cancel;
+		const note = $("mp-note");
+		note.hidden = b.can_cancel;
+		note.textContent =
+			b.status === "Cancelled"
+				? __("This appointment is cancelled.")
+				: __(
+						"This appointment can no longer be cancelled online. Please call the practice.",
+					);
+	}
+
+	function fail(e) {
+		$("mp-loading").hidden = true;
+		$("mp-card").setAttribute("aria-busy", "false");
+		$("mp-error").textContent = e.message;
+		$("mp-error").hidden = false;
+		$("mp-error").focus();
+	}
+
+	$("mp-cancel").addEventListener("submit", async (e) => {
+		e.preventDefault();
+		const btn = $("mp-cancel-btn");
+		btn.disabled = true;
+		btn.textContent = __("Cancelling…");
+		try {
+			show(
+				await call(
+					"cancel_booking",
+					{ token: boot.token, reason: e.target.elements.reason.value || null },
+					true,
+				),
+			);
+		} catch (err) {
+			fail(err);
+		} finally {
+			btn.disabled = false;
+			btn.textContent = __("Cancel appointment");
+		}
+	});
+
+	call("get_booking", { token: boot.token }).then(show, fail);
+})();

@@ -1,0 +1,431 @@
+"""Public booking: the guest API end to end on a real site (fixture: fixtures.py,
+practice iso-book with two doctors bookable every day from 07:00 to 21:00)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import frappe
+from frappe.utils import add_days
+
+from medic_plus.api import booking as api
+from medic_plus.booking import availability, otp_store
+from medic_plus.core import otp as otp_core
+from medic_plus.tests.compat import IntegrationTestCase
+from medic_plus.tests.fixtures import BOOKING_TZ, get_booking_fixture, get_fixture
+
+
+def practice_today() -> date:
+	return availability.practice_now(frappe._dict(timezone=BOOKING_TZ)).date()
+
+
+def code_for(practice: str, identifier: str) -> str:
+	"""A code issued as request_booking_otp would (the e-mail itself is checked elsewhere)."""
+	ip = f"203.0.113.{frappe.generate_hash(length=6)}"
+	return otp_core.issue(otp_store.CacheStore(), otp_store.secret(), practice, identifier, ip)
+
+
+class BookingTestCase(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.bf = get_booking_fixture()
+		cls.fx = get_fixture()
+
+	def setUp(self):
+		frappe.cache.delete_keys("medic_plus:otp")
+		frappe.set_user("Guest")
+		self.day = add_days(practice_today(), 10)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def book(self, email=None, time="10:00", day=None, practitioner=None, **values):
+		email = email or f"guest-{frappe.generate_hash(length=8)}@example.org"
+		frappe.set_user("Guest")
+		args = {
+			"practice": self.bf.slug,
+			"otp": code_for(self.bf.practice, email),
+			"practitioner": practitioner or self.bf.doctor,
+			"appointment_date": str(day or self.day),
+			"appointment_time": time,
+			"first_name": "Greta",
+			"last_name": "Guest",
+			"email": email,
+		}
+		args.update(values)
+		return api.verify_and_book(**args)
+
+	def times(self, day=None, practitioner=None):
+		frappe.set_user("Guest")
+		res = api.get_availability(self.bf.slug, practitioner or self.bf.doctor, str(day or self.day))
+		return [s["time"] for s in res["days"].get(str(day or self.day), [])]
+
+
+class TestReading(BookingTestCase):
+	def test_practice_info_is_public_and_minimal(self):
+		info = api.get_practice_info(self.bf.slug)
+		self.assertEqual(
+			set(info),
+			{
+				"practice_name",
+				"slug",
+				"logo",
+				"brand_color",
+				"email",
+				"phone",
+				"timezone",
+				"allow_online_booking",
+				"verification_channel",
+				"max_days_ahead",
+			},
+		)
+		self.assertEqual((info["slug"], info["timezone"]), ("iso-book", BOOKING_TZ))
+
+	def test_unknown_practice_is_404(self):
+		for slug in ("no-such-practice", "", "x" * 100):
+			with self.subTest(slug=slug), self.assertRaises(frappe.DoesNotExistError):
+				api.get_practice_info(slug)
+
+	def test_practitioners_are_the_practice_doctors_with_a_schedule(self):
+		names = {d["practitioner"] for d in api.get_practice_practitioners(self.bf.slug)}
+		self.assertEqual(names, {self.bf.doctor, self.bf.group_doctor})
+		self.assertNotIn(self.bf.other_practice_doctor, names)
+
+	def test_disabled_practitioner_has_no_slots(self):
+		frappe.db.set_value("Healthcare Practitioner", self.bf.doctor, "status", "Disabled")
+		self.assertNotIn(
+			self.bf.doctor, {d["practitioner"] for d in api.get_practice_practitioners(self.bf.slug)}
+		)
+		with self.assertRaises(frappe.DoesNotExistError):
+			api.get_availability(self.bf.slug, self.bf.doctor, str(self.day))
+
+	def test_inactive_member_has_no_slots(self):
+		frappe.db.set_value(
+			"Practice Member", {"practitioner": self.bf.doctor, "practice": self.bf.practice}, "is_active", 0
+		)
+		with self.assertRaises(frappe.DoesNotExistError):
+			api.get_availability(self.bf.slug, self.bf.doctor, str(self.day))
+
+	def test_doctor_of_another_practice_is_unknown_here(self):
+		with self.assertRaises(frappe.DoesNotExistError):
+			api.get_availability(self.bf.slug, self.bf.other_practice_doctor, str(self.day))
+
+	def test_availability_lists_the_schedule(self):
+		times = self.times()
+		self.assertEqual(times[0], "07:00")
+		self.assertEqual(times[-1], "20:30")
+		self.assertEqual(len(times), 28)
+
+	def test_availability_range_is_limited_and_checked(self):
+		start = self.day
+		res = api.get_availability(self.bf.slug, self.bf.doctor, str(start), str(add_days(start, 30)))
+		self.assertEqual(len(res["days"]), 31)
+		self.assertEqual(res["timezone"], BOOKING_TZ)
+		for bad in (
+			(str(start), str(add_days(start, 31))),
+			(str(start), str(add_days(start, -1))),
+			("31-12-2026", None),
+		):
+			with self.subTest(args=bad), self.assertRaises(api.BadBookingRequest):
+				api.get_availability(self.bf.slug, self.bf.doctor, *bad)
+
+	def test_availability_costs_the_same_queries_for_one_day_and_31(self):
+		frappe.set_user("Guest")
+		counts = [self.count_queries(days) for days in (0, 30)]
+		self.assertEqual(counts[0], counts[1])
+		self.assertLessEqual(counts[1], 6)
+
+	def count_queries(self, days: int) -> int:
+		queries = []
+		orig = frappe.db.__class__.sql
+
+		def counting(db, *args, **kwargs):
+			queries.append(args[0] if args else "")
+			return orig(db, *args, **kwargs)
+
+		frappe.db.__class__.sql = counting
+		try:
+			api.get_availability(self.bf.slug, self.bf.doctor, str(self.day), str(add_days(self.day, days)))
+		finally:
+			frappe.db.__class__.sql = orig
+		return len(queries)
+
+	def test_closed_practice_takes_no_bookings(self):
+		frappe.db.set_value("Practice", self.bf.practice, "allow_online_booking", 0)
+		with self.assertRaises(frappe.ValidationError) as caught:
+			api.get_availability(self.bf.slug, self.bf.doctor, str(self.day))
+		self.assertEqual(caught.exception.http_status_code, 403)
+		frappe.db.set_value("Practice", self.bf.practice, {"allow_online_booking": 1, "status": "Suspended"})
+		with self.assertRaises(frappe.ValidationError):
+			api.get_practice_practitioners(self.bf.slug)
+		frappe.db.set_value("Practice", self.bf.practice, "status", "Inactive")
+		with self.assertRaises(frappe.DoesNotExistError):
+			api.get_practice_info(self.bf.slug)
+
+	def test_same_times_as_healthcare_get_availability_data(self):
+		"""Where Healthcare's rules apply (one room, no buffer, no notice), its
+		get_availability_data offers the same times for every day of a week."""
+		from healthcare.healthcare.doctype.patient_appointment.patient_appointment import (
+			get_availability_data,
+		)
+
+		frappe.set_user("Administrator")
+		self.book(time="09:00")
+		self.book(email="other@example.org", time="11:30")
+		frappe.set_user("Administrator")
+		for offset in range(7):
+			day = add_days(self.day, offset)
+			frappe.set_user("Administrator")
+			data = get_availability_data(day, self.bf.doctor, frappe._dict(invoiced=0, __islocal=1))
+			healthcare_times = []
+			for detail in data["slot_details"]:
+				for slot in detail["avail_slot"]:
+					start = datetime.combine(day, availability._as_time(slot.from_time))
+					end = datetime.combine(day, availability._as_time(slot.to_time))
+					taken = any(
+						start
+						< datetime.combine(day, availability._as_time(a.appointment_time))
+						+ timedelta(minutes=a.duration)
+						and end > datetime.combine(day, availability._as_time(a.appointment_time))
+						for a in detail["appointments"]
+					)
+					if not taken:
+						healthcare_times.append(start.strftime("%H:%M"))
+			with self.subTest(day=day):
+				self.assertEqual(sorted(healthcare_times), self.times(day))
+
+
+class TestOTP(BookingTestCase):
+	def test_answer_is_the_same_for_known_and_unknown_people(self):
+		frappe.local.request_ip = "198.51.100.7"
+		known = api.request_booking_otp(self.bf.slug, email=self.fx_patient_email())
+		unknown = api.request_booking_otp(self.bf.slug, email="nobody-knows-me@example.org")
+		self.assertEqual(known, unknown)
+		self.assertEqual(set(known), {"sent", "channel", "expires_in"})
+
+	def fx_patient_email(self):
+		return frappe.db.get_value("Patient", self.fx.a.patient, "email")
+
+	def test_code_is_queued_by_email_with_the_practice_brand(self):
+		frappe.local.request_ip = "198.51.100.8"
+		api.request_booking_otp(self.bf.slug, email="Queue.Me@Example.org")
+		frappe.set_user("Administrator")
+		mail = frappe.get_last_doc("Email Queue", filters={"message": ("like", "%ISO Booking Practice%")})
+		self.assertIn("queue.me@example.org", [r.recipient for r in mail.recipients])
+		self.assertEqual(mail.status, "Not Sent")
+
+	def test_malformed_email_or_mobile_is_400(self):
+		for kwargs in ({"email": "not-an-email"}, {"email": "a@b.org", "mobile": "12ab"}, {}):
+			with self.subTest(**kwargs), self.assertRaises(api.BadBookingRequest):
+				api.request_booking_otp(self.bf.slug, **kwargs)
+
+	def test_send_budget_per_address(self):
+		for i in range(3):
+			frappe.local.request_ip = f"198.51.100.{20 + i}"
+			api.request_booking_otp(self.bf.slug, email="budget@example.org")
+		with self.assertRaises(api.TooManyCodes):
+			api.request_booking_otp(self.bf.slug, email="budget@example.org")
+
+
+class TestVerifyAndBook(BookingTestCase):
+	def test_booking_creates_patient_and_appointment_in_the_practice(self):
+		res = self.book(mobile="+49 151 1111111", notes="Knee <b>pain</b>")
+		frappe.set_user("Administrator")
+		appt = frappe.get_doc("Patient Appointment", {"custom_booking_reference": res["reference"]})
+		self.assertRegex(res["reference"], r"^ISOBK-A\d{5}$")
+		self.assertEqual(appt.custom_practice, self.bf.practice)
+		self.assertEqual(appt.status, "Scheduled")
+		self.assertEqual(appt.notes, "Knee pain")
+		patient = frappe.get_doc("Patient", appt.patient)
+		self.assertEqual(patient.custom_practice, self.bf.practice)
+		self.assertEqual(patient.mobile, "+491511111111")
+		self.assertFalse(patient.user_id)
+		self.assertNotIn(appt.patient, str(res))
+		self.assertTrue(res["manage_url"].startswith("http"))
+		self.assertNotIn("10:00", self.times())
+
+	def test_returning_patient_is_found_within_the_practice_only(self):
+		shared = "shared@example.org"
+		frappe.set_user("Administrator")
+		other = frappe.get_doc(
+			{
+				"doctype": "Patient",
+				"first_name": "Other",
+				"sex": "Female",
+				"email": shared,
+				"invite_user": 0,
+				"custom_practice": self.fx.b.practice,
+			}
+		).insert()
+		first = self.book(email=shared, time="08:00")
+		second = self.book(email=shared, time="12:00")
+		frappe.set_user("Administrator")
+		p1 = frappe.db.get_value(
+			"Patient Appointment", {"custom_booking_reference": first["reference"]}, "patient"
+		)
+		p2 = frappe.db.get_value(
+			"Patient Appointment", {"custom_booking_reference": second["reference"]}, "patient"
+		)
+		self.assertEqual(p1, p2)
+		self.assertNotEqual(p1, other.name)
+
+	def test_wrong_code_books_nothing(self):
+		before = frappe.db.count("Patient"), frappe.db.count("Patient Appointment")
+		code_for(self.bf.practice, "wrong@example.org")
+		frappe.set_user("Guest")
+		with self.assertRaises(api.CodeRejected):
+			api.verify_and_book(
+				self.bf.slug,
+				"000000",
+				self.bf.doctor,
+				str(self.day),
+				"10:00",
+				"W",
+				"Rong",
+				"wrong@example.org",
+			)
+		self.assertEqual((frappe.db.count("Patient"), frappe.db.count("Patient Appointment")), before)
+
+	def test_code_cannot_be_replayed(self):
+		code = code_for(self.bf.practice, "replay@example.org")
+		frappe.set_user("Guest")
+		api.verify_and_book(
+			self.bf.slug, code, self.bf.doctor, str(self.day), "10:00", "Re", "Play", "replay@example.org"
+		)
+		with self.assertRaises(api.CodeRejected):
+			api.verify_and_book(
+				self.bf.slug, code, self.bf.doctor, str(self.day), "11:00", "Re", "Play", "replay@example.org"
+			)
+
+	def test_code_is_bound_to_the_address(self):
+		code = code_for(self.bf.practice, "alice@example.org")
+		frappe.set_user("Guest")
+		with self.assertRaises(api.CodeRejected):
+			api.verify_and_book(
+				self.bf.slug,
+				code,
+				self.bf.doctor,
+				str(self.day),
+				"10:00",
+				"Mal",
+				"Lory",
+				"mallory@example.org",
+			)
+
+	def test_brute_force_kills_the_code(self):
+		code = code_for(self.bf.practice, "brute@example.org")
+		wrong = f"{(int(code) + 1) % 10**6:06d}"
+		frappe.set_user("Guest")
+		for _ in range(5):
+			with self.assertRaises(api.CodeRejected):
+				api.verify_and_book(
+					self.bf.slug, wrong, self.bf.doctor, str(self.day), "10:00", "B", "F", "brute@example.org"
+				)
+		with self.assertRaises(api.CodeRejected):
+			api.verify_and_book(
+				self.bf.slug, code, self.bf.doctor, str(self.day), "10:00", "B", "F", "brute@example.org"
+			)
+
+	def test_taken_slot_is_409_and_writes_nothing(self):
+		self.book(time="10:00")
+		patients = frappe.db.count("Patient")
+		with self.assertRaises(frappe.ValidationError) as caught:
+			self.book(email="late@example.org", time="10:00")
+		self.assertEqual(caught.exception.http_status_code, 409)
+		self.assertEqual(frappe.db.count("Patient"), patients)
+
+	def test_time_off_the_grid_is_409(self):
+		with self.assertRaises(frappe.ValidationError) as caught:
+			self.book(time="10:10")
+		self.assertEqual(caught.exception.http_status_code, 409)
+
+	def test_past_and_beyond_horizon_dates_are_400(self):
+		for day in (add_days(practice_today(), -1), add_days(practice_today(), 91)):
+			with self.subTest(day=day), self.assertRaises(api.BadBookingRequest):
+				self.book(day=day)
+
+	def test_bad_input_is_400(self):
+		for values in (
+			{"first_name": "x" * 81},
+			{"last_name": ""},
+			{"first_name": "<script>"},
+			{"email": "bad"},
+			{"mobile": "12"},
+			{"gender": "Robot"},
+			{"notes": "n" * 1001},
+			{"appointment_time": "25:00"},
+			{"appointment_date": "tomorrow"},
+			{"appointment_type": "No Such Type"},
+		):
+			with (
+				self.subTest(**{k: v[:20] for k, v in values.items()}),
+				self.assertRaises(api.BadBookingRequest),
+			):
+				self.book(**values)
+
+	def test_unknown_practitioner_is_404(self):
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.book(practitioner="NO-SUCH-DOC")
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.book(practitioner=self.bf.other_practice_doctor)
+
+	def test_group_room_takes_three(self):
+		for i in range(3):
+			self.book(email=f"group{i}@example.org", time="14:00", practitioner=self.bf.group_doctor)
+		with self.assertRaises(frappe.ValidationError) as caught:
+			self.book(email="group4@example.org", time="14:00", practitioner=self.bf.group_doctor)
+		self.assertEqual(caught.exception.http_status_code, 409)
+
+	def test_practice_requiring_approval_books_open(self):
+		frappe.db.set_value("Practice", self.bf.practice, "require_approval", 1)
+		res = self.book()
+		self.assertEqual((res["status"], res["awaiting_approval"]), ("Open", True))
+		frappe.set_user(self.bf.doctor_user)
+		name = frappe.db.get_value("Patient Appointment", {"custom_booking_reference": res["reference"]})
+		from medic_plus.api.appointments import approve_booking
+
+		self.assertEqual(approve_booking(name)["status"], "Scheduled")
+
+	def test_confirmation_email_carries_the_calendar_file(self):
+		res = self.book(email="ics@example.org")
+		frappe.set_user("Administrator")
+		mail = frappe.get_last_doc("Email Queue", filters={"message": ("like", f"%{res['reference']}%")})
+		self.assertIn("BEGIN:VCALENDAR", mail.message)
+		self.assertIn("appointment.ics", mail.message)
+
+
+class TestManageBooking(BookingTestCase):
+	def token_of(self, res):
+		return res["manage_url"].split("token=")[1]
+
+	def test_patient_sees_and_cancels_the_booking_and_the_slot_frees(self):
+		res = self.book()
+		token = self.token_of(res)
+		info = api.get_booking(token)
+		self.assertEqual(
+			(info["reference"], info["status"], info["can_cancel"]), (res["reference"], "Scheduled", True)
+		)
+		self.assertNotIn("patient", info)
+		self.assertNotIn("10:00", self.times())
+		frappe.set_user("Guest")
+		self.assertEqual(api.cancel_booking(token, reason="Feeling better")["status"], "Cancelled")
+		self.assertIn("10:00", self.times())
+
+	def test_unknown_or_malformed_token_is_404(self):
+		for token in ("", "abc", "x" * 500):
+			with self.subTest(token=token[:10]), self.assertRaises(frappe.DoesNotExistError):
+				api.get_booking(token)
+
+	def test_no_cancelling_after_the_cut_off(self):
+		today = practice_today()
+		now = availability.practice_now(frappe._dict(timezone=BOOKING_TZ))
+		soon = now + timedelta(minutes=90)
+		if soon.date() != today or soon.hour >= 21:
+			self.skipTest("too late in the day for a same-day slot")
+		slot = soon.replace(minute=0 if soon.minute < 30 else 30) + timedelta(minutes=30)
+		res = self.book(day=slot.date(), time=slot.strftime("%H:%M"))
+		frappe.db.set_value("Practice", self.bf.practice, "cancel_cutoff_minutes", 600)
+		with self.assertRaises(frappe.ValidationError):
+			api.cancel_booking(self.token_of(res))

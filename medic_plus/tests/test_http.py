@@ -1,0 +1,80 @@
+"""The tenant wall over HTTP: /api/resource and the Desk form loader answer another
+practice's record exactly as a record that does not exist."""
+
+import json
+
+import frappe
+
+from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES
+from medic_plus.tests.compat import IntegrationTestCase
+from medic_plus.tests.fixtures import api_token, get_fixture
+from medic_plus.tests.http import request
+
+MISSING = "ISO-DOES-NOT-EXIST"
+
+
+def shape(response, name: str):
+	"""What a client can learn from a response, with the probed name blanked out (and the
+	random id Frappe gives every error, which differs between any two requests)."""
+	body = json.loads(response.get_data(as_text=True).replace(name, "<name>"))
+	messages = [json.loads(m) for m in json.loads(body.pop("_server_messages", "[]"))]
+	for m in messages:
+		m.pop("__frappe_exc_id", None)
+	return response.status_code, body, messages
+
+
+class TestResourceAPI(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.fx = get_fixture()
+		cls.auth = {"Authorization": api_token(cls.fx.a.admin)}
+
+	def test_other_practice_record_is_404_exactly_like_a_missing_one(self):
+		for doctype in CUSTOM_FIELD_DOCTYPES:
+			with self.subTest(doctype=doctype):
+				other = self.fx.record("b", doctype)
+				foreign = request("GET", f"/api/resource/{doctype}/{other}", self.auth)
+				missing = request("GET", f"/api/resource/{doctype}/{MISSING}", self.auth)
+				self.assertEqual(foreign.status_code, 404)
+				self.assertEqual(shape(foreign, other), shape(missing, MISSING))
+
+	def test_own_practice_record_is_served(self):
+		response = request("GET", f"/api/resource/Patient/{self.fx.a.patient}", self.auth)
+		self.assertEqual(response.status_code, 200)
+		self.assertEqual(response.json["data"]["custom_practice"], self.fx.a.practice)
+
+	def test_other_practice_record_cannot_be_changed_or_deleted_over_http(self):
+		other = self.fx.b.patient
+		put = request("PUT", f"/api/resource/Patient/{other}", self.auth, json={"first_name": "Hacked"})
+		delete = request("DELETE", f"/api/resource/Patient/{other}", self.auth)
+		self.assertEqual((put.status_code, delete.status_code), (404, 404))
+		self.assertEqual(frappe.db.get_value("Patient", other, "first_name"), "IsoB")
+
+	def test_list_over_http_holds_only_own_practice(self):
+		response = request(
+			"GET",
+			'/api/resource/Patient?fields=["name","custom_practice"]&limit_page_length=0',
+			self.auth,
+		)
+		self.assertEqual(response.status_code, 200)
+		self.assertEqual({r["custom_practice"] for r in response.json["data"]}, {self.fx.a.practice})
+
+	def test_desk_form_loader_over_http(self):
+		other = self.fx.b.patient
+		foreign = request(
+			"GET", f"/api/method/frappe.desk.form.load.getdoc?doctype=Patient&name={other}", self.auth
+		)
+		missing = request(
+			"GET", f"/api/method/frappe.desk.form.load.getdoc?doctype=Patient&name={MISSING}", self.auth
+		)
+		self.assertEqual(shape(foreign, other), shape(missing, MISSING))
+
+	def test_count_over_http(self):
+		response = request(
+			"GET",
+			f'/api/method/frappe.client.get_count?doctype=Patient&filters={{"name": "{self.fx.b.patient}"}}',
+			self.auth,
+		)
+		self.assertEqual(response.status_code, 200)
+		self.assertEqual(response.json["message"], 0)

@@ -1,0 +1,37 @@
+"""/book?practice=<slug>: the public booking page of a practice."""
+
+import json
+
+import frappe
+from frappe import _
+
+from medic_plus.booking.availability import get_practice_by_slug
+
+no_cache = 1
+
+
+def get_context(context):
+	slug = (frappe.form_dict.get("practice") or "").strip().lower()
+	practice = get_practice_by_slug(slug) if slug and len(slug) <= 63 else None
+	context.no_cache = 1
+	context.show_sidebar = False
+	context.found = bool(practice and practice.status != "Inactive")
+	if not context.found:
+		context.http_status_code = 404
+		context.title = _("Practice not found")
+		return context
+	context.practice = practice
+	context.bookable = bool(practice.status == "Active" and practice.allow_online_booking)
+	context.brand_color = practice.brand_color or "#1F6FEB"
+	context.title = _("Book an appointment at {0}").format(practice.practice_name)
+	context.boot = {
+		"slug": practice.slug,
+		"practice_name": practice.practice_name,
+		"timezone": practice.timezone,
+		"channel": practice.verification_channel or "Email",
+		"max_days_ahead": practice.max_days_ahead,
+		"bookable": context.bookable,
+	}
+	# inside <script>: no "</" may close the tag early
+	context.boot_json = json.dumps(context.boot).replace("</", "<\\/")
+	return context
