@@ -14,10 +14,10 @@ Run by hand on a bench (the data is kept for re-runs; --cleanup removes it):
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import frappe
+from common import timed
 
 PRACTICES = 500
 PATIENTS = 200_000
@@ -115,16 +115,6 @@ def cleanup() -> None:
 	frappe.db.delete("Practice", {"name": ("like", f"{PREFIX}-P%")})
 	frappe.delete_doc("User", USER, ignore_missing=True, force=True)
 	frappe.db.commit()  # nosemgrep
-
-
-def timed(fn, runs: int) -> float:
-	fn()  # warm caches
-	samples = []
-	for _ in range(runs):
-		start = time.perf_counter()
-		fn()
-		samples.append(time.perf_counter() - start)
-	return statistics.median(samples)
 
 
 def main() -> None:

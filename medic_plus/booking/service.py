@@ -89,6 +89,7 @@ def book(
 			}
 		)
 		appointment.flags.ignore_permissions = True
+		appointment.flags.medic_plus_slot_duration = slot.duration
 		appointment.insert()
 		return appointment, token
 

@@ -35,6 +35,19 @@ class Patient(TenantGuard, _Patient):
 
 
 class PatientAppointment(TenantGuard, _PatientAppointment):
+	def validate(self):
+		self.keep_slot_duration()
+		super().validate()
+
+	def keep_slot_duration(self):
+		"""Healthcare fetches the duration from the appointment type on every save; an
+		online booking lasts as long as the slot the patient chose."""
+		if self.flags.medic_plus_slot_duration:
+			self.duration = self.flags.medic_plus_slot_duration
+		elif self.get("custom_booked_online") and not self.is_new():
+			if before := self.get_doc_before_save():
+				self.duration = before.duration
+
 	def set_status(self):
 		# an online booking that waits for the practice's approval stays Open
 		if self.get("custom_awaiting_approval") and self.status in (None, "", "Open", "Scheduled"):

@@ -152,6 +152,22 @@ class TestReading(BookingTestCase):
 			frappe.db.__class__.sql = orig
 		return len(queries)
 
+	def test_company_holidays_have_no_slots(self):
+		frappe.set_user("Administrator")
+		company = frappe.db.get_value("Practice", self.bf.practice, "company")
+		holidays = frappe.get_doc(
+			{
+				"doctype": "Holiday List",
+				"holiday_list_name": f"ISO Holidays {frappe.generate_hash(length=5)}",
+				"from_date": add_days(self.day, -30),
+				"to_date": add_days(self.day, 30),
+				"holidays": [{"holiday_date": self.day, "description": "Practice outing"}],
+			}
+		).insert()
+		frappe.db.set_value("Company", company, "default_holiday_list", holidays.name)
+		self.assertEqual(self.times(), [])
+		self.assertTrue(self.times(add_days(self.day, 1)))
+
 	def test_closed_practice_takes_no_bookings(self):
 		frappe.db.set_value("Practice", self.bf.practice, "allow_online_booking", 0)
 		with self.assertRaises(frappe.ValidationError) as caught:
@@ -221,6 +237,21 @@ class TestOTP(BookingTestCase):
 			with self.subTest(**kwargs), self.assertRaises(api.BadBookingRequest):
 				api.request_booking_otp(self.bf.slug, **kwargs)
 
+	def test_sms_practice_texts_the_code(self):
+		from unittest.mock import patch
+
+		frappe.db.set_value("Practice", self.bf.practice, "verification_channel", "SMS")
+		frappe.local.request_ip = "198.51.100.9"
+		with self.assertRaises(api.BadBookingRequest):
+			api.request_booking_otp(self.bf.slug, email="sms@example.org")
+		with patch("medic_plus.booking.notify._queue_sms") as queue_sms:
+			res = api.request_booking_otp(self.bf.slug, email="sms@example.org", mobile="+49 151 2222222")
+		self.assertEqual(res["channel"], "sms")
+		mobile, message = queue_sms.call_args.args
+		self.assertEqual(mobile, "+491512222222")
+		code = next(word for word in message.replace(".", " ").split() if word.isdigit() and len(word) == 6)
+		otp_store.verify(self.bf.practice, "+491512222222", code)
+
 	def test_send_budget_per_address(self):
 		for i in range(3):
 			frappe.local.request_ip = f"198.51.100.{20 + i}"
@@ -238,6 +269,7 @@ class TestVerifyAndBook(BookingTestCase):
 		self.assertEqual(appt.custom_practice, self.bf.practice)
 		self.assertEqual(appt.status, "Scheduled")
 		self.assertEqual(appt.notes, "Knee pain")
+		self.assertEqual((appt.duration, res["duration"]), (30, 30))  # the slot's length
 		patient = frappe.get_doc("Patient", appt.patient)
 		self.assertEqual(patient.custom_practice, self.bf.practice)
 		self.assertEqual(patient.mobile, "+491511111111")

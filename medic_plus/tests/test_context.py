@@ -3,20 +3,10 @@
 import frappe
 
 from medic_plus.api.context import get_context, set_active_practice
-from medic_plus.tests.compat import IntegrationTestCase
-from medic_plus.tests.fixtures import get_fixture
+from medic_plus.tests.compat import TenancyFixtureTestCase
 
 
-class TestContextAPI(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.fx = get_fixture()
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-
+class TestContextAPI(TenancyFixtureTestCase):
 	def test_context_of_a_doctor(self):
 		frappe.set_user(self.fx.a.doctor)
 		ctx = get_context()

@@ -23,8 +23,7 @@ from frappe.desk.search import search_link
 
 from medic_plus.tenancy import whitelisted
 from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES
-from medic_plus.tests.compat import IntegrationTestCase
-from medic_plus.tests.fixtures import get_fixture
+from medic_plus.tests.compat import TenancyFixtureTestCase
 
 RECEPTION_DOCTYPES = {"Patient", "Patient Appointment", "Fee Validity", "Practitioner Schedule"}
 BOTH_SIDES = {"a", "b"}
@@ -45,11 +44,10 @@ def expected_sides(who: str, doctype: str) -> set[str]:
 	}[who]
 
 
-class TenancyTestCase(IntegrationTestCase):
+class TenancyTestCase(TenancyFixtureTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.fx = get_fixture()
 		fx = cls.fx
 		cls.users = {
 			"a_admin": fx.a.admin,
@@ -61,11 +59,6 @@ class TenancyTestCase(IntegrationTestCase):
 			"nobody": fx.nobody,
 			"platform": fx.platform,
 		}
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-		super().tearDown()
 
 	def names(self, doctype: str) -> dict[str, str]:
 		return {"a": self.fx.record("a", doctype), "b": self.fx.record("b", doctype)}

@@ -3,22 +3,12 @@
 import frappe
 from frappe.utils import add_days, nowdate
 
-from medic_plus.tests.compat import IntegrationTestCase
-from medic_plus.tests.fixtures import ensure_user, get_fixture
+from medic_plus.tests.compat import TenancyFixtureTestCase
+from medic_plus.tests.fixtures import ensure_user
 from medic_plus.tests.test_stamping import new_appointment, new_patient
 
 
-class TestPracticeRoles(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.fx = get_fixture()
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-		super().tearDown()
-
+class TestPracticeRoles(TenancyFixtureTestCase):
 	def test_membership_grants_the_matching_role(self):
 		self.assertIn("Practice Admin", frappe.get_roles(self.fx.a.admin))
 		self.assertIn("Practice Doctor", frappe.get_roles(self.fx.a.doctor))

@@ -4,8 +4,7 @@ import frappe
 from frappe.utils import add_days, nowdate
 
 from medic_plus.api.context import set_active_practice
-from medic_plus.tests.compat import IntegrationTestCase
-from medic_plus.tests.fixtures import get_fixture
+from medic_plus.tests.compat import TenancyFixtureTestCase
 
 
 def new_patient(first_name: str, **values):
@@ -28,17 +27,7 @@ def new_appointment(patient: str, practitioner: str, **values):
 	)
 
 
-class TestStamping(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.fx = get_fixture()
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-		super().tearDown()
-
+class TestStamping(TenancyFixtureTestCase):
 	def test_new_patient_goes_to_the_users_practice(self):
 		frappe.set_user(self.fx.a.recep)
 		patient = new_patient("Stamped").insert()

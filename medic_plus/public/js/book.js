@@ -2,54 +2,11 @@
 (function () {
 	"use strict";
 	const boot = JSON.parse(document.getElementById("mp-boot").textContent);
-	const api = "/api/method/medic_plus.api.booking.";
 	const $ = (id) => document.getElementById(id);
 	const __ = window.__ || ((s) => s);
 	const state = { doctor: null, month: null, days: {}, date: null, slot: null, result: null };
 
-	// ---- server calls ---------------------------------------------------------------
-	async function call(method, args, post) {
-		let url = api + method;
-		const opts = { headers: { Accept: "application/json" }, credentials: "same-origin" };
-		if (post) {
-			opts.method = "POST";
-			opts.headers["Content-Type"] = "application/json";
-			opts.headers["X-Frappe-CSRF-Token"] = window.frappe && frappe.csrf_token;
-			opts.body = JSON.stringify(args);
-		} else {
-			url += "?" + new URLSearchParams(args).toString();
-		}
-		let res, body;
-		try {
-			res = await fetch(url, opts);
-			body = await res.json();
-		} catch (e) {
-			throw new Error(
-				__("We could not reach the practice. Please check your connection and try again."),
-			);
-		}
-		if (!res.ok) {
-			const err = new Error(
-				serverMessage(body) || __("Something went wrong. Please try again."),
-			);
-			err.status = res.status;
-			throw err;
-		}
-		return body.message;
-	}
-
-	function serverMessage(body) {
-		try {
-			const msgs = JSON.parse(body._server_messages || "[]").map(
-				(m) => JSON.parse(m).message,
-			);
-			const div = document.createElement("div");
-			div.innerHTML = msgs.join(" ");
-			return div.textContent;
-		} catch (e) {
-			return "";
-		}
-	}
+	const call = window.medic_plus_booking.call;
 
 	function showError(message) {
 		const box = $("mp-error");
@@ -395,6 +352,12 @@
 		renderMonth();
 	});
 	$("mp-back-1").addEventListener("click", () => goto(1));
+	$("mp-back-2").addEventListener("click", () => {
+		$("mp-verify").hidden = true;
+		$("mp-details").hidden = false;
+		showError("");
+		$("mp-details").elements.first_name.focus();
+	});
 	$("mp-details").addEventListener("submit", (e) => {
 		e.preventDefault();
 		sendCode($("mp-send"));

@@ -4,35 +4,8 @@
 	const boot = JSON.parse(document.getElementById("mp-boot").textContent);
 	const $ = (id) => document.getElementById(id);
 	const __ = window.__ || ((s) => s);
-	const api = "/api/method/medic_plus.api.booking.";
 
-	async function call(method, args, post) {
-		const opts = { headers: { Accept: "application/json" }, credentials: "same-origin" };
-		let url = api + method;
-		if (post) {
-			opts.method = "POST";
-			opts.headers["Content-Type"] = "application/json";
-			opts.body = JSON.stringify(args);
-		} else {
-			url += "?" + new URLSearchParams(args).toString();
-		}
-		const res = await fetch(url, opts);
-		const body = await res.json().catch(() => ({}));
-		if (!res.ok) {
-			let msg = __("Something went wrong. Please try again.");
-			try {
-				const div = document.createElement("div");
-				div.innerHTML = JSON.parse(body._server_messages)
-					.map((m) => JSON.parse(m).message)
-					.join(" ");
-				msg = div.textContent || msg;
-			} catch (e) {
-				/* keep the generic message */
-			}
-			throw new Error(msg);
-		}
-		return body.message;
-	}
+	const call = window.medic_plus_booking.call;
 
 	function show(b) {
 		$("mp-practice").textContent = b.practice_name;
@@ -49,7 +22,15 @@
 			[__("Reference"), b.reference],
 			[__("Status"), __(b.status)],
 			[__("Doctor"), b.practitioner_name],
-			[__("Date"), b.appointment_date],
+			[
+				__("Date"),
+				new Date(b.appointment_date + "T00:00:00").toLocaleDateString(undefined, {
+					weekday: "long",
+					day: "numeric",
+					month: "long",
+					year: "numeric",
+				}),
+			],
 			[__("Time"), `${b.appointment_time} (${b.timezone})`],
 			[__("Duration"), `${b.duration} ${__("minutes")}`],
 		];

@@ -1,0 +1,67 @@
+"""A real multi-process web server of this bench for tests that need true parallel
+requests: gunicorn with several workers, on a free loopback port, stopped afterwards.
+Set MEDIC_PLUS_TEST_URL to use a server that is already running instead."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import frappe
+import requests
+
+
+def _free_port() -> int:
+	with socket.socket() as s:
+		s.bind(("127.0.0.1", 0))
+		return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(workers: int = 4):
+	if url := os.environ.get("MEDIC_PLUS_TEST_URL"):
+		yield url.rstrip("/")
+		return
+	port = _free_port()
+	sites = os.path.abspath(frappe.local.sites_path)
+	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+	log = open(os.path.join(sites, "..", "logs", "medic_plus_test_server.log"), "ab")
+	proc = subprocess.Popen(
+		[
+			gunicorn,
+			"-b",
+			f"127.0.0.1:{port}",
+			"-w",
+			str(workers),
+			"-t",
+			"120",
+			"medic_plus.tests.wsgi:application",
+		],
+		cwd=sites,
+		env={**os.environ, "MEDIC_PLUS_TEST_SITE": frappe.local.site},
+		stdout=log,
+		stderr=subprocess.STDOUT,
+	)
+	url = f"http://127.0.0.1:{port}"
+	try:
+		deadline = time.monotonic() + 90
+		while time.monotonic() < deadline:
+			try:
+				if requests.get(f"{url}/api/method/ping", headers={"Host": frappe.local.site}, timeout=2).ok:
+					break
+			except requests.RequestException:
+				time.sleep(0.5)
+		else:
+			raise RuntimeError("the test web server did not start")
+		yield url
+	finally:
+		proc.terminate()
+		try:
+			proc.wait(timeout=20)
+		except subprocess.TimeoutExpired:
+			proc.kill()
+		log.close()

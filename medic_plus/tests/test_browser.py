@@ -1,0 +1,151 @@
+"""The booking page in a real browser: Debian's Chromium, headless, driven by
+Playwright, books an appointment end to end on a running server of this bench, then
+opens the manage link and cancels. A screenshot of every step is saved to
+$MEDIC_PLUS_ARTIFACTS/booking (default: artifacts/booking in the repository).
+
+Skipped when Playwright or /usr/bin/chromium is not installed."""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import shutil
+import unittest
+
+import frappe
+from frappe.utils import add_days, getdate
+
+from medic_plus.tests.compat import IntegrationTestCase
+from medic_plus.tests.fixtures import get_booking_fixture
+from medic_plus.tests.server import running_server
+from medic_plus.tests.test_booking import practice_today
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+	"--headless",
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+]
+
+try:
+	from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover
+	sync_playwright = None
+
+
+def artifacts_dir() -> str:
+	base = os.environ.get("MEDIC_PLUS_ARTIFACTS") or os.path.join(
+		frappe.get_app_path("medic_plus"), "..", "artifacts"
+	)
+	path = os.path.abspath(os.path.join(base, "booking"))
+	os.makedirs(path, exist_ok=True)
+	return path
+
+
+def latest_code(recipient: str) -> str:
+	"""The booking code from the newest queued e-mail to ``recipient``."""
+	frappe.db.rollback()
+	queue = frappe.qb.DocType("Email Queue")
+	rcpt = frappe.qb.DocType("Email Queue Recipient")
+	rows = (
+		frappe.qb.from_(queue)
+		.join(rcpt)
+		.on(rcpt.parent == queue.name)
+		.select(queue.message)
+		.where(rcpt.recipient == recipient)
+		.orderby(queue.creation, order=frappe.qb.desc)
+		.limit(1)
+		.run()
+	)
+	message = email.message_from_string(rows[0][0])
+	for part in message.walk():
+		if part.get_content_type() == "text/plain":
+			text = part.get_payload(decode=True).decode()
+			return re.search(r"^\s*(\d{6})\s*$", text, re.MULTILINE).group(1)
+	raise AssertionError("no code in the e-mail")
+
+
+@unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
+class TestBookingInBrowser(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.bf = get_booking_fixture()
+		cls.shots = artifacts_dir()
+		cls.email = f"browser-{frappe.generate_hash(length=6)}@example.org"
+
+	def tearDown(self):
+		frappe.db.rollback()
+		for name, patient in frappe.get_all(
+			"Patient Appointment",
+			filters={"notes": ("like", "%Browser test%")},
+			fields=["name", "patient"],
+			as_list=True,
+		):
+			frappe.delete_doc("Patient Appointment", name, force=True, ignore_permissions=True)
+			frappe.delete_doc("Patient", patient, force=True, ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: remove what the server committed
+
+	def shot(self, page, name: str):
+		page.screenshot(path=os.path.join(self.shots, f"{name}.png"), full_page=True)
+
+	def test_book_and_cancel_on_a_phone(self):
+		frappe.cache.delete_keys("rl:")
+		frappe.cache.delete_keys("medic_plus:otp")
+		day = getdate(add_days(practice_today(), 12))
+		with running_server(workers=2) as url, sync_playwright() as pw:
+			browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+			page = browser.new_page(viewport={"width": 375, "height": 812}, locale="en-GB")
+
+			page.goto(f"{url}/book?practice=no-such-practice")
+			expect(page.get_by_role("heading", name="We could not find this practice")).to_be_visible()
+			self.shot(page, "00-unknown-practice")
+
+			page.goto(f"{url}/book?practice={self.bf.slug}")
+			expect(page.get_by_role("heading", name="ISO Booking Practice")).to_be_visible()
+			page.get_by_text("ISO Book Doc", exact=True).click()
+			expect(page.locator("#mp-calendar")).to_be_visible()
+			self.shot(page, "01-doctor-and-calendar")
+
+			while page.locator("#mp-month").inner_text() != day.strftime("%B %Y"):
+				page.locator("#mp-next").click()
+				page.wait_for_timeout(300)
+			page.locator(".mp-day.mp-has", has_text=re.compile(rf"^{day.day}$")).click()
+			expect(page.locator("#mp-time-list button").first).to_be_visible()
+			self.shot(page, "02-times")
+
+			page.get_by_role("button", name=re.compile(r"^10:30")).click()
+			expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+			page.get_by_label("First name").fill("Bruno")
+			page.get_by_label("Last name").fill("Browser")
+			page.get_by_label("E-mail").fill(self.email)
+			page.get_by_label("Reason for the visit").fill("Browser test")
+			self.shot(page, "03-details")
+			page.get_by_role("button", name="Send me a code").click()
+			expect(page.get_by_label("Code")).to_be_visible()
+			self.shot(page, "04-code")
+
+			page.get_by_label("Code").fill(latest_code(self.email))
+			page.get_by_role("button", name="Book appointment").click()
+			expect(page.get_by_role("heading", name="Your appointment is booked")).to_be_visible()
+			reference = page.locator("#mp-done dd").first.inner_text()
+			self.assertRegex(reference, r"^ISOBK-A\d{5}$")
+			self.shot(page, "05-confirmation")
+
+			page.locator("#mp-manage").click()
+			expect(page.locator("#mp-details")).to_contain_text(reference)
+			self.shot(page, "06-manage")
+			page.get_by_role("button", name="Cancel appointment").click()
+			expect(page.locator("#mp-note")).to_have_text("This appointment is cancelled.")
+			self.shot(page, "07-cancelled")
+			browser.close()
+
+		frappe.db.rollback()
+		status = frappe.db.get_value("Patient Appointment", {"custom_booking_reference": reference}, "status")
+		self.assertEqual(status, "Cancelled")
