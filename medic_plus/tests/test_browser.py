@@ -149,3 +149,53 @@ class TestBookingInBrowser(IntegrationTestCase):
 		frappe.db.rollback()
 		status = frappe.db.get_value("Patient Appointment", {"custom_booking_reference": reference}, "status")
 		self.assertEqual(status, "Cancelled")
+
+
+@unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
+class TestPracticeSwitcherInDesk(IntegrationTestCase):
+	"""A user of two practices switches the active practice from the Desk user menu."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from medic_plus.tests.fixtures import PASSWORD, get_fixture
+
+		cls.fx = get_fixture()
+		cls.password = PASSWORD
+		cls.shots = artifacts_dir()
+
+	def tearDown(self):
+		from medic_plus.tenancy.context import ACTIVE_PRACTICE_KEY
+
+		frappe.db.rollback()
+		frappe.defaults.clear_user_default(ACTIVE_PRACTICE_KEY, self.fx.both)
+		frappe.db.commit()  # nosemgrep: undo what the server committed
+
+	def test_switch_practice_from_the_user_menu(self):
+		with running_server(workers=2) as url, sync_playwright() as pw:
+			browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+			page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
+			page.goto(f"{url}/login")
+			page.locator("#login_email").fill(self.fx.both)
+			page.locator("#login_password").fill(self.password)
+			page.locator(".btn-login").first.click()
+			page.wait_for_url("**/app**", timeout=30000)
+			page.locator(".dropdown-navbar-user button").first.click()
+			item = page.locator(".medic-plus-switcher")
+			expect(item).to_contain_text("Switch Practice (ISO Alpha Practice)")
+			self.shot(page, "desk-01-user-menu")
+			item.click()
+			dialog = page.locator(".modal-dialog").filter(has_text="Switch Practice")
+			dialog.locator("select").select_option(self.fx.b.practice)
+			self.shot(page, "desk-02-switch-dialog")
+			dialog.get_by_role("button", name="Switch").click()
+			expect(page.locator(".alert-message, .desk-alert").first).to_contain_text("ISO Beta Practice")
+			self.shot(page, "desk-03-switched")
+			browser.close()
+		frappe.db.rollback()
+		from medic_plus.tenancy.context import get_active_practice
+
+		self.assertEqual(get_active_practice(self.fx.both), self.fx.b.practice)
+
+	def shot(self, page, name: str):
+		page.screenshot(path=os.path.join(self.shots, f"{name}.png"))
