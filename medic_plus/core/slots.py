@@ -10,6 +10,7 @@ many appointments, all booked at the block's start, each of the row's ``duration
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -117,6 +118,8 @@ def free_slots(
 	by_day: dict[str, list[ScheduleRow]] = {}
 	for row in rows:
 		by_day.setdefault(row.day, []).append(row)
+	for day_rows in by_day.values():
+		day_rows.sort(key=lambda r: (r.start, r.end))
 	holidays = set(holidays)
 	blocked = list(blocked)
 	bookings_by_date: dict[date, list[Booking]] = {}
@@ -128,9 +131,10 @@ def free_slots(
 	for day in date_range(from_date, to_date):
 		if day < now.date() or day > last_day or day in holidays:
 			continue
+		day_bookings = _DayBookings(bookings_by_date.get(day, []))
 		slots: dict[datetime, Slot] = {}
-		for row in sorted(by_day.get(WEEKDAYS[day.weekday()], []), key=lambda r: (r.start, r.end)):
-			slot = _slot_for(row, day, bookings_by_date.get(day, []), rules)
+		for row in by_day.get(WEEKDAYS[day.weekday()], []):
+			slot = _slot_for(row, day, day_bookings, rules)
 			if slot is None or slot.start < earliest or slot.capacity_left <= 0:
 				continue
 			if any(_overlaps(slot.start, slot.end, b.start, b.end) for b in blocked):
@@ -143,16 +147,48 @@ def free_slots(
 	return out
 
 
-def _slot_for(row: ScheduleRow, day: date, bookings: list[Booking], rules: Rules) -> Slot | None:
-	start = datetime.combine(day, row.start)
-	end = datetime.combine(day, row.end)
-	if end <= start:
+class _DayBookings:
+	"""One day's bookings as minutes since midnight, sorted by start, so that a slot
+	finds the bookings around it by bisection instead of looking at all of them."""
+
+	def __init__(self, bookings: list[Booking]):
+		rows = sorted(
+			(
+				_minutes(b.start.time()),
+				_minutes(b.start.time()) + max(b.duration, 1),  # a zero-length one still takes its slot
+				b.service_unit,
+				b.own,
+			)
+			for b in bookings
+		)
+		self.rows = rows
+		self.starts = [r[0] for r in rows]
+		self.longest = max((r[1] - r[0] for r in rows), default=0)
+
+	def around(self, start: int, end: int, margin: int):
+		"""Bookings that may overlap [start - margin, end + margin)."""
+		lo = bisect_left(self.starts, start - margin - self.longest)
+		hi = bisect_left(self.starts, end + margin)
+		return self.rows[lo:hi]
+
+
+def _slot_for(row: ScheduleRow, day: date, bookings: _DayBookings, rules: Rules) -> Slot | None:
+	start_m, end_m = _minutes(row.start), _minutes(row.end)
+	if end_m <= start_m:
 		return None
-	# the practitioner cannot be in two places; a service unit is shared with colleagues
-	relevant = [b for b in bookings if b.own or (row.service_unit and b.service_unit == row.service_unit)]
+
+	def relevant(unit, own):
+		# the practitioner cannot be in two places; a service unit is shared with colleagues
+		return own or (row.service_unit and unit == row.service_unit)
+
+	start = datetime.combine(day, row.start)
 	if row.maximum_appointments:
-		taken = sum(1 for b in relevant if start <= b.start < end)
-		duration = row.duration or int((end - start).total_seconds() // 60)
+		taken = sum(
+			1
+			for b0, _b1, unit, own in bookings.around(start_m, end_m, 0)
+			if start_m <= b0 < end_m and relevant(unit, own)
+		)
+		duration = row.duration or (end_m - start_m)
 		return Slot(
 			start,
 			duration,
@@ -161,16 +197,18 @@ def _slot_for(row: ScheduleRow, day: date, bookings: list[Booking], rules: Rules
 			row.service_unit,
 			True,
 		)
-	duration = int((end - start).total_seconds() // 60)
 	capacity = max(1, row.capacity)
-	buffer = timedelta(minutes=rules.buffer)
-	taken = sum(1 for b in relevant if _overlaps(start, end + buffer, b.start, _booking_end(b) + buffer))
-	return Slot(start, duration, capacity, capacity - taken, row.service_unit)
+	buf = rules.buffer
+	taken = sum(
+		1
+		for b0, b1, unit, own in bookings.around(start_m, end_m, buf)
+		if b0 < end_m + buf and start_m < b1 + buf and relevant(unit, own)
+	)
+	return Slot(start, end_m - start_m, capacity, capacity - taken, row.service_unit)
 
 
-def _booking_end(b: Booking) -> datetime:
-	# a zero-length appointment still takes the slot it starts in
-	return b.start + timedelta(minutes=max(b.duration, 1))
+def _minutes(t: time) -> int:
+	return t.hour * 60 + t.minute
 
 
 def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
