@@ -22,7 +22,13 @@ before_tests = "medic_plus.tests.utils.before_tests"
 # Desk
 # ----
 app_include_js = "/assets/medic_plus/js/medic_plus.js"
-doctype_js = {"Patient Appointment": "public/js/patient_appointment.js"}
+doctype_js = {
+	"Patient Appointment": "public/js/patient_appointment.js",
+	"Patient Encounter": "public/js/patient_encounter.js",
+}
+
+# Print formats of the clinical documents
+jinja = {"methods": ["medic_plus.clinical.printing.clinical_print_context"]}
 boot_session = "medic_plus.api.context.boot_session"
 
 # Tenancy: see medic_plus/tenancy/scope.py

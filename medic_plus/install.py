@@ -22,6 +22,13 @@ def setup():
 	create_practice_fields()
 	apply_role_permissions()
 	clear_scope_cache()
+	sync_letter_heads()
+
+
+def sync_letter_heads():
+	"""Practices created before letter heads existed get theirs."""
+	for name in frappe.get_all("Practice", filters={"letter_head": ("is", "not set")}, pluck="name"):
+		frappe.get_doc("Practice", name).sync_letter_head()
 
 
 def practice_fields() -> dict[str, list[dict]]:
@@ -45,7 +52,16 @@ def practice_fields() -> dict[str, list[dict]]:
 	}
 
 
-BOOKING_FIELDS = {
+EXTRA_FIELDS = {
+	"Healthcare Practitioner": [
+		{
+			"fieldname": "custom_registration_number",
+			"label": "Registration No.",
+			"fieldtype": "Data",
+			"insert_after": "practitioner_type",
+			"description": "Printed on sick notes and prescriptions.",
+		}
+	],
 	"Patient Appointment": [
 		{
 			"fieldname": "custom_booking_section",
@@ -93,18 +109,18 @@ BOOKING_FIELDS = {
 			"search_index": 1,
 			"permlevel": 1,
 		},
-	]
+	],
 }
 
 
 def create_practice_fields():
 	create_custom_fields(practice_fields(), ignore_validate=True, update=True)
-	create_custom_fields(BOOKING_FIELDS, ignore_validate=True, update=True)
+	create_custom_fields(EXTRA_FIELDS, ignore_validate=True, update=True)
 
 
 def before_uninstall():
 	fields = [(doctype, PRACTICE_FIELD) for doctype in practice_fields()]
-	fields += [(doctype, df["fieldname"]) for doctype, dfs in BOOKING_FIELDS.items() for df in dfs]
+	fields += [(doctype, df["fieldname"]) for doctype, dfs in EXTRA_FIELDS.items() for df in dfs]
 	for doctype, fieldname in fields:
 		if name := frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": fieldname}):
 			frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)

@@ -59,6 +59,7 @@ SCOPES: tuple[Scope, ...] = (
 		stamp=False,
 	),
 	# the app's own doctypes
+	Scope("Sick Note", field="practice", custom_field=False),
 	Scope(
 		"Practice",
 		field="name",

@@ -26,6 +26,7 @@ import frappe
 
 from medic_plus import demo
 from medic_plus.demo import ensure_member, ensure_practice, ensure_practitioner
+from medic_plus.tenancy.scope import get_scope
 
 PASSWORD = "Iso-Test-Pass-2026!"
 SECRET = "iso-api-secret-2026"
@@ -41,6 +42,7 @@ RECORD_CODES = {
 	"Patient Medical Record": "PMR",
 	"Practitioner Schedule": "SCHED",
 	"Fee Validity": "FV",
+	"Sick Note": "SN",
 }
 
 
@@ -152,7 +154,7 @@ def ensure_raw_row(doctype: str, name: str, side: Side) -> str:
 		return name
 	doc = frappe.new_doc(doctype)
 	meta = frappe.get_meta(doctype)
-	values = {"custom_practice": side.practice}
+	values = {get_scope(doctype).field: side.practice}
 	if meta.has_field("patient"):
 		values["patient"] = side.patient
 	if meta.has_field("practitioner"):

@@ -5,10 +5,10 @@ import json
 
 import frappe
 
-from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import api_token, get_fixture
 from medic_plus.tests.http import request
+from medic_plus.tests.test_isolation import ISOLATED_DOCTYPES
 
 MISSING = "ISO-DOES-NOT-EXIST"
 
@@ -31,7 +31,7 @@ class TestResourceAPI(IntegrationTestCase):
 		cls.auth = {"Authorization": api_token(cls.fx.a.admin)}
 
 	def test_other_practice_record_is_404_exactly_like_a_missing_one(self):
-		for doctype in CUSTOM_FIELD_DOCTYPES:
+		for doctype in ISOLATED_DOCTYPES:
 			with self.subTest(doctype=doctype):
 				other = self.fx.record("b", doctype)
 				foreign = request("GET", f"/api/resource/{doctype}/{other}", self.auth)

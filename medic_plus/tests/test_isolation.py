@@ -22,10 +22,12 @@ from frappe.desk.form.load import getdoc
 from frappe.desk.search import search_link
 
 from medic_plus.tenancy import whitelisted
-from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES
+from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES, get_scope
 from medic_plus.tests.compat import TenancyFixtureTestCase
 
-RECEPTION_DOCTYPES = {"Patient", "Patient Appointment", "Fee Validity", "Practitioner Schedule"}
+# every scoped doctype that holds patient data: the Healthcare ones and the app's own
+ISOLATED_DOCTYPES = (*CUSTOM_FIELD_DOCTYPES, "Sick Note")
+RECEPTION_DOCTYPES = {"Patient", "Patient Appointment", "Fee Validity", "Practitioner Schedule", "Sick Note"}
 BOTH_SIDES = {"a", "b"}
 NO_SIDE: set[str] = set()
 
@@ -68,7 +70,7 @@ class TenancyTestCase(TenancyFixtureTestCase):
 		return {lookup[n] for n in names if n in lookup}
 
 	def each_case(self):
-		for doctype in CUSTOM_FIELD_DOCTYPES:
+		for doctype in ISOLATED_DOCTYPES:
 			for who, user in self.users.items():
 				yield doctype, who, user
 
@@ -98,7 +100,7 @@ class TestListPaths(TenancyTestCase):
 				try:
 					rows = frappe.desk.reportview.execute(
 						doctype,
-						fields=[f"`tab{doctype}`.`name`", f"`tab{doctype}`.`custom_practice`"],
+						fields=[f"`tab{doctype}`.`name`", f"`tab{doctype}`.`{get_scope(doctype).field}`"],
 						filters=[[doctype, "name", "in", list(self.names(doctype).values())]],
 						as_list=True,
 					)
@@ -148,7 +150,7 @@ class TestListPaths(TenancyTestCase):
 				filters = json.dumps([[doctype, "name", "in", list(self.names(doctype).values())]])
 				frappe.set_user(user)
 				try:
-					rows = whitelisted.get_group_by_count(doctype, filters, "custom_practice")
+					rows = whitelisted.get_group_by_count(doctype, filters, get_scope(doctype).field)
 				except frappe.PermissionError:
 					rows = []
 				self.assertEqual({practice_side[r.name] for r in rows}, expected_sides(who, doctype))
@@ -214,7 +216,7 @@ class TestSingleDocumentPaths(TenancyTestCase):
 					self.assertEqual(str(caught.exception).replace(name, "<name>"), missing)
 
 	def test_desk_form_answers_as_for_a_missing_record(self):
-		for doctype in CUSTOM_FIELD_DOCTYPES:
+		for doctype in ISOLATED_DOCTYPES:
 			with self.subTest(doctype=doctype):
 				frappe.set_user(self.fx.a.admin)
 				frappe.local.response = frappe._dict(docs=[])
@@ -229,7 +231,7 @@ class TestSingleDocumentPaths(TenancyTestCase):
 		self.assertEqual([d.name for d in frappe.local.response.docs], [self.fx.a.patient])
 
 	def test_other_practice_record_cannot_be_updated(self):
-		for doctype in CUSTOM_FIELD_DOCTYPES:
+		for doctype in ISOLATED_DOCTYPES:
 			with self.subTest(doctype=doctype):
 				editable = ("Data", "Small Text", "Text", "Text Editor", "Date", "Int", "Check")
 				field = next(
@@ -238,7 +240,7 @@ class TestSingleDocumentPaths(TenancyTestCase):
 						for df in frappe.get_meta(doctype).fields
 						if df.fieldtype in editable and not df.read_only and not df.set_only_once
 					),
-					"custom_practice",
+					get_scope(doctype).field,
 				)
 				frappe.set_user(self.fx.a.admin)
 				with self.assertRaises(frappe.DoesNotExistError):
@@ -247,7 +249,7 @@ class TestSingleDocumentPaths(TenancyTestCase):
 					)
 
 	def test_other_practice_record_cannot_be_deleted(self):
-		for doctype in CUSTOM_FIELD_DOCTYPES:
+		for doctype in ISOLATED_DOCTYPES:
 			with self.subTest(doctype=doctype):
 				frappe.set_user(self.fx.a.admin)
 				with self.assertRaises(frappe.DoesNotExistError):
@@ -256,14 +258,14 @@ class TestSingleDocumentPaths(TenancyTestCase):
 				self.assertTrue(frappe.db.exists(doctype, self.fx.record("b", doctype)))
 
 	def test_other_practice_record_cannot_be_printed(self):
-		for doctype in CUSTOM_FIELD_DOCTYPES:
+		for doctype in ISOLATED_DOCTYPES:
 			with self.subTest(doctype=doctype):
 				frappe.set_user(self.fx.a.admin)
 				with self.assertRaises(frappe.DoesNotExistError):
 					frappe.get_print(doctype, self.fx.record("b", doctype))
 
 	def test_link_validation_answers_as_for_a_missing_record(self):
-		for doctype in CUSTOM_FIELD_DOCTYPES:
+		for doctype in ISOLATED_DOCTYPES:
 			with self.subTest(doctype=doctype):
 				frappe.set_user(self.fx.a.admin)
 				missing = whitelisted.validate_link(doctype, "ISO-DOES-NOT-EXIST")

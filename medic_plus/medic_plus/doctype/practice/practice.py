@@ -8,6 +8,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_system_timezone
 
+from medic_plus.clinical.letterhead import BRANDING_FIELDS, sync_letter_head
 from medic_plus.core import rules
 
 
@@ -22,6 +23,15 @@ class Practice(Document):
 		self.validate_brand_color()
 		self.validate_timezone()
 		self.validate_booking_settings()
+
+	def on_update(self):
+		self.sync_letter_head()
+
+	def sync_letter_head(self):
+		"""Keep the practice's Letter Head in step with its branding."""
+		changed = self.is_new() or any(self.has_value_changed(f) for f in BRANDING_FIELDS)
+		if changed or not self.letter_head or not frappe.db.exists("Letter Head", self.letter_head):
+			self.db_set("letter_head", sync_letter_head(self), update_modified=False)
 
 	def validate_slug(self):
 		self.slug = rules.normalise_slug(self.slug) or rules.slugify(self.practice_name)

@@ -1,0 +1,151 @@
+"""Sick notes and prescriptions print on their own practice's letter head.
+
+Each printed document is also rendered to PDF (wkhtmltopdf) and, where pdftoppm is
+installed, to PNG, in $MEDIC_PLUS_ARTIFACTS/clinical (default artifacts/clinical)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from contextlib import ExitStack
+
+import frappe
+from frappe.utils import add_days, today
+
+from medic_plus.tests.compat import TenancyFixtureTestCase
+from medic_plus.tests.server import running_server
+
+
+def artifacts_dir() -> str:
+	base = os.environ.get("MEDIC_PLUS_ARTIFACTS") or os.path.join(
+		frappe.get_app_path("medic_plus"), "..", "artifacts"
+	)
+	path = os.path.abspath(os.path.join(base, "clinical"))
+	os.makedirs(path, exist_ok=True)
+	return path
+
+
+class TestClinicalPrint(TenancyFixtureTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		for side in (cls.fx.a, cls.fx.b):
+			frappe.get_doc("Practice", side.practice).sync_letter_head()
+		frappe.set_user("Administrator")
+		if not frappe.db.exists("Item", "ISO-AMOX-500"):
+			frappe.get_doc(
+				{
+					"doctype": "Item",
+					"item_code": "ISO-AMOX-500",
+					"item_name": "Amoxicillin 500 mg",
+					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name")
+					or "All Item Groups",
+					"stock_uom": "Nos",
+					"is_stock_item": 0,
+				}
+			).insert()
+		frappe.db.commit()  # nosemgrep: the fixture's letter heads and drug
+		# wkhtmltopdf loads the page's styles from the site's URL: serve it
+		cls.stack = ExitStack()
+		cls.url = cls.stack.enter_context(running_server(workers=2))
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.stack.close()
+		super().tearDownClass()
+
+	def save_pdf(self, doctype: str, name: str, print_format: str, filename: str) -> None:
+		host = frappe.local.conf.host_name
+		frappe.local.conf.host_name = self.url
+		try:
+			pdf = frappe.get_print(doctype, name, print_format=print_format, as_pdf=True)
+		finally:
+			frappe.local.conf.host_name = host
+		self.assertTrue(pdf.startswith(b"%PDF"))
+		path = os.path.join(artifacts_dir(), f"{filename}.pdf")
+		with open(path, "wb") as f:
+			f.write(pdf)
+		if shutil.which("pdftoppm"):
+			subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", path, path[:-4]], check=True)
+
+	def issue_sick_note(self):
+		frappe.set_user(self.fx.a.doctor)
+		note = frappe.get_doc(
+			{
+				"doctype": "Sick Note",
+				"patient": self.fx.a.patient,
+				"practitioner": self.fx.a.practitioner,
+				"issue_date": today(),
+				"date_from": today(),
+				"date_to": add_days(today(), 2),
+				"fitness": "Unfit for duty",
+				"diagnosis": "Influenza",
+				"remarks": "Rest <b>and</b> fluids",
+			}
+		).insert()
+		note.submit()
+		return note
+
+	def test_sick_note_prints_on_its_own_practice_letter_head(self):
+		frappe.set_user("Administrator")
+		frappe.db.set_value(
+			"Healthcare Practitioner", self.fx.a.practitioner, "custom_registration_number", "REG-4711"
+		)
+		note = self.issue_sick_note()
+		html = frappe.get_print("Sick Note", note.name, print_format="Sick Note")
+		self.assertIn("ISO Alpha Practice", html)
+		self.assertNotIn("ISO Beta Practice", html)
+		self.assertIn("REG-4711", html)
+		self.assertIn("Influenza", html)
+		self.assertIn("Rest &lt;b&gt;and&lt;/b&gt; fluids", html)
+		self.save_pdf("Sick Note", note.name, "Sick Note", "sick-note")
+
+	def test_prescription_prints_the_drugs_on_the_practice_letter_head(self):
+		frappe.set_user(self.fx.a.doctor)
+		encounter = frappe.get_doc(
+			{
+				"doctype": "Patient Encounter",
+				"patient": self.fx.a.patient,
+				"practitioner": self.fx.a.practitioner,
+				"encounter_date": today(),
+				"company": frappe.db.get_value("Company", {}, "name"),
+				"drug_prescription": [
+					{
+						"drug_code": "ISO-AMOX-500",
+						"drug_name": "Amoxicillin 500 mg",
+						"dosage": frappe.db.get_value("Prescription Dosage", {}, "name"),
+						"period": frappe.db.get_value("Prescription Duration", {}, "name"),
+						"dosage_form": frappe.db.get_value("Dosage Form", {}, "name"),
+						"comment": "After meals",
+					}
+				],
+			}
+		).insert()
+		html = frappe.get_print("Patient Encounter", encounter.name, print_format="Prescription")
+		self.assertIn("ISO Alpha Practice", html)
+		self.assertNotIn("ISO Beta Practice", html)
+		self.assertIn("Amoxicillin 500 mg", html)
+		self.assertIn("After meals", html)
+		self.save_pdf("Patient Encounter", encounter.name, "Prescription", "prescription")
+
+	def test_other_practice_cannot_print_it(self):
+		note = self.issue_sick_note()
+		frappe.set_user(self.fx.b.admin)
+		with self.assertRaises(frappe.DoesNotExistError):
+			frappe.get_print("Sick Note", note.name, print_format="Sick Note")
+
+	def test_letter_head_follows_the_branding_and_is_never_the_site_default(self):
+		frappe.set_user("Administrator")
+		practice = frappe.get_doc("Practice", self.fx.a.practice)
+		practice.brand_color = "#AA3300"
+		practice.phone = "+49 30 999999"
+		practice.save()
+		content = frappe.db.get_value("Letter Head", practice.letter_head, "content")
+		self.assertIn("#AA3300", content)
+		self.assertIn("+49 30 999999", content)
+		self.assertIn("ISO Alpha Practice", content)
+		self.assertNotEqual(frappe.db.get_default("letter_head"), practice.letter_head)
+		self.assertFalse(frappe.db.get_value("Letter Head", practice.letter_head, "is_default"))
+		b_head = frappe.db.get_value("Practice", self.fx.b.practice, "letter_head")
+		self.assertNotEqual(b_head, practice.letter_head)
