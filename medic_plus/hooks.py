@@ -53,8 +53,17 @@ doc_events = {
 }
 
 override_whitelisted_methods = {
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "medic_plus.tenancy.whitelisted.get_dashboard_chart",
 	"frappe.client.get_count": "medic_plus.tenancy.whitelisted.get_count",
 	"frappe.client.validate_link": "medic_plus.tenancy.whitelisted.validate_link",
 	"frappe.utils.global_search.search": "medic_plus.tenancy.whitelisted.global_search",
 	"frappe.desk.listview.get_group_by_count": "medic_plus.tenancy.whitelisted.get_group_by_count",
+}
+
+# Scheduler
+# ---------
+scheduler_events = {
+	"hourly": ["medic_plus.tasks.send_reminders"],
+	"cron": {"*/15 * * * *": ["medic_plus.tasks.mark_no_shows"]},
+	"daily": ["medic_plus.tasks.housekeeping"],
 }

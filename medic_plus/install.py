@@ -99,6 +99,14 @@ EXTRA_FIELDS = {
 			"in_standard_filter": 1,
 		},
 		{
+			"fieldname": "custom_reminder_sent",
+			"label": "Reminder Sent",
+			"fieldtype": "Check",
+			"insert_after": "custom_awaiting_approval",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+		{
 			"fieldname": "custom_manage_token_hash",
 			"label": "Manage Token Hash",
 			"fieldtype": "Data",

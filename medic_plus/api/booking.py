@@ -284,7 +284,7 @@ def _bad(field: str, message: str):
 
 def _by_token(token: str):
 	appointment = service.get_by_token(token)
-	if not appointment or not appointment.get("custom_booked_online"):
+	if not appointment:
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
 	p = frappe.get_all(
 		"Practice", filters={"name": appointment.custom_practice}, fields=list(availability.PRACTICE_FIELDS)

@@ -97,3 +97,35 @@ def send_sms_now(mobile: str, message: str) -> None:
 	from frappe.core.doctype.sms_settings.sms_settings import send_sms
 
 	send_sms([mobile], message, success_msg=False)
+
+
+def send_reminder(practice, appointment, token: str) -> None:
+	"""The reminder: e-mail with the manage link, and an SMS where the practice wants one."""
+	start = datetime.combine(appointment.appointment_date, _as_time(appointment.appointment_time))
+	practitioner_name = frappe.db.get_value(
+		"Healthcare Practitioner", appointment.practitioner, "practitioner_name"
+	)
+	email, mobile = frappe.db.get_value("Patient", appointment.patient, ["email", "mobile"])
+	if email:
+		frappe.sendmail(
+			recipients=[email],
+			reply_to=practice.email or None,
+			subject=_("Reminder: your appointment at {0}").format(practice.practice_name),
+			template="medic_plus_appointment_reminder",
+			args={
+				"practice": practice,
+				"appointment": appointment,
+				"practitioner_name": practitioner_name,
+				"start": start,
+				"manage_url": manage_url(token),
+			},
+			reference_doctype="Patient Appointment",
+			reference_name=appointment.name,
+		)
+	if practice.send_sms_reminders and mobile:
+		_queue_sms(
+			mobile,
+			_("Reminder: {0} with {1} on {2}. Manage: {3}").format(
+				practice.practice_name, practitioner_name, start.strftime("%d.%m. %H:%M"), manage_url(token)
+			),
+		)

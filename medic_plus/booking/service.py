@@ -143,6 +143,13 @@ def default_company() -> str:
 	return company
 
 
+def new_manage_token(appointment) -> str:
+	"""A fresh manage link for an appointment (the previous one stops working)."""
+	token = secrets.token_urlsafe(TOKEN_BYTES)
+	appointment.db_set("custom_manage_token_hash", token_hash(token), update_modified=False)
+	return token
+
+
 def get_by_token(token: str):
 	"""The appointment behind a manage token, or None (also for malformed tokens)."""
 	if not token or len(token) > 128:

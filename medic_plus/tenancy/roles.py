@@ -30,6 +30,9 @@ MASTERS = (
 	"Dosage Form",
 	"Gender",
 	"Salutation",
+	# the workspaces' cards and charts (each still shows only what the user may read)
+	"Number Card",
+	"Dashboard Chart",
 )
 
 RECEPTIONIST = {

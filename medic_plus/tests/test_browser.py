@@ -199,3 +199,50 @@ class TestPracticeSwitcherInDesk(IntegrationTestCase):
 
 	def shot(self, page, name: str):
 		page.screenshot(path=os.path.join(self.shots, f"{name}.png"))
+
+
+@unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
+class TestWorkspacesInBrowser(IntegrationTestCase):
+	"""The platform owner's and a practice's workspaces, with their cards and charts."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from medic_plus.tests.fixtures import PASSWORD, get_fixture
+
+		cls.fx = get_fixture()
+		cls.password = PASSWORD
+		cls.shots = os.path.join(os.path.dirname(artifacts_dir()), "workspaces")
+		os.makedirs(cls.shots, exist_ok=True)
+
+	def open_workspace(self, url: str, user: str, route: str, title: str, shot: str) -> str:
+		with sync_playwright() as pw:
+			browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+			page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+			page.goto(f"{url}/login")
+			page.locator("#login_email").fill(user)
+			page.locator("#login_password").fill(self.password)
+			page.locator(".btn-login").first.click()
+			page.wait_for_url("**/app**", timeout=30000)
+			page.goto(f"{url}/app/{route}")
+			page.wait_for_timeout(4000)  # let the cards count and the charts draw
+			page.screenshot(path=os.path.join(self.shots, f"{shot}.png"), full_page=True)
+			expect(page.locator(".ce-header, .page-title").filter(has_text=title).first).to_be_visible(
+				timeout=30000
+			)
+			expect(page.locator(".number-widget-box, .number-card").first).to_be_visible(timeout=30000)
+			text = page.locator(".layout-main-section").inner_text()
+			browser.close()
+		return text.casefold()
+
+	def test_platform_and_practice_workspaces(self):
+		with running_server(workers=2) as url:
+			platform = self.open_workspace(
+				url, self.fx.platform, "medic-plus-platform", "Platform", "platform"
+			)
+			practice = self.open_workspace(url, self.fx.a.admin, "my-practice", "My Practice", "my-practice")
+		for label in ("Total Practices", "Active Practices", "No-show Rate (30 days)", "Practices by Plan"):
+			self.assertIn(label.casefold(), platform)
+		for label in ("Total Patients", "Awaiting Approval", "Appointments by Status"):
+			self.assertIn(label.casefold(), practice)
+		self.assertNotIn("total practices", practice)
