@@ -19,6 +19,9 @@ after_migrate = "medic_plus.install.after_migrate"
 before_uninstall = "medic_plus.install.before_uninstall"
 before_tests = "medic_plus.tests.utils.before_tests"
 
+# The read-only FHIR R4 API at /fhir/R4 (see medic_plus/fhir/router.py)
+before_request = ["medic_plus.fhir.router.intercept"]
+
 # Desk
 # ----
 app_include_js = "/assets/medic_plus/js/medic_plus.js"

@@ -61,6 +61,13 @@ SCOPES: tuple[Scope, ...] = (
 	# the app's own doctypes
 	Scope("Sick Note", field="practice", custom_field=False),
 	Scope(
+		"FHIR Access Token",
+		field="practice",
+		custom_field=False,
+		patient_field=None,
+		manager_roles=("Admin",),
+	),
+	Scope(
 		"Practice",
 		field="name",
 		patient_field=None,

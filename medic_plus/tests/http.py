@@ -11,6 +11,7 @@ from frappe.utils import get_test_client
 
 
 def request(method: str, path: str, headers: dict | None = None, **kwargs):
+	"""One request through a fresh test client (no cookies kept)."""
 	site = frappe.local.site
 	client = get_test_client()
 	out = {}
