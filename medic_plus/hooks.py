@@ -55,11 +55,15 @@ doc_events = {
 	"DocShare": {"validate": "medic_plus.tenancy.sharing.validate_share"},
 }
 
+# arguments of whitelisted methods that name another practice's record answer "not found"
+auth_hooks = ["medic_plus.tenancy.endpoint_guard.check_method_arguments"]
+
 override_whitelisted_methods = {
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "medic_plus.tenancy.whitelisted.get_dashboard_chart",
 	"frappe.client.get_count": "medic_plus.tenancy.whitelisted.get_count",
 	"frappe.client.validate_link": "medic_plus.tenancy.whitelisted.validate_link",
 	"frappe.utils.global_search.search": "medic_plus.tenancy.whitelisted.global_search",
+	"healthcare.healthcare.doctype.patient_appointment.patient_appointment.get_events": "medic_plus.tenancy.whitelisted.get_appointment_events",
 	"frappe.desk.listview.get_group_by_count": "medic_plus.tenancy.whitelisted.get_group_by_count",
 }
 

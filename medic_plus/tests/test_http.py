@@ -78,3 +78,54 @@ class TestResourceAPI(IntegrationTestCase):
 		)
 		self.assertEqual(response.status_code, 200)
 		self.assertEqual(response.json["message"], 0)
+
+
+class TestHealthcareMethods(IntegrationTestCase):
+	"""Healthcare's whitelisted methods that take a record by name and read or change it
+	without a permission check of their own."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.fx = get_fixture()
+		cls.auth = {"Authorization": api_token(cls.fx.a.admin)}
+
+	def call(self, method: str, **args):
+		path = f"/api/method/healthcare.healthcare.doctype.{method}"
+		return request("POST", path, self.auth, json=args)
+
+	def test_method_argument_of_another_practice_is_404_like_a_missing_one(self):
+		method = "patient_appointment.patient_appointment.get_procedure_prescribed"
+		foreign = self.call(method, patient=self.fx.b.patient)
+		missing = self.call(method, patient=MISSING)
+		self.assertEqual(foreign.status_code, 404)
+		self.assertEqual(shape(foreign, self.fx.b.patient), shape(missing, MISSING))
+		self.assertEqual(self.call(method, patient=self.fx.a.patient).status_code, 200)
+
+	def test_form_documents_sent_as_json_pass(self):
+		doc = frappe.as_json({"doctype": "Patient Appointment", "patient": self.fx.a.patient, "invoiced": 0})
+		response = self.call(
+			"patient_appointment.patient_appointment.check_payment_reqd", patient=self.fx.a.patient
+		)
+		self.assertEqual(response.status_code, 200)
+		response = self.call("patient_appointment.patient_appointment.update_fee_validity", appointment=doc)
+		self.assertNotEqual(response.status_code, 404)
+
+	def test_another_practice_appointment_cannot_be_cancelled(self):
+		other = self.fx.b.records["Patient Appointment"]
+		before = frappe.db.get_value("Patient Appointment", other, "status")
+		response = self.call(
+			"patient_appointment.patient_appointment.update_status", appointment_id=other, status="Cancelled"
+		)
+		self.assertEqual(response.status_code, 404)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Patient Appointment", other, "status"), before)
+
+	def test_patient_vitals_of_another_practice_stay_hidden(self):
+		response = request(
+			"POST",
+			"/api/method/healthcare.healthcare.page.patient_progress.patient_progress.get_patient_heatmap_data",
+			self.auth,
+			json={"patient": self.fx.b.patient, "date": "2026-01-01"},
+		)
+		self.assertEqual(response.status_code, 404)

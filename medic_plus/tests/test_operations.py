@@ -254,6 +254,15 @@ class TestStatistics(OperationsTestCase):
 			"medic_plus.tenancy.whitelisted.get_dashboard_chart",
 		)
 
+	def test_calendar_view_shows_own_practice_only(self):
+		method = "healthcare.healthcare.doctype.patient_appointment.patient_appointment.get_events"
+		hooked = frappe.get_hooks("override_whitelisted_methods")[method][-1]
+		self.assertEqual(hooked, "medic_plus.tenancy.whitelisted.get_appointment_events")
+		frappe.set_user(self.fx.a.recep)
+		events = frappe.get_attr(hooked)("2030-02-01", "2030-02-28")
+		practices = {frappe.db.get_value("Patient Appointment", e.name, "custom_practice") for e in events}
+		self.assertEqual(practices, {self.fx.a.practice})
+
 	def test_report_lists_own_practice_only(self):
 		frappe.set_user(self.fx.a.recep)
 		columns, rows, *_ = practice_appointments.execute(
