@@ -58,17 +58,21 @@ def send_confirmation(practice, appointment, practitioner_name: str, token: str)
 			practice.practice_name, appointment.custom_booking_reference
 		),
 		template="medic_plus_booking_confirmation",
-		args={
-			"practice": practice,
-			"appointment": appointment,
-			"practitioner_name": practitioner_name,
-			"start": start,
-			"manage_url": manage_url(token),
-		},
+		args=_appointment_args(practice, appointment, practitioner_name, start, token),
 		attachments=[{"fname": "appointment.ics", "fcontent": event}],
 		reference_doctype="Patient Appointment",
 		reference_name=appointment.name,
 	)
+
+
+def _appointment_args(practice, appointment, practitioner_name: str, start: datetime, token: str) -> dict:
+	return {
+		"practice": practice,
+		"appointment": appointment,
+		"practitioner_name": practitioner_name,
+		"start": start,
+		"manage_url": manage_url(token),
+	}
 
 
 def _sendmail(practice, recipient: str | None, **kwargs) -> None:
@@ -106,22 +110,15 @@ def send_reminder(practice, appointment, token: str) -> None:
 		"Healthcare Practitioner", appointment.practitioner, "practitioner_name"
 	)
 	email, mobile = frappe.db.get_value("Patient", appointment.patient, ["email", "mobile"])
-	if email:
-		frappe.sendmail(
-			recipients=[email],
-			reply_to=practice.email or None,
-			subject=_("Reminder: your appointment at {0}").format(practice.practice_name),
-			template="medic_plus_appointment_reminder",
-			args={
-				"practice": practice,
-				"appointment": appointment,
-				"practitioner_name": practitioner_name,
-				"start": start,
-				"manage_url": manage_url(token),
-			},
-			reference_doctype="Patient Appointment",
-			reference_name=appointment.name,
-		)
+	_sendmail(
+		practice,
+		email,
+		subject=_("Reminder: your appointment at {0}").format(practice.practice_name),
+		template="medic_plus_appointment_reminder",
+		args=_appointment_args(practice, appointment, practitioner_name, start, token),
+		reference_doctype="Patient Appointment",
+		reference_name=appointment.name,
+	)
 	if practice.send_sms_reminders and mobile:
 		_queue_sms(
 			mobile,

@@ -299,14 +299,7 @@
 			[__("Duration"), `${r.duration} ${__("minutes")}`],
 		];
 		const dl = $("mp-done");
-		dl.innerHTML = "";
-		rows.forEach(([k, v]) => {
-			const dt = document.createElement("dt");
-			dt.textContent = k;
-			const dd = document.createElement("dd");
-			dd.textContent = v;
-			dl.append(dt, dd);
-		});
+		window.medic_plus_booking.fill_list(dl, rows);
 		$("mp-manage").href = r.manage_url;
 		goto(3);
 	}

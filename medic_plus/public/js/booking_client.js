@@ -48,5 +48,17 @@ window.medic_plus_booking = (function () {
 		return body.message;
 	}
 
-	return { call };
+	/** Fill a <dl> with [label, value] rows, as text (never HTML). */
+	function fill_list(dl, rows) {
+		dl.innerHTML = "";
+		rows.forEach(([label, value]) => {
+			const dt = document.createElement("dt");
+			dt.textContent = label;
+			const dd = document.createElement("dd");
+			dd.textContent = value;
+			dl.append(dt, dd);
+		});
+	}
+
+	return { call, fill_list };
 })();

@@ -35,14 +35,7 @@
 			[__("Duration"), `${b.duration} ${__("minutes")}`],
 		];
 		const dl = $("mp-details");
-		dl.innerHTML = "";
-		rows.forEach(([k, v]) => {
-			const dt = document.createElement("dt");
-			dt.textContent = k;
-			const dd = document.createElement("dd");
-			dd.textContent = v;
-			dl.append(dt, dd);
-		});
+		window.medic_plus_booking.fill_list(dl, rows);
 		dl.hidden = false;
 		$("mp-loading").hidden = true;
 		$("mp-card").setAttribute("aria-busy", "false");
