@@ -3,6 +3,7 @@
 import frappe
 from frappe.utils import add_days, nowdate
 
+from medic_plus.demo import ensure_member, ensure_practitioner
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import ensure_user
 from medic_plus.tests.test_stamping import new_appointment, new_patient
@@ -154,3 +155,41 @@ class TestPracticeRoles(TenancyFixtureTestCase):
 		)
 		doc.insert()
 		self.assertEqual(doc.custom_practice, self.fx.a.practice)
+
+	def test_admin_cannot_claim_another_practice_practitioner(self):
+		frappe.set_user("Administrator")
+		unlinked_b = ensure_practitioner("ISO Unlinked Doc B")
+		ensure_member(
+			self.fx.b.practice, ensure_user("iso-b-doc2@example.com", "Iso B Doc Two"), "Doctor", unlinked_b
+		)
+		frappe.db.set_value("Healthcare Practitioner", unlinked_b, "user_id", None)
+		newcomer = ensure_user("iso-a-newdoc@example.com", "Iso A New Doctor")
+		frappe.set_user(self.fx.a.admin)
+		with self.assertRaises(frappe.LinkValidationError):
+			frappe.get_doc(
+				{
+					"doctype": "Practice Member",
+					"practice": self.fx.a.practice,
+					"user": newcomer,
+					"role": "Doctor",
+					"practitioner": unlinked_b,
+				}
+			).insert()
+		own = frappe.get_doc(
+			{
+				"doctype": "Healthcare Practitioner",
+				"first_name": "Iso",
+				"last_name": "Fresh A",
+				"status": "Active",
+			}
+		).insert()
+		frappe.get_doc(
+			{
+				"doctype": "Practice Member",
+				"practice": self.fx.a.practice,
+				"user": newcomer,
+				"role": "Doctor",
+				"practitioner": own.name,
+			}
+		).insert()
+		self.assertIn("Practice Doctor", frappe.get_roles(newcomer))

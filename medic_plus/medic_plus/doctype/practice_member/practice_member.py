@@ -43,6 +43,15 @@ class PracticeMember(Document):
 			return
 		if not self.practitioner:
 			frappe.throw(_("A Doctor must be linked to a Healthcare Practitioner."), frappe.MandatoryError)
+		if not context.sees_everything() and not frappe.has_permission(
+			"Healthcare Practitioner", "read", doc=self.practitioner
+		):
+			# a practice admin links the practitioners they may see (their own, or ones they
+			# created), never another practice's by guessing its name
+			frappe.throw(
+				_("Could not find {0}").format(f"{_('Healthcare Practitioner')}: {self.practitioner}"),
+				frappe.LinkValidationError,
+			)
 		linked_user = frappe.db.get_value("Healthcare Practitioner", self.practitioner, "user_id")
 		if linked_user and linked_user != self.user:
 			frappe.throw(
