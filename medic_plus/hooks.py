@@ -55,6 +55,9 @@ doc_events = {
 	"DocShare": {"validate": "medic_plus.tenancy.sharing.validate_share"},
 }
 
+# link search for practitioners: the members of the user's practices only
+standard_queries = {"Healthcare Practitioner": "medic_plus.tenancy.whitelisted.practitioner_query"}
+
 # arguments of whitelisted methods that name another practice's record answer "not found"
 auth_hooks = ["medic_plus.tenancy.endpoint_guard.check_method_arguments"]
 

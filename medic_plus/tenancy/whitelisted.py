@@ -141,3 +141,33 @@ def get_appointment_events(start: str, end: str, filters: str | dict | list | No
 		)
 	)
 	return [e for e in events if e.name in visible]
+
+
+@frappe.whitelist()
+@frappe.validate_and_sanitize_search_inputs
+def practitioner_query(
+	doctype: str,
+	txt: str,
+	searchfield: str,
+	start: int,
+	page_len: int,
+	filters: dict | list | str | None = None,
+):
+	"""Link search for Healthcare Practitioner. Healthcare's own (a standard query, with
+	``frappe.get_all``) lists every practitioner of the site; this one lists those the
+	user may see: the active practitioners who are members of their practices."""
+	filters = frappe.parse_json(filters) if isinstance(filters, str) else filters
+	if isinstance(filters, list):
+		filters = [*filters, ["Healthcare Practitioner", "status", "=", "Active"]]
+	else:
+		filters = {"status": "Active", **(filters or {})}
+	return frappe.get_list(
+		"Healthcare Practitioner",
+		fields=["name", "practitioner_name", "mobile_phone"],
+		filters=filters,
+		or_filters={"name": ("like", f"%{txt}%"), "practitioner_name": ("like", f"%{txt}%")},
+		start=start,
+		page_length=page_len,
+		order_by="name, practitioner_name",
+		as_list=1,
+	)

@@ -321,6 +321,22 @@ class TestSharedDoctypes(TenancyTestCase):
 					doc = frappe.get_doc("Healthcare Practitioner", name)
 					self.assertEqual(bool(doc.has_permission("read")), name in visible, name)
 
+	def test_practitioner_link_search_offers_only_member_practitioners(self):
+		fx = self.fx
+		frappe.set_user(fx.a.recep)
+		results = search_link("Healthcare Practitioner", "ISO Doc", page_length=50)
+		values = {r["value"] if isinstance(r, dict) else r.value for r in results}
+		self.assertEqual(
+			values & {fx.a.practitioner, fx.b.practitioner, fx.both_practitioner},
+			{fx.a.practitioner, fx.both_practitioner},
+		)
+		frappe.set_user(fx.platform)
+		values = {
+			r["value"] if isinstance(r, dict) else r.value
+			for r in search_link("Healthcare Practitioner", "ISO Doc", page_length=50)
+		}
+		self.assertIn(fx.b.practitioner, values)
+
 	def test_practice_users_see_only_their_practices(self):
 		fx = self.fx
 		both = {fx.a.practice, fx.b.practice}
