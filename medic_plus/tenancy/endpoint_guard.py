@@ -16,6 +16,14 @@ import frappe
 from frappe import _
 
 from medic_plus.tenancy import context, guard
+from medic_plus.tenancy.scope import get_scope
+
+# methods that name a patient by another argument name
+METHOD_ARGUMENTS = {
+	"healthcare.healthcare.page.patient_history.patient_history.get_feed": {"name": "Patient"},
+}
+# (doctype argument, name argument): checked when the doctype is scoped
+DOCTYPE_NAME_PAIRS = (("doctype", "docname"), ("reference_doctype", "reference_name"))
 
 ARGUMENT_DOCTYPES = {
 	"patient": "Patient",
@@ -33,7 +41,13 @@ def check_method_arguments() -> None:
 	if not request or not request.path.startswith("/api/method/"):
 		return
 	form = frappe.local.form_dict or {}
-	named = [(key, doctype, form.get(key)) for key, doctype in ARGUMENT_DOCTYPES.items()]
+	method = request.path[len("/api/method/") :]
+	arguments = {**ARGUMENT_DOCTYPES, **METHOD_ARGUMENTS.get(method, {})}
+	named = [(key, doctype, form.get(key)) for key, doctype in arguments.items()]
+	for doctype_key, name_key in DOCTYPE_NAME_PAIRS:
+		doctype = form.get(doctype_key)
+		if isinstance(doctype, str) and get_scope(doctype):
+			named.append((name_key, doctype, form.get(name_key)))
 	# a JSON value is an unsaved document from a form (e.g. Healthcare's slot picker), not a name
 	named = [
 		(key, doctype, value)

@@ -129,3 +129,17 @@ class TestHealthcareMethods(IntegrationTestCase):
 			json={"patient": self.fx.b.patient, "date": "2026-01-01"},
 		)
 		self.assertEqual(response.status_code, 404)
+
+	def test_patient_history_feed_of_another_practice_stays_hidden(self):
+		base = "/api/method/healthcare.healthcare.page.patient_history.patient_history."
+		foreign = request("POST", base + "get_feed", self.auth, json={"name": self.fx.b.patient})
+		self.assertEqual(foreign.status_code, 404)
+		own = request("POST", base + "get_feed", self.auth, json={"name": self.fx.a.patient})
+		self.assertEqual(own.status_code, 200)
+		by_doc = request(
+			"POST",
+			base + "get_feed_for_dt",
+			self.auth,
+			json={"doctype": "Patient Encounter", "docname": self.fx.b.records["Patient Encounter"]},
+		)
+		self.assertEqual(by_doc.status_code, 404)
