@@ -46,17 +46,27 @@ def via_parent(table: str, parent_conditions: Mapping[str, str]) -> str:
 	Rows of parents that are not scoped stay visible (they are governed by their own
 	parent's permissions), rows of scoped parents only when the parent matches.
 	"""
-	if not parent_conditions:
+	return via_reference(table, "parenttype", "parent", parent_conditions)
+
+
+def via_reference(table: str, type_field: str, name_field: str, conditions: Mapping[str, str]) -> str:
+	"""Rows that point at a document by (doctype, name) columns, such as a File's
+	attached_to_doctype/attached_to_name: visible when they point at an unscoped
+	doctype (or nothing), or at a scoped document that matches its condition."""
+	if not conditions:
 		return ""
-	parenttype = column(table, "parenttype")
-	parts = [f"{parenttype} not in ({', '.join(_literal(p) for p in sorted(parent_conditions))})"]
-	for parent in sorted(parent_conditions):
-		cond = parent_conditions[parent]
+	type_col, name_col = column(table, type_field), column(table, name_field)
+	parts = [
+		f"{type_col} is null",
+		f"{type_col} not in ({', '.join(_literal(p) for p in sorted(conditions))})",
+	]
+	for target in sorted(conditions):
+		cond = conditions[target]
 		if cond == DENY_ALL:
 			continue
+		target_cond = "1=1" if not cond else cond
 		parts.append(
-			f"({parenttype} = {_literal(parent)} and {column(table, 'parent')} in "
-			f"(select `name` from `tab{parent}` where {cond}))"
+			f"({type_col} = {_literal(target)} and {name_col} in (select `name` from `tab{target}` where {target_cond}))"
 		)
 	return "(" + " or ".join(parts) + ")"
 

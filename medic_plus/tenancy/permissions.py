@@ -20,6 +20,11 @@ from medic_plus.tenancy.scope import SCOPE_BY_DOCTYPE, Mode, Scope, get_scope
 
 CHILD_PARENTS_CACHE = "medic_plus:scoped_child_parents"
 
+# doctypes that point at any document by (doctype, name) columns: visible only when
+# what they point at is (Frappe lists a private File attached to any doctype the user
+# can read; public files stay public, as Frappe's own condition ORs them in)
+REFERENCE_FIELDS = {"File": ("attached_to_doctype", "attached_to_name")}
+
 
 def get_scoped_parents(child_doctype: str) -> list[str]:
 	"""The scoped doctypes that hold ``child_doctype`` as a table (cached per site)."""
@@ -58,6 +63,8 @@ def clear_scope_cache() -> None:
 def get_permission_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
 	if not doctype:
 		return ""
+	if doctype in REFERENCE_FIELDS:
+		return _reference_condition(doctype, user or frappe.session.user)
 	scope = get_scope(doctype)
 	parents = [] if scope else get_scoped_parents(doctype)
 	if not scope and not parents:
@@ -70,6 +77,14 @@ def get_permission_query_conditions(user: str | None = None, doctype: str | None
 	return tenancy_sql.via_parent(
 		doctype, {parent: condition_for(SCOPE_BY_DOCTYPE[parent], user) for parent in parents}
 	)
+
+
+def _reference_condition(doctype: str, user: str) -> str:
+	if context.sees_everything(user):
+		return ""
+	type_field, name_field = REFERENCE_FIELDS[doctype]
+	targets = {dt: condition_for(scope, user) for dt, scope in SCOPE_BY_DOCTYPE.items()}
+	return tenancy_sql.via_reference(doctype, type_field, name_field, targets)
 
 
 def condition_for(scope: Scope, user: str) -> str:
@@ -95,6 +110,8 @@ def has_permission(
 	doc, ptype: str | None = None, user: str | None = None, debug: bool = False
 ) -> bool | None:
 	"""Deny (False) what the tenancy forbids; otherwise defer (None) to role permissions."""
+	if doc.doctype in REFERENCE_FIELDS:
+		return _reference_permission(doc, user or frappe.session.user)
 	scope = get_scope(doc.doctype)
 	if not scope:
 		parents = get_scoped_parents(doc.doctype)
@@ -112,6 +129,16 @@ def has_permission(
 		return None
 	ptype = ptype or "read"
 	return None if allows(scope, doc, ptype, user) else False
+
+
+def _reference_permission(doc, user: str) -> bool | None:
+	from medic_plus.tenancy.guard import is_visible
+
+	type_field, name_field = REFERENCE_FIELDS[doc.doctype]
+	target, name = doc.get(type_field), doc.get(name_field)
+	if not target or not name or not get_scope(target) or context.sees_everything(user):
+		return None
+	return None if is_visible(target, name) else False
 
 
 def allows(scope: Scope, doc, ptype: str, user: str) -> bool:

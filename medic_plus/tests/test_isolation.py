@@ -337,6 +337,34 @@ class TestSharedDoctypes(TenancyTestCase):
 		}
 		self.assertIn(fx.b.practitioner, values)
 
+	def test_private_files_attached_to_another_practice_stay_hidden(self):
+		# (public files are public: Frappe lists them to every user and serves them to anyone)
+		fx = self.fx
+		files = {}
+		for side, patient in (("a", fx.a.patient), ("b", fx.b.patient)):
+			files[side] = frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": f"iso-{side}-scan.txt",
+					"content": "scan",
+					"is_private": 1,
+					"attached_to_doctype": "Patient",
+					"attached_to_name": patient,
+				}
+			).insert(ignore_permissions=True)
+		frappe.set_user(fx.a.admin)
+		names = set(
+			frappe.get_list("File", filters={"name": ("in", [f.name for f in files.values()])}, pluck="name")
+		)
+		self.assertEqual(names, {files["a"].name})
+		self.assertFalse(frappe.has_permission("File", "read", doc=files["b"]))
+		self.assertTrue(frappe.has_permission("File", "read", doc=files["a"]))
+		frappe.set_user(fx.platform)
+		names = set(
+			frappe.get_list("File", filters={"name": ("in", [f.name for f in files.values()])}, pluck="name")
+		)
+		self.assertEqual(names, {files["a"].name, files["b"].name})
+
 	def test_practice_users_see_only_their_practices(self):
 		fx = self.fx
 		both = {fx.a.practice, fx.b.practice}

@@ -36,7 +36,8 @@ def test_via_parent_keeps_rows_of_unscoped_parents_and_filters_scoped_ones():
 		{"Patient Encounter": "`tabPatient Encounter`.`custom_practice` in ('a')"},
 	)
 	assert sql == (
-		"(`tabDrug Prescription`.`parenttype` not in ('Patient Encounter') or "
+		"(`tabDrug Prescription`.`parenttype` is null or "
+		"`tabDrug Prescription`.`parenttype` not in ('Patient Encounter') or "
 		"(`tabDrug Prescription`.`parenttype` = 'Patient Encounter' and `tabDrug Prescription`.`parent` in "
 		"(select `name` from `tabPatient Encounter` where `tabPatient Encounter`.`custom_practice` in ('a'))))"
 	)
@@ -44,7 +45,23 @@ def test_via_parent_keeps_rows_of_unscoped_parents_and_filters_scoped_ones():
 
 def test_via_parent_with_a_denied_parent_keeps_only_other_parents():
 	sql = tenancy_sql.via_parent("Drug Prescription", {"Patient Encounter": tenancy_sql.DENY_ALL})
-	assert sql == "(`tabDrug Prescription`.`parenttype` not in ('Patient Encounter'))"
+	assert sql == (
+		"(`tabDrug Prescription`.`parenttype` is null or "
+		"`tabDrug Prescription`.`parenttype` not in ('Patient Encounter'))"
+	)
+
+
+def test_via_reference_for_attachments():
+	sql = tenancy_sql.via_reference(
+		"File", "attached_to_doctype", "attached_to_name", {"Patient": "x", "Sick Note": "1=0"}
+	)
+	assert "`tabFile`.`attached_to_doctype` not in ('Patient', 'Sick Note')" in sql
+	assert (
+		"(`tabFile`.`attached_to_doctype` = 'Patient' and `tabFile`.`attached_to_name` in (select `name` from `tabPatient` where x))"
+		in sql
+	)
+	assert "Sick Note' and" not in sql
+	assert tenancy_sql.via_reference("File", "a", "b", {}) == ""
 
 
 def test_via_link():
