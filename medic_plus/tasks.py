@@ -36,16 +36,7 @@ def housekeeping(now_utc: datetime | None = None) -> dict[str, int]:
 def _each_practice(job: Callable, now_utc: datetime | None) -> dict[str, int]:
 	now_utc = now_utc or availability.utcnow()
 	done = {}
-	practices = frappe.get_all(
-		"Practice",
-		filters={"status": ("!=", "Inactive")},
-		fields=[
-			*availability.PRACTICE_FIELDS,
-			"reminder_hours",
-			"send_sms_reminders",
-			"no_show_grace_minutes",
-		],
-	)
+	practices = availability.get_practices({"status": ("!=", "Inactive")})
 	for practice in practices:
 		savepoint = f"medic_plus_{job.__name__.strip('_')}"
 		frappe.db.savepoint(savepoint)
@@ -86,17 +77,13 @@ def _appointments(practice, statuses, date_from, date_to, extra=None) -> list:
 	)
 
 
-def _start(row) -> datetime:
-	return datetime.combine(row.appointment_date, availability._as_time(row.appointment_time))
-
-
 def _remind(practice, now: datetime) -> int:
 	if not practice.reminder_hours:
 		return 0
 	first, last = jobs.day_window(now, practice.reminder_hours)
 	sent = 0
 	for row in _appointments(practice, jobs.REMINDABLE, first, last, {"custom_reminder_sent": 0}):
-		if not jobs.reminder_due(_start(row), now, practice.reminder_hours):
+		if not jobs.reminder_due(availability.appointment_start(row), now, practice.reminder_hours):
 			continue
 		appointment = frappe.get_doc("Patient Appointment", row.name)
 		token = service.new_manage_token(appointment)
@@ -110,7 +97,9 @@ def _mark_no_shows(practice, now: datetime) -> int:
 	marked = 0
 	since = frappe.utils.add_days(now.date(), -30)
 	for row in _appointments(practice, jobs.NO_SHOW_FROM, since, now.date(), {"custom_awaiting_approval": 0}):
-		if jobs.no_show_due(_start(row), row.duration, now, practice.no_show_grace_minutes or 0):
+		if jobs.no_show_due(
+			availability.appointment_start(row), row.duration, now, practice.no_show_grace_minutes or 0
+		):
 			frappe.db.set_value("Patient Appointment", row.name, "status", "No Show")
 			marked += 1
 	return marked
@@ -124,7 +113,7 @@ def _housekeep(practice, now: datetime) -> int:
 	for row in _appointments(
 		practice, ("Open", "Scheduled"), since, now.date(), {"custom_awaiting_approval": 1}
 	):
-		if jobs.approval_expired(_start(row), now):
+		if jobs.approval_expired(availability.appointment_start(row), now):
 			update_status(row.name, "Cancelled")
 			frappe.db.set_value("Patient Appointment", row.name, "custom_awaiting_approval", 0)
 			cleared += 1

@@ -286,9 +286,7 @@ def _by_token(token: str):
 	appointment = service.get_by_token(token)
 	if not appointment:
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
-	p = frappe.get_all(
-		"Practice", filters={"name": appointment.custom_practice}, fields=list(availability.PRACTICE_FIELDS)
-	)[0]
+	p = availability.get_practices({"name": appointment.custom_practice}, limit=1)[0]
 	if availability.practice_now(p) > service.token_expiry(appointment):
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
 	return appointment, p

@@ -32,6 +32,9 @@ PRACTICE_FIELDS = (
 	"email",
 	"phone",
 	"address",
+	"reminder_hours",
+	"send_sms_reminders",
+	"no_show_grace_minutes",
 )
 
 
@@ -51,12 +54,20 @@ def rules_of(practice) -> Rules:
 	)
 
 
+def get_practices(filters: dict, limit: int = 0) -> list[frappe._dict]:
+	"""Practices as the booking, the jobs and the API read them (PRACTICE_FIELDS)."""
+	return frappe.get_all("Practice", filters=filters, fields=list(PRACTICE_FIELDS), limit=limit)
+
+
 def get_practice_by_slug(slug: str):
 	"""The practice behind a public slug (any status), or None."""
-	rows = frappe.get_all(
-		"Practice", filters={"slug": (slug or "").strip().lower()}, fields=list(PRACTICE_FIELDS), limit=1
-	)
+	rows = get_practices({"slug": (slug or "").strip().lower()}, limit=1)
 	return rows[0] if rows else None
+
+
+def appointment_start(appointment) -> datetime:
+	"""An appointment's (or appointment row's) start, in the practice's wall-clock time."""
+	return datetime.combine(appointment.appointment_date, _as_time(appointment.appointment_time))
 
 
 def get_bookable_practitioners(practice: str, practitioner: str | None = None) -> list[frappe._dict]:
@@ -153,7 +164,7 @@ def get_bookings(
 		query = query.for_update()
 	return [
 		Booking(
-			start=datetime.combine(r.appointment_date, _as_time(r.appointment_time)),
+			start=appointment_start(r),
 			duration=int(r.duration or 0),
 			service_unit=r.service_unit,
 			own=r.practitioner == practitioner,

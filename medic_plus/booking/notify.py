@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_url
 
-from medic_plus.booking.availability import _as_time
+from medic_plus.booking.availability import appointment_start
 from medic_plus.core import ics
 
 
@@ -36,7 +36,7 @@ def send_code(practice, code: str, email: str | None, mobile: str | None) -> Non
 
 
 def send_confirmation(practice, appointment, practitioner_name: str, token: str) -> None:
-	start = datetime.combine(appointment.appointment_date, _as_time(appointment.appointment_time))
+	start = appointment_start(appointment)
 	event = ics.event(
 		uid=f"{appointment.name}@{frappe.local.site}",
 		start_local=start,
@@ -105,7 +105,7 @@ def send_sms_now(mobile: str, message: str) -> None:
 
 def send_reminder(practice, appointment, token: str) -> None:
 	"""The reminder: e-mail with the manage link, and an SMS where the practice wants one."""
-	start = datetime.combine(appointment.appointment_date, _as_time(appointment.appointment_time))
+	start = appointment_start(appointment)
 	practitioner_name = frappe.db.get_value(
 		"Healthcare Practitioner", appointment.practitioner, "practitioner_name"
 	)

@@ -161,16 +161,14 @@ def get_by_token(token: str):
 		return frappe.get_doc("Patient Appointment", name)
 
 
-def start_of(appointment) -> datetime:
-	return datetime.combine(appointment.appointment_date, availability._as_time(appointment.appointment_time))
-
-
 def token_expiry(appointment) -> datetime:
-	return start_of(appointment) + timedelta(days=TOKEN_DAYS_AFTER)
+	return availability.appointment_start(appointment) + timedelta(days=TOKEN_DAYS_AFTER)
 
 
 def cancellation_deadline(appointment, practice) -> datetime:
-	return start_of(appointment) - timedelta(minutes=practice.cancel_cutoff_minutes or 0)
+	return availability.appointment_start(appointment) - timedelta(
+		minutes=practice.cancel_cutoff_minutes or 0
+	)
 
 
 def cancel(appointment, reason: str | None = None) -> None:

@@ -22,7 +22,8 @@ from medic_plus.tenancy.scope import Mode, get_scope
 @frappe.whitelist()
 def validate_link(doctype: str, docname: str, fields: str | list | None = None):
 	"""Another practice's record answers exactly as a missing one."""
-	if get_scope(doctype) and frappe.db.exists(doctype, docname) and not guard.is_visible(doctype, docname):
+	# is_visible is False for a missing record too, which Frappe answers the same way
+	if get_scope(doctype) and not guard.is_visible(doctype, docname):
 		if not (frappe.has_permission(doctype, "select") or frappe.has_permission(doctype, "read")):
 			frappe.throw(
 				_("You do not have Read or Select Permissions for {}").format(frappe.bold(doctype)),
@@ -73,14 +74,15 @@ def get_count(
 ) -> int:
 	"""Frappe's ``frappe.client.get_count`` counts with no permission check at all; for
 	scoped doctypes (and their child tables) count what the user may list."""
-	if not (get_scope(doctype) or get_scoped_parents(doctype)) or context.sees_everything():
+	parents = get_scoped_parents(doctype)
+	if not (get_scope(doctype) or parents) or context.sees_everything():
 		return _get_count(doctype, filters, debug, cache)
 	rows = frappe.get_list(
 		doctype,
 		filters=get_safe_filters(filters),
 		fields=[f"count(distinct `tab{doctype}`.`name`) as total_count"],
 		order_by=None,
-		parent_doctype=(get_scoped_parents(doctype) or [None])[0],
+		parent_doctype=parents[0] if parents else None,
 	)
 	return rows[0].total_count if rows else 0
 

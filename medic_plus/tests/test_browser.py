@@ -16,6 +16,7 @@ import unittest
 import frappe
 from frappe.utils import add_days, getdate
 
+from medic_plus.tests.artifacts import artifacts_dir
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.server import running_server
@@ -39,13 +40,19 @@ except ImportError:  # pragma: no cover
 	sync_playwright = None
 
 
-def artifacts_dir() -> str:
-	base = os.environ.get("MEDIC_PLUS_ARTIFACTS") or os.path.join(
-		frappe.get_app_path("medic_plus"), "..", "artifacts"
-	)
-	path = os.path.abspath(os.path.join(base, "booking"))
-	os.makedirs(path, exist_ok=True)
-	return path
+def new_page(pw, width: int, height: int):
+	"""(browser, page) in Debian's Chromium, headless, in English."""
+	browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+	return browser, browser.new_page(viewport={"width": width, "height": height}, locale="en-GB")
+
+
+def log_in(page, url: str, user: str, password: str) -> None:
+	"""Log in through the login page and wait for the Desk."""
+	page.goto(f"{url}/login")
+	page.locator("#login_email").fill(user)
+	page.locator("#login_password").fill(password)
+	page.locator(".btn-login").first.click()
+	page.wait_for_url("**/app**", timeout=30000)
 
 
 def latest_code(recipient: str) -> str:
@@ -77,7 +84,7 @@ class TestBookingInBrowser(IntegrationTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.bf = get_booking_fixture()
-		cls.shots = artifacts_dir()
+		cls.shots = artifacts_dir("booking")
 		cls.email = f"browser-{frappe.generate_hash(length=6)}@example.org"
 
 	def tearDown(self):
@@ -100,8 +107,7 @@ class TestBookingInBrowser(IntegrationTestCase):
 		frappe.cache.delete_keys("medic_plus:otp")
 		day = getdate(add_days(practice_today(), 12))
 		with running_server(workers=2) as url, sync_playwright() as pw:
-			browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-			page = browser.new_page(viewport={"width": 375, "height": 812}, locale="en-GB")
+			browser, page = new_page(pw, 375, 812)
 
 			page.goto(f"{url}/book?practice=no-such-practice")
 			expect(page.get_by_role("heading", name="We could not find this practice")).to_be_visible()
@@ -162,7 +168,7 @@ class TestPracticeSwitcherInDesk(IntegrationTestCase):
 
 		cls.fx = get_fixture()
 		cls.password = PASSWORD
-		cls.shots = artifacts_dir()
+		cls.shots = artifacts_dir("booking")
 
 	def tearDown(self):
 		from medic_plus.tenancy.context import ACTIVE_PRACTICE_KEY
@@ -173,13 +179,8 @@ class TestPracticeSwitcherInDesk(IntegrationTestCase):
 
 	def test_switch_practice_from_the_user_menu(self):
 		with running_server(workers=2) as url, sync_playwright() as pw:
-			browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-			page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
-			page.goto(f"{url}/login")
-			page.locator("#login_email").fill(self.fx.both)
-			page.locator("#login_password").fill(self.password)
-			page.locator(".btn-login").first.click()
-			page.wait_for_url("**/app**", timeout=30000)
+			browser, page = new_page(pw, 1280, 800)
+			log_in(page, url, self.fx.both, self.password)
 			page.locator(".dropdown-navbar-user button").first.click()
 			item = page.locator(".medic-plus-switcher")
 			expect(item).to_contain_text("Switch Practice (ISO Alpha Practice)")
@@ -212,18 +213,12 @@ class TestWorkspacesInBrowser(IntegrationTestCase):
 
 		cls.fx = get_fixture()
 		cls.password = PASSWORD
-		cls.shots = os.path.join(os.path.dirname(artifacts_dir()), "workspaces")
-		os.makedirs(cls.shots, exist_ok=True)
+		cls.shots = artifacts_dir("workspaces")
 
 	def open_workspace(self, url: str, user: str, route: str, title: str, shot: str) -> str:
 		with sync_playwright() as pw:
-			browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-			page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-GB")
-			page.goto(f"{url}/login")
-			page.locator("#login_email").fill(user)
-			page.locator("#login_password").fill(self.password)
-			page.locator(".btn-login").first.click()
-			page.wait_for_url("**/app**", timeout=30000)
+			browser, page = new_page(pw, 1400, 1000)
+			log_in(page, url, user, self.password)
 			page.goto(f"{url}/app/{route}")
 			page.wait_for_timeout(4000)  # let the cards count and the charts draw
 			page.screenshot(path=os.path.join(self.shots, f"{shot}.png"), full_page=True)

@@ -13,17 +13,9 @@ from contextlib import ExitStack
 import frappe
 from frappe.utils import add_days, today
 
+from medic_plus.tests.artifacts import artifacts_dir
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.server import running_server
-
-
-def artifacts_dir() -> str:
-	base = os.environ.get("MEDIC_PLUS_ARTIFACTS") or os.path.join(
-		frappe.get_app_path("medic_plus"), "..", "artifacts"
-	)
-	path = os.path.abspath(os.path.join(base, "clinical"))
-	os.makedirs(path, exist_ok=True)
-	return path
 
 
 class TestClinicalPrint(TenancyFixtureTestCase):
@@ -63,7 +55,7 @@ class TestClinicalPrint(TenancyFixtureTestCase):
 		finally:
 			frappe.local.conf.host_name = host
 		self.assertTrue(pdf.startswith(b"%PDF"))
-		path = os.path.join(artifacts_dir(), f"{filename}.pdf")
+		path = os.path.join(artifacts_dir("clinical"), f"{filename}.pdf")
 		with open(path, "wb") as f:
 			f.write(pdf)
 		if shutil.which("pdftoppm"):
