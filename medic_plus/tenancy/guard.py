@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 
 from medic_plus.tenancy import context
-from medic_plus.tenancy.scope import get_scope
+from medic_plus.tenancy.scope import Mode, get_scope
 
 
 class TenantGuard:
@@ -37,5 +37,8 @@ def is_visible(doctype: str, name: str) -> bool:
 	scope = get_scope(doctype)
 	if not scope or context.sees_everything():
 		return bool(frappe.db.exists(doctype, name))
+	if scope.mode is Mode.MEMBERS:
+		# a shared master has no practice of its own: ask the permission query
+		return bool(frappe.get_list(doctype, filters={"name": name}, pluck="name", limit=1))
 	practice = frappe.db.get_value(doctype, name, scope.field)
 	return context.is_member(practice)

@@ -365,6 +365,17 @@ class TestSharedDoctypes(TenancyTestCase):
 		)
 		self.assertEqual(names, {files["a"].name, files["b"].name})
 
+	def test_practitioner_link_validation_follows_membership(self):
+		fx = self.fx
+		frappe.set_user(fx.a.recep)
+		self.assertEqual(
+			whitelisted.validate_link("Healthcare Practitioner", fx.a.practitioner).get("name"),
+			fx.a.practitioner,
+		)
+		self.assertEqual(
+			whitelisted.validate_link("Healthcare Practitioner", fx.b.practitioner), {"name": None}
+		)
+
 	def test_practice_users_see_only_their_practices(self):
 		fx = self.fx
 		both = {fx.a.practice, fx.b.practice}
