@@ -48,7 +48,9 @@ doc_events = {
 	**{
 		doctype: {
 			"before_insert": "medic_plus.tenancy.stamping.stamp_practice",
+			"before_validate": "medic_plus.tenancy.stamping.validate_child_rows_are_own",
 			"validate": "medic_plus.tenancy.stamping.validate_tenancy",
+			"on_change": "medic_plus.tenancy.realtime.notify_members",
 		}
 		for doctype in STAMPED_DOCTYPES
 	},
@@ -58,10 +60,41 @@ doc_events = {
 # link search for practitioners: the members of the user's practices only
 standard_queries = {"Healthcare Practitioner": "medic_plus.tenancy.whitelisted.practitioner_query"}
 
-# arguments of whitelisted methods that name another practice's record answer "not found"
-auth_hooks = ["medic_plus.tenancy.endpoint_guard.check_method_arguments"]
+# The request gate: practice users, website users and guests run only what
+# medic_plus/tenancy/allowlist.py names (an auth hook: it knows the API-key and OAuth user too)
+auth_hooks = ["medic_plus.tenancy.gate.enforce"]
 
+_HC = "healthcare.healthcare.doctype."
 override_whitelisted_methods = {
+	# Healthcare methods the practice roles need, behind the tenant wall (tenancy/healthcare_api.py)
+	**{
+		original: "medic_plus.tenancy.healthcare_api." + original.rsplit(".", 1)[1]
+		for original in (
+			_HC + "patient.patient.get_patient_detail",
+			_HC + "patient_appointment.patient_appointment.get_availability_data",
+			_HC + "patient_appointment.patient_appointment.update_status",
+			_HC + "patient_appointment.patient_appointment.make_encounter",
+			_HC + "patient_appointment.patient_appointment.get_procedure_prescribed",
+			_HC + "patient_appointment.patient_appointment.get_prescribed_therapies",
+			_HC + "patient_appointment.patient_appointment.check_payment_reqd",
+			_HC + "patient_appointment.patient_appointment.update_fee_validity",
+			_HC + "patient_appointment.patient_appointment.invoice_appointment",
+			_HC + "patient_encounter.patient_encounter.get_encounter_details",
+			_HC + "patient_encounter.patient_encounter.create_service_request",
+			_HC + "patient_encounter.patient_encounter.create_medication_request",
+			_HC + "fee_validity.fee_validity.check_fee_validity",
+			_HC + "fee_validity.fee_validity.get_fee_validity",
+			_HC + "patient_encounter.patient_encounter.get_medications",
+			"healthcare.healthcare.utils.get_appointment_billing_item_and_rate",
+			"healthcare.healthcare.page.patient_history.patient_history.get_feed",
+			"healthcare.healthcare.page.patient_history.patient_history.get_feed_for_dt",
+			"healthcare.healthcare.page.patient_history.patient_history.get_patient_history_doctypes",
+			"healthcare.controllers.queries.get_healthcare_service_units",
+		)
+	},
+	"frappe.realtime.can_subscribe_doctype": "medic_plus.tenancy.realtime.can_subscribe_doctype",
+	"frappe.desk.notifications.get_open_count": "medic_plus.tenancy.whitelisted.get_open_count",
+	"frappe.desk.doctype.event.event.get_events": "medic_plus.tenancy.whitelisted.get_events",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "medic_plus.tenancy.whitelisted.get_dashboard_chart",
 	"frappe.client.get_count": "medic_plus.tenancy.whitelisted.get_count",
 	"frappe.client.validate_link": "medic_plus.tenancy.whitelisted.validate_link",

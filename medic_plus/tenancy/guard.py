@@ -19,6 +19,9 @@ class TenantGuard:
 	def load_from_db(self):
 		super().load_from_db()
 		assert_visible(self)
+		# what has_permission judges this document by, whatever is set on it later
+		scope = get_scope(self.doctype)
+		self.flags.medic_plus_stored_practice = self.get(scope.field) if scope else None
 
 
 def assert_visible(doc) -> None:
@@ -35,6 +38,13 @@ def assert_visible(doc) -> None:
 def is_visible(doctype: str, name: str) -> bool:
 	"""Whether the session user may know that ``doctype``/``name`` exists."""
 	scope = get_scope(doctype)
+	if not scope and not context.sees_everything():
+		from medic_plus.tenancy.permissions import get_scoped_parents
+
+		if get_scoped_parents(doctype):
+			# a child row: visible with its parent
+			row = frappe.db.get_value(doctype, name, ["parent", "parenttype"], as_dict=True)
+			return bool(row and row.parenttype and is_visible(row.parenttype, row.parent))
 	if not scope or context.sees_everything():
 		return bool(frappe.db.exists(doctype, name))
 	if scope.mode is Mode.MEMBERS:
@@ -42,3 +52,22 @@ def is_visible(doctype: str, name: str) -> bool:
 		return bool(frappe.get_list(doctype, filters={"name": name}, pluck="name", limit=1))
 	practice = frappe.db.get_value(doctype, name, scope.field)
 	return context.is_member(practice)
+
+
+def not_found(doctype: str, name) -> None:
+	frappe.throw(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError)
+
+
+def check_visible(doctype: str, name) -> None:
+	"""Answer "not found" unless ``name`` is a stored ``doctype`` record the user may see."""
+	if not isinstance(name, str | int) or isinstance(name, bool) or not is_visible(doctype, name):
+		not_found(doctype, name)
+
+
+def check_visible_document(document, doctype: str | None = None) -> None:
+	"""A document sent as an object (or JSON) is judged by what is stored: when its name
+	exists, the stored record must be visible; an unsaved one may not point at records
+	the user cannot see."""
+	from medic_plus.tenancy.gate import check_document
+
+	check_document(document, doctype)

@@ -4,6 +4,7 @@ Each class is the original Healthcare controller with :class:`TenantGuard` in fr
 Healthcare's own behaviour is unchanged.
 """
 
+import frappe
 from healthcare.healthcare.doctype.clinical_procedure.clinical_procedure import (
 	ClinicalProcedure as _ClinicalProcedure,
 )
@@ -27,7 +28,7 @@ from healthcare.healthcare.doctype.practitioner_schedule.practitioner_schedule i
 )
 from healthcare.healthcare.doctype.vital_signs.vital_signs import VitalSigns as _VitalSigns
 
-from medic_plus.tenancy.guard import TenantGuard
+from medic_plus.tenancy.guard import TenantGuard, check_visible, not_found
 
 
 class Patient(TenantGuard, _Patient):
@@ -35,6 +36,13 @@ class Patient(TenantGuard, _Patient):
 
 
 class PatientAppointment(TenantGuard, _PatientAppointment):
+	@frappe.whitelist()
+	def get_therapy_types(self) -> list | None:
+		"""The therapy types of the appointment's own therapy plan (of its patient)."""
+		if self.get("therapy_plan"):
+			check_visible("Therapy Plan", self.therapy_plan)
+		return super().get_therapy_types()
+
 	def validate(self):
 		self.keep_slot_duration()
 		super().validate()
@@ -57,7 +65,15 @@ class PatientAppointment(TenantGuard, _PatientAppointment):
 
 
 class PatientEncounter(TenantGuard, _PatientEncounter):
-	pass
+	@frappe.whitelist()
+	def get_clinical_notes(self, patient: str) -> list:
+		"""Healthcare lists the notes of any patient named (``get_all``): only this
+		encounter's patient, when the user may see them."""
+		stored = self.patient if self.is_new() else frappe.db.get_value(self.doctype, self.name, "patient")
+		if patient != stored:
+			not_found("Patient", patient)
+		check_visible("Patient", patient)
+		return super().get_clinical_notes(patient)
 
 
 class InpatientRecord(TenantGuard, _InpatientRecord):

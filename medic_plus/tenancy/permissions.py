@@ -138,7 +138,12 @@ def _reference_permission(doc, user: str) -> bool | None:
 	target, name = doc.get(type_field), doc.get(name_field)
 	if not target or not name or not get_scope(target) or context.sees_everything(user):
 		return None
-	return None if is_visible(target, name) else False
+	if is_visible(target, name):
+		return None
+	# attached to a document not saved yet (the Desk's "new-patient-…"): Frappe relinks
+	# the file to the document when it is first saved
+	unsaved = str(name).startswith("new-") and not frappe.db.exists(target, name)
+	return None if unsaved else False
 
 
 def allows(scope: Scope, doc, ptype: str, user: str) -> bool:
@@ -150,7 +155,7 @@ def allows(scope: Scope, doc, ptype: str, user: str) -> bool:
 		member_of = set(_practices_of_practitioner(doc.name)) if doc.name else set()
 		return bool(member_of.intersection(context.practices_for(scope.doctype, check, user)))
 
-	practice = doc.get(scope.field) if not doc.is_new() or scope.field != "name" else None
+	practice = stored_practice(scope, doc)
 	if doc.is_new() and not practice:
 		# stamping decides (and explains) which practice a new record goes to
 		return True
@@ -159,6 +164,20 @@ def allows(scope: Scope, doc, ptype: str, user: str) -> bool:
 			user, practice, scope.manager_roles
 		)
 	return practice in context.practices_for(scope.doctype, check, user)
+
+
+_NOT_LOADED = object()
+
+
+def stored_practice(scope: Scope, doc) -> str | None:
+	"""The practice of ``doc`` as stored: a document sent by a client as an object
+	(``run_doc_method docs=``) is judged by its stored twin, never by what it claims."""
+	if doc.is_new():
+		return doc.get(scope.field) if scope.field != "name" else None
+	loaded = doc.flags.get("medic_plus_stored_practice", _NOT_LOADED)
+	if loaded is not _NOT_LOADED:
+		return loaded
+	return frappe.db.get_value(scope.doctype, doc.name, scope.field) if doc.name else None
 
 
 def _holds_role(user: str, practice: str, roles: tuple[str, ...]) -> bool:

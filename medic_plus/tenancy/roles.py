@@ -30,6 +30,7 @@ MASTERS = (
 	"Dosage Form",
 	"Gender",
 	"Salutation",
+	"Healthcare Settings",
 	# the workspaces' cards and charts (each still shows only what the user may read)
 	"Number Card",
 	"Dashboard Chart",

@@ -72,6 +72,26 @@ def validate_tenancy(doc, method: str | None = None) -> None:
 			_validate_same_practice(practice, target_scope, value, df, row)
 
 
+def validate_child_rows_are_own(doc, method: str | None = None) -> None:
+	"""before_validate (it runs even when validations are ignored): a child row sent with the name of another document's row would overwrite that row
+	(Frappe updates child rows by name): it answers as a row that does not exist."""
+	by_table: dict[str, dict[str, object]] = {}
+	for row in doc.get_all_children():
+		if row.name and not row.get("__islocal"):
+			by_table.setdefault(row.doctype, {})[row.name] = row
+	for child_doctype, rows in by_table.items():
+		table = frappe.qb.DocType(child_doctype)
+		stored = (
+			frappe.qb.from_(table)
+			.select(table.name, table.parent, table.parenttype)
+			.where(table.name.isin(list(rows)))
+			.run()
+		)
+		for name, parent, parenttype in stored:
+			if (parent, parenttype) != (doc.name, doc.doctype):
+				frappe.throw(_("{0} {1} not found").format(_(child_doctype), name), frappe.DoesNotExistError)
+
+
 def _validate_practice_unchanged(scope: Scope, doc) -> None:
 	if doc.is_new() or context.sees_everything():
 		return

@@ -1,0 +1,322 @@
+"""The request gate's allowlist: the only code a practice user, a website user or a guest
+may run through an HTTP request. Data, grouped by purpose; read by ``gate.py``.
+
+Every entry is the canonical dotted path of the function that really runs (after
+``override_whitelisted_methods``): where this app replaces a Frappe or Healthcare method,
+the entry names the app's function, and the original stays closed.
+
+To open a method to practice users:
+1. Read it. If it takes a record by name or filter and reads it with raw SQL, ``get_all``
+   or permissions off, do not list it: write a wrapper in ``healthcare_api.py`` (or
+   ``whitelisted.py``) that checks every record argument first, point
+   ``override_whitelisted_methods`` at it, and list the wrapper.
+2. Add it to the group it serves. A Frappe, ERPNext or Healthcare entry also goes into
+   :data:`REVIEWED` with the reason it is safe.
+3. ``medic_plus/tests/test_gate.py`` then calls it with another practice's records in
+   every argument and expects "not found".
+
+Platform admins (System Manager, Healthcare Administrator, Administrator) and users who
+are in no practice are not gated.
+"""
+
+from __future__ import annotations
+
+# --- practice users (Desk) -------------------------------------------------------------
+
+DESK: dict[str, tuple[str, ...]] = {
+	"session": (
+		"frappe.ping",
+		"frappe.auth.get_logged_user",
+		"frappe.handler.logout",
+		"frappe.handler.web_logout",
+		"frappe.sessions.clear",
+		"frappe.sessions.get_boot_assets_json",
+		"frappe.utils.change_log.get_versions",
+		"frappe.utils.change_log.show_update_popup",
+		"frappe.utils.change_log.update_last_known_versions",
+		"frappe.core.doctype.user.user.switch_theme",
+		"frappe.core.doctype.user.user.test_password_strength",
+		"frappe.core.doctype.user.user.verify_password",
+		"frappe.core.doctype.user.user.update_password",
+		"frappe.core.doctype.session_default_settings.session_default_settings.get_session_default_values",
+		"frappe.core.doctype.session_default_settings.session_default_settings.set_session_default_values",
+		"frappe.geo.country_info.get_country_timezone_info",
+		"frappe.client.get_time_zone",
+		"frappe.translate.get_all_languages",
+		"frappe.translate.get_app_translations",
+	),
+	"realtime": (
+		"frappe.realtime.get_user_info",
+		"frappe.realtime.can_subscribe_doc",
+		"medic_plus.tenancy.realtime.can_subscribe_doctype",
+	),
+	"workspace": (
+		"frappe.desk.desktop.get_workspace_sidebar_items",
+		"frappe.desk.desktop.get_desktop_page",
+		"frappe.desk.desk_page.getpage",
+		"frappe.desk.doctype.number_card.number_card.get_cards_for_user",
+		"frappe.desk.doctype.number_card.number_card.get_result",
+		"frappe.desk.doctype.number_card.number_card.get_percentage_difference",
+		"frappe.desk.doctype.number_card.number_card.create_number_card",
+		"frappe.desk.doctype.number_card.number_card.create_report_number_card",
+		"frappe.desk.doctype.dashboard_chart.dashboard_chart.get_charts_for_user",
+		"frappe.desk.doctype.dashboard_chart.dashboard_chart.create_dashboard_chart",
+		"frappe.desk.doctype.dashboard_chart.dashboard_chart.create_report_chart",
+		"frappe.desk.doctype.dashboard_chart_source.dashboard_chart_source.get_config",
+		"frappe.desk.doctype.dashboard_settings.dashboard_settings.create_dashboard_settings",
+		"frappe.desk.doctype.dashboard_settings.dashboard_settings.save_chart_config",
+		"frappe.desk.doctype.custom_html_block.custom_html_block.get_custom_blocks_for_user",
+		"frappe.desk.doctype.onboarding_step.onboarding_step.get_onboarding_steps",
+		"frappe.desk.doctype.form_tour.form_tour.update_user_status",
+		"frappe.desk.doctype.route_history.route_history.deferred_insert",
+		"medic_plus.tenancy.whitelisted.get_dashboard_chart",
+	),
+	"notifications": (
+		"frappe.desk.doctype.notification_log.notification_log.get_notification_logs",
+		"frappe.desk.doctype.notification_log.notification_log.mark_as_read",
+		"frappe.desk.doctype.notification_log.notification_log.mark_all_as_read",
+		"frappe.desk.doctype.notification_log.notification_log.trigger_indicator_hide",
+		"frappe.desk.doctype.notification_settings.notification_settings.set_seen_value",
+		"frappe.desk.notifications.get_notification_info",
+		"frappe.desk.doctype.note.note.mark_as_seen",
+	),
+	"list": (
+		"frappe.desk.reportview.get",
+		"frappe.desk.reportview.get_list",
+		"frappe.desk.reportview.get_count",
+		"frappe.desk.reportview.get_sidebar_stats",
+		"frappe.desk.reportview.export_query",
+		"frappe.desk.reportview.delete_items",
+		"frappe.desk.listview.get_list_settings",
+		"frappe.desk.listview.set_list_settings",
+		"frappe.desk.doctype.list_view_settings.list_view_settings.get_default_listview_fields",
+		"frappe.desk.doctype.list_view_settings.list_view_settings.save_listview_settings",
+		"frappe.model.utils.user_settings.get",
+		"frappe.model.utils.user_settings.save",
+		"medic_plus.tenancy.whitelisted.get_group_by_count",
+		"medic_plus.tenancy.whitelisted.get_count",
+		"medic_plus.tenancy.whitelisted.global_search",
+	),
+	"form": (
+		"frappe.desk.form.load.getdoc",
+		"frappe.desk.form.load.getdoctype",
+		"frappe.desk.form.load.get_docinfo",
+		"frappe.desk.form.load.get_communications",
+		"frappe.desk.form.load.get_user_info_for_viewers",
+		"frappe.desk.form.linked_with.get",
+		"frappe.desk.form.utils.get_next",
+		"frappe.desk.form.document_follow.follow_document",
+		"frappe.desk.form.document_follow.unfollow_document",
+		"frappe.desk.form.document_follow.update_follow",
+		"frappe.desk.form.document_follow.get_follow_users",
+		"frappe.desk.like.toggle_like",
+		"frappe.desk.link_preview.get_preview_data",
+		"frappe.model.workflow.get_transitions",
+		"frappe.model.workflow.apply_workflow",
+		"frappe.core.doctype.access_log.access_log.make_access_log",
+		"medic_plus.tenancy.whitelisted.get_open_count",
+		"medic_plus.tenancy.whitelisted.validate_link",
+	),
+	"save": (
+		"frappe.desk.form.save.savedocs",
+		"frappe.desk.form.save.cancel",
+		"frappe.client.get",
+		"frappe.client.get_list",
+		"frappe.client.get_value",
+		"frappe.client.get_single_value",
+		"frappe.client.insert",
+		"frappe.client.save",
+		"frappe.client.set_value",
+		"frappe.client.submit",
+		"frappe.client.cancel",
+		"frappe.client.delete",
+		"frappe.client.is_document_amended",
+		"frappe.client.get_doc_permissions",
+		"frappe.model.mapper.make_mapped_doc",
+	),
+	"search": (
+		"frappe.desk.search.search_link",
+		"frappe.desk.search.search_widget",
+		"frappe.desk.search.get_link_title",
+		"frappe.desk.search.get_names_for_mentions",
+		"medic_plus.tenancy.whitelisted.practitioner_query",
+	),
+	"print": (
+		"frappe.www.printview.get_html_and_style",
+		"frappe.utils.print_format.download_pdf",
+	),
+	"report": (
+		"frappe.desk.query_report.run",
+		"frappe.desk.query_report.get_script",
+		"frappe.desk.query_report.export_query",
+	),
+	"attachments": (
+		"frappe.handler.upload_file",
+		"frappe.client.attach_file",
+		"frappe.desk.form.utils.remove_attach",
+		"frappe.core.api.file.get_max_file_size",
+		"frappe.integrations.doctype.google_settings.google_settings.get_file_picker_settings",
+	),
+	"comments": (
+		"frappe.desk.form.utils.add_comment",
+		"frappe.desk.form.utils.update_comment",
+		"frappe.desk.form.utils.update_comment_publicity",
+		"frappe.core.doctype.communication.email.make",
+		"frappe.email.doctype.email_template.email_template.get_email_template",
+	),
+	"assignments": (
+		"frappe.desk.form.assign_to.add",
+		"frappe.desk.form.assign_to.remove",
+		"frappe.desk.form.assign_to.close",
+		"frappe.share.add",
+		"frappe.share.set_permission",
+		"frappe.share.get_users",
+		"frappe.desk.doctype.tag.tag.add_tag",
+		"frappe.desk.doctype.tag.tag.remove_tag",
+		"frappe.desk.doctype.tag.tag.get_tags",
+		"frappe.desk.doctype.tag.tag.get_tags_list_for_awesomebar",
+	),
+	"calendar": (
+		"medic_plus.tenancy.whitelisted.get_appointment_events",
+		"medic_plus.tenancy.whitelisted.get_events",
+	),
+	"erpnext": ("erpnext.accounts.utils.get_fiscal_year",),
+	# Healthcare, each through a wrapper that checks its record arguments first
+	"healthcare": (
+		"medic_plus.tenancy.healthcare_api.get_patient_detail",
+		"medic_plus.tenancy.healthcare_api.get_availability_data",
+		"medic_plus.tenancy.healthcare_api.update_status",
+		"medic_plus.tenancy.healthcare_api.get_procedure_prescribed",
+		"medic_plus.tenancy.healthcare_api.get_prescribed_therapies",
+		"medic_plus.tenancy.healthcare_api.check_payment_reqd",
+		"medic_plus.tenancy.healthcare_api.update_fee_validity",
+		"medic_plus.tenancy.healthcare_api.invoice_appointment",
+		"medic_plus.tenancy.healthcare_api.get_encounter_details",
+		"medic_plus.tenancy.healthcare_api.create_service_request",
+		"medic_plus.tenancy.healthcare_api.create_medication_request",
+		"medic_plus.tenancy.healthcare_api.check_fee_validity",
+		"medic_plus.tenancy.healthcare_api.get_fee_validity",
+		"medic_plus.tenancy.healthcare_api.get_appointment_billing_item_and_rate",
+		"medic_plus.tenancy.healthcare_api.get_medications",
+		"medic_plus.tenancy.healthcare_api.get_patient_history_doctypes",
+		"medic_plus.tenancy.healthcare_api.get_feed",
+		"medic_plus.tenancy.healthcare_api.get_feed_for_dt",
+		"medic_plus.tenancy.healthcare_api.get_healthcare_service_units",
+	),
+	# the app's own API for practice users
+	"medic_plus": (
+		"medic_plus.api.context.get_context",
+		"medic_plus.api.context.set_active_practice",
+		"medic_plus.api.stats.get_appointment_stats",
+		"medic_plus.api.stats.get_practitioner_stats",
+		"medic_plus.api.stats.no_show_rate_card",
+		"medic_plus.api.appointments.approve_booking",
+		"medic_plus.clinical.encounter.make_sick_note",
+		"medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token.issue_token",
+	),
+}
+
+# Mappers that ``frappe.model.mapper.make_mapped_doc`` may run, with the doctype of
+# their ``source_name``: the source must be visible to the user.
+MAPPERS: dict[str, str] = {
+	"medic_plus.tenancy.healthcare_api.make_encounter": "Patient Appointment",
+}
+
+# Controller methods (``run_doc_method``, ``frm.call``, ``/api/v2/document/.../method``)
+# Each is a method of the app's controller subclass (tenancy/overrides.py) that checks
+# its record arguments before Healthcare's method runs.
+DOC_METHODS: dict[str, tuple[str, ...]] = {
+	"Patient Encounter": ("get_clinical_notes",),
+	"Patient Appointment": ("get_therapy_types",),
+}
+
+# Link queries that ``search_link``/``search_widget`` may run (``query=``)
+LINK_QUERIES: tuple[str, ...] = (
+	"medic_plus.tenancy.whitelisted.practitioner_query",
+	"medic_plus.tenancy.healthcare_api.get_healthcare_service_units",
+)
+
+# Methods that ``upload_file`` may hand the upload to (``method=``)
+UPLOAD_METHODS: tuple[str, ...] = ()
+
+# --- website users and guests ----------------------------------------------------------
+
+PUBLIC: dict[str, tuple[str, ...]] = {
+	"session": (
+		"login",
+		"frappe.ping",
+		"frappe.auth.get_logged_user",
+		"frappe.handler.logout",
+		"frappe.handler.web_logout",
+		"frappe.www.login.login_via_token",
+		"frappe.core.doctype.user.user.sign_up",
+		"frappe.core.doctype.user.user.reset_password",
+		"frappe.core.doctype.user.user.update_password",
+		"frappe.core.doctype.user.user.test_password_strength",
+		"frappe.realtime.get_user_info",
+		"frappe.translate.get_all_languages",
+		"frappe.translate.get_app_translations",
+		"frappe.geo.country_info.get_country_timezone_info",
+		"frappe.client.get_time_zone",
+	),
+	"website": (
+		"frappe.website.doctype.web_page_view.web_page_view.make_view_log",
+		"frappe.website.doctype.website_settings.website_settings.get_auto_account_deletion",
+	),
+	# the booking portal (/book)
+	"booking": (
+		"medic_plus.api.booking.get_practice_info",
+		"medic_plus.api.booking.get_practice_practitioners",
+		"medic_plus.api.booking.get_availability",
+		"medic_plus.api.booking.request_booking_otp",
+		"medic_plus.api.booking.verify_and_book",
+		"medic_plus.api.booking.get_booking",
+		"medic_plus.api.booking.cancel_booking",
+	),
+}
+
+# Why the Frappe functions of each group are safe to run for a practice user (the app's
+# own functions need no reason). A group that holds Frappe functions must have one.
+REASONS: dict[str, str] = {
+	"session": "act on the session user's own session, settings or password; touch no record",
+	"realtime": "can_subscribe_doc asks has_permission for the one document named",
+	"workspace": "the user's own workspaces, cards and charts; values come through get_list "
+	"(charts through the app's wrapper, never Frappe's shared cache)",
+	"notifications": "the session user's own notification log and settings",
+	"list": "list, count, stats and exports are built by get_list with the permission hooks",
+	"form": "every one loads the named document with its permission check; the gate checks "
+	"the (doctype, name) arguments against the tenancy first",
+	"save": "get_doc + check_permission or get_list; a document sent as JSON is judged by "
+	"what is stored (gate); mappers are judged on the mapper (MAPPERS)",
+	"search": "search_link/search_widget list through get_list (the gate turns "
+	"ignore_user_permissions off for scoped doctypes and judges query= on LINK_QUERIES)",
+	"print": "the named document is loaded with the load guard and its print permission",
+	"report": "dispatchers: judged on the report they run (the app's own, or Report Builder)",
+	"attachments": "upload_file checks write permission on the named document and is judged "
+	"on its method (UPLOAD_METHODS); the file picker's settings are the site's public client ids",
+	"comments": "comments and e-mails on a document the gate has checked against the tenancy",
+	"assignments": "assignments, shares and tags of a document the gate has checked; shares "
+	"stay within the practice (sharing.py)",
+	"website": "public website settings and page-view counters",
+	"erpnext": "the fiscal year of a date and company: a master, no practice data",
+}
+
+
+def desk_methods() -> frozenset[str]:
+	"""What a practice user may run: the Desk groups, and what the website offers anyone."""
+	return frozenset(m for groups in (DESK, PUBLIC) for group in groups.values() for m in group)
+
+
+def public_methods() -> frozenset[str]:
+	return frozenset(m for group in PUBLIC.values() for m in group)
+
+
+def reviewed() -> dict[str, str]:
+	"""Every entry that is not the app's own, with the reason it may run."""
+	out: dict[str, str] = {}
+	for groups in (DESK, PUBLIC):
+		for group, methods in groups.items():
+			for method in methods:
+				if not method.startswith("medic_plus.") and method != "login":
+					out[method] = REASONS.get(group, "")
+	return out

@@ -1,0 +1,283 @@
+"""The request gate: deny by default.
+
+For a practice user who is no platform admin, for a website user and for a guest, a
+request runs only code that ``allowlist.py`` names. Everything else answers exactly like
+a method that does not exist, on every route form, and is counted (``get_denials``).
+
+Hooked as an ``auth_hooks`` entry: Frappe runs it on every request once it knows the user
+who will really run the code (session cookie, API key and secret, or OAuth bearer token),
+before anything is dispatched. The route is matched against Frappe's own URL map and
+turned into one target by :func:`medic_plus.core.gate.resolve`, so ``/api/method``,
+``/api/v1``, ``/api/v2``, ``cmd=`` on any path and the document-method routes are all
+judged on the function or controller method that would run.
+
+Past the allowlist, every argument that names a record of a scoped doctype (also inside
+``args``, ``kwargs``, ``doc``, ``docs`` and ``document``) must be one plain name of a record
+the user may see; a document sent as an object is judged by what is stored.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from werkzeug.exceptions import HTTPException
+
+from medic_plus.core import gate as core
+from medic_plus.tenancy import allowlist, context
+from medic_plus.tenancy.guard import check_visible, is_visible, not_found
+from medic_plus.tenancy.permissions import get_scoped_parents
+from medic_plus.tenancy.scope import get_scope
+
+DENIALS_KEY = "medic_plus:gate_denials"
+
+# argument names that carry a record of a scoped doctype whatever the method
+ARGUMENT_DOCTYPES = {
+	"patient": "Patient",
+	"patient_id": "Patient",
+	"appointment": "Patient Appointment",
+	"appointment_id": "Patient Appointment",
+	"appointment_name": "Patient Appointment",
+	"encounter": "Patient Encounter",
+	"inpatient_record": "Inpatient Record",
+}
+
+_CANONICAL: dict[tuple[str, str], str] = {}
+
+
+class InvalidRecordArgument(frappe.ValidationError):
+	http_status_code = 400
+
+
+# --- who is gated ----------------------------------------------------------------------
+
+
+def allowed_methods(user: str | None = None) -> frozenset[str] | None:
+	"""What ``user`` may run, or None when the user is not gated."""
+	user = user or frappe.session.user
+	if user == "Guest":
+		return allowlist.public_methods()
+	if context.sees_everything(user):
+		return None
+	if context.get_user_practices(user):
+		return allowlist.desk_methods()
+	if frappe.get_cached_value("User", user, "user_type") == "Website User":
+		return allowlist.public_methods()
+	return None
+
+
+# --- the hook ----------------------------------------------------------------------------
+
+
+def enforce() -> None:
+	request = getattr(frappe.local, "request", None)
+	if request is None or request.method == "OPTIONS":
+		return
+	allowed = allowed_methods()
+	if allowed is None:
+		return
+	form = frappe.local.form_dict
+	target = core.resolve(*_match(request), form, request.path, request.method)
+	if target.kind == core.METHOD:
+		_judge_method(target, form, allowed)
+	elif target.kind == core.DOC_METHOD:
+		_judge_doc_method(target, form)
+	elif target.kind == core.RESOURCE and target.docname and is_scoped(target.doctype):
+		# another practice's record answers as a missing one before Frappe looks it up
+		check_visible(target.doctype, target.docname)
+
+
+def _match(request) -> tuple[str | None, dict]:
+	if not request.path.startswith("/api/"):
+		return None, {}
+	from frappe.api import API_URL_MAP
+
+	try:
+		rule, values = API_URL_MAP.bind_to_environ(request.environ).match(return_rule=True)
+	except HTTPException:
+		return None, {}
+	return rule.rule, values
+
+
+def _judge_method(target: core.Target, form, allowed: frozenset[str]) -> None:
+	name = canonical(target.name, target.doctype if target.extra.get("doctype_module") else None)
+	if name not in allowed:
+		deny(target.name)
+	if check := DISPATCHERS.get(name):
+		check(form)
+	check_record_arguments(form)
+
+
+def _judge_doc_method(target: core.Target, form) -> None:
+	label = f"{target.doctype}.{target.name}" if target.name else target.doctype
+	if target.name not in allowlist.DOC_METHODS.get(target.doctype, ()):
+		deny(label)
+	document = target.extra.get("document")
+	if document is not None:
+		check_document(document)
+	elif target.docname and is_scoped(target.doctype):
+		check_visible(target.doctype, target.docname)
+	check_record_arguments(form)
+
+
+def deny(method: str) -> None:
+	"""Answer as for a method that does not exist, and count it for the platform admins."""
+	try:
+		frappe.cache.hincrby(frappe.cache.make_key(DENIALS_KEY), str(method)[:140], 1)
+		frappe.logger("medic_plus.gate").warning(
+			{"denied": str(method)[:140], "user": frappe.session.user, "path": frappe.request.path}
+		)
+	except Exception:
+		pass  # counting never decides the answer
+	frappe.throw(_("Method {0} not found").format(method), frappe.DoesNotExistError)
+
+
+# --- the function that will run ----------------------------------------------------------
+
+
+def canonical(method: str, doctype: str | None = None) -> str | None:
+	"""The dotted path of the function a method name runs (after overrides), or None."""
+	if not isinstance(method, str) or not method:
+		return None
+	key = (method, doctype or "")
+	if key in _CANONICAL:
+		return _CANONICAL[key]
+	name = _resolve_name(method, doctype)
+	if name:
+		_CANONICAL[key] = name
+	return name
+
+
+def _resolve_name(method: str, doctype: str | None) -> str | None:
+	from frappe.core.doctype.server_script.server_script_utils import get_server_script_map
+
+	if method == "login" and not doctype:
+		return "login"
+	if doctype:
+		from frappe.modules.utils import load_doctype_module
+
+		try:
+			method = f"{load_doctype_module(doctype).__name__}.{method}"
+		except Exception:
+			return None
+	method = frappe.override_whitelisted_method(method)
+	if get_server_script_map().get("_api", {}).get(method):
+		return None  # server script APIs are never cached: they can be removed
+	try:
+		if "." in method:
+			fn = frappe.get_attr(method)
+		elif method in core.HANDLER_SHORT_NAMES:
+			from frappe import handler
+
+			fn = getattr(handler, method)
+		else:
+			return None
+	except Exception:
+		return None
+	if not callable(fn) or not hasattr(fn, "__module__"):
+		return None
+	return f"{fn.__module__}.{getattr(fn, '__qualname__', fn.__name__)}"
+
+
+# --- record arguments --------------------------------------------------------------------
+
+
+def is_scoped(doctype: str) -> bool:
+	return bool(get_scope(doctype) or get_scoped_parents(doctype))
+
+
+def check_record_arguments(form) -> None:
+	for arg in core.record_arguments(form, ARGUMENT_DOCTYPES, is_scoped):
+		if not core.is_plain_name(arg.value):
+			frappe.throw(
+				_("{0} must be the name of one record.").format(arg.path),
+				InvalidRecordArgument,
+				title=_("Invalid argument"),
+			)
+		if is_visible(arg.doctype, arg.value):
+			continue
+		# an unsaved document: the Desk names it "new-<doctype>-<hash>" until its first save
+		unsaved = arg.may_be_new or str(arg.value).startswith("new")
+		if not (unsaved and not frappe.db.exists(arg.doctype, arg.value)):
+			not_found(arg.doctype, arg.value)
+
+
+def check_document(document, doctype: str | None = None) -> None:
+	"""A document sent as an object: by its stored twin when its name exists; an unsaved
+	one only through the records it points at."""
+	document = core.parse(document)
+	if isinstance(document, str):
+		if doctype:
+			check_visible(doctype, document)
+		return
+	if not isinstance(document, dict):
+		frappe.throw(_("A document was expected."), InvalidRecordArgument)
+	doctype = document.get("doctype") or doctype
+	name = document.get("name")
+	if doctype and is_scoped(doctype) and name and core.is_plain_name(name):
+		if frappe.db.exists(doctype, name) and not is_visible(doctype, name):
+			not_found(doctype, name)
+	check_record_arguments({"doc": document})
+
+
+# --- dispatchers: judged on what they dispatch to ----------------------------------------
+
+
+def _mapper(form) -> None:
+	method = canonical(form.get("method"))
+	if method not in allowlist.MAPPERS:
+		deny(form.get("method"))
+	source = form.get("source_name")
+	if source is not None:
+		check_visible(allowlist.MAPPERS[method], source)
+
+
+def _report(form) -> None:
+	name = form.get("report_name")
+	report = frappe.db.get_value("Report", name, ["module", "report_type"], as_dict=True) if name else None
+	if not report or not (
+		report.report_type == "Report Builder"
+		or frappe.db.get_value("Module Def", report.module, "app_name") == "medic_plus"
+	):
+		not_found("Report", name)
+
+
+def _search(form) -> None:
+	query = form.get("query")
+	if query and canonical(query) not in allowlist.LINK_QUERIES:
+		deny(query)
+	doctype = form.get("doctype")
+	if isinstance(doctype, str) and is_scoped(doctype):
+		# Frappe reads with permissions off when the Desk asks to ignore user permissions
+		form["ignore_user_permissions"] = 0
+
+
+def _upload(form) -> None:
+	method = form.get("method")
+	if method and canonical(method) not in allowlist.UPLOAD_METHODS:
+		deny(method)
+
+
+DISPATCHERS = {
+	"frappe.model.mapper.make_mapped_doc": _mapper,
+	"frappe.desk.query_report.run": _report,
+	"frappe.desk.query_report.get_script": _report,
+	"frappe.desk.query_report.export_query": _report,
+	"frappe.desk.search.search_link": _search,
+	"frappe.desk.search.search_widget": _search,
+	"frappe.handler.upload_file": _upload,
+}
+
+
+# --- what the platform admins see --------------------------------------------------------
+
+
+@frappe.whitelist(methods=["GET"])
+def get_denials() -> dict[str, int]:
+	"""How often each method was refused by the gate (platform admins only)."""
+	if not context.is_platform_admin():
+		frappe.throw(_("Not permitted"), frappe.PermissionError)
+	from redis import Redis
+
+	# the raw hash: Frappe's own hgetall unpickles its values
+	raw = Redis.hgetall(frappe.cache, frappe.cache.make_key(DENIALS_KEY)) or {}
+	return {frappe.safe_decode(k): int(v) for k, v in raw.items()}

@@ -1,0 +1,456 @@
+"""The request gate: deny by default, on every route form, for every kind of user.
+
+Fixture: ``fixtures.py`` (practices A and B with an admin, a doctor and a receptionist
+each; a platform admin), plus a website user. Requests go through Frappe's whole WSGI
+application (``http.request``): authentication by API key, the auth hooks, dispatch.
+
+- the allowlist's own integrity: every entry is a whitelisted function named by its own
+  path; every Frappe entry has a reason; the Healthcare originals stay closed;
+- a method off the list answers exactly like an unknown one, on every route form and for
+  every gated user; a platform admin is not gated;
+- every allowlisted method is called with B's records in each record argument (top level
+  and nested) and answers "not found", while A's own twin works.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from unittest.mock import patch
+
+import frappe
+
+from medic_plus.tenancy import allowlist, gate, realtime
+from medic_plus.tests.compat import TenancyFixtureTestCase
+from medic_plus.tests.fixtures import api_token, email, ensure_user
+from medic_plus.tests.http import request
+
+UNKNOWN = "frappe.desk.no_such_module.no_such_method"
+# whitelisted by Frappe or Healthcare, read or write other practices' data, not on the list
+CLOSED = (
+	"healthcare.controllers.service_request_controller.set_request_status",
+	"frappe.desk.calendar.get_events",
+	"medic_plus.tenancy.whitelisted._get_count",
+	"frappe.client.get_password",
+	"frappe.desk.form.linked_with.get_submitted_linked_docs",
+)
+
+
+def route_forms(method: str, args: dict | None = None) -> list[tuple[str, str, dict]]:
+	"""(HTTP verb, path, request arguments): every way to name ``method``, with ``args``."""
+	args = args or {}
+	ajax = {"X-Requested-With": "XMLHttpRequest"}
+	return [
+		("GET", f"/api/method/{method}", {"query_string": args}),
+		("POST", f"/api/method/{method}", {"data": args}),
+		("POST", f"/api/method/{method}", {"json": args}),
+		("GET", f"/api/method/{method}/trailing/parts", {"query_string": args}),
+		("GET", f"/api/v1/method/{method}", {"query_string": args}),
+		("GET", f"/api/v2/method/{method}", {"query_string": args}),
+		("POST", f"/api/v2/method/{method}", {"json": args}),
+		("GET", "/", {"query_string": {**args, "cmd": method}, "headers": ajax}),
+		# cmd wins over the path; with a JSON body the query string is ignored
+		("POST", "/api/method/frappe.ping?cmd=frappe.ping", {"json": {**args, "cmd": method}}),
+		("POST", "/app/patient", {"data": {**args, "cmd": method}, "headers": ajax}),
+	]
+
+
+def shape(response, name: str):
+	"""What a client learns from a response, the probed name blanked out (and the random
+	id Frappe gives every error)."""
+	text = response.get_data(as_text=True).replace(name, "<name>")
+	try:
+		body = json.loads(text)
+	except ValueError:
+		return response.status_code, text
+	messages = [json.loads(m) for m in json.loads(body.pop("_server_messages", "[]"))]
+	for m in messages:
+		m.pop("__frappe_exc_id", None)
+	for error in body.get("errors", []):
+		error.pop("exc_id", None)
+	return response.status_code, body, messages
+
+
+class GateTestCase(TenancyFixtureTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		fx = cls.fx
+		cls.website_user = ensure_user(email("iso-website"), "Iso Website")
+		frappe.db.set_value("User", cls.website_user, "user_type", "Website User")
+		frappe.db.commit()  # nosemgrep: fixture, seen by the request threads
+		cls.gated = {
+			"a_admin": {"Authorization": api_token(fx.a.admin)},
+			"a_doctor": {"Authorization": api_token(fx.a.doctor)},
+			"a_recep": {"Authorization": api_token(fx.a.recep)},
+			"website": {"Authorization": api_token(cls.website_user)},
+			"guest": {},
+		}
+		cls.platform = {"Authorization": api_token(fx.platform)}
+
+	def call(self, who: str, method: str, verb: str = "POST", **kwargs):
+		headers = self.gated.get(who) or (self.platform if who == "platform" else {})
+		return request(verb, f"/api/method/{method}", headers, **kwargs)
+
+
+class TestAllowlist(GateTestCase):
+	def test_every_entry_is_a_whitelisted_function_by_its_own_path(self):
+		for method in allowlist.desk_methods() | allowlist.public_methods() | set(allowlist.MAPPERS):
+			if method == "login":
+				continue
+			with self.subTest(method=method):
+				fn = frappe.get_attr(method)
+				self.assertIn(fn, frappe.whitelisted)
+				self.assertEqual(f"{fn.__module__}.{fn.__qualname__}", method)
+				# and the gate resolves it to itself: no override leads elsewhere
+				self.assertEqual(gate.canonical(method), method)
+
+	def test_every_entry_that_is_not_the_apps_own_is_reviewed(self):
+		for method, reason in allowlist.reviewed().items():
+			with self.subTest(method=method):
+				self.assertTrue(reason, f"{method} is on the allowlist with no reason")
+
+	def test_every_whitelisted_method_of_the_app_is_open_or_for_platform_admins(self):
+		open_ = allowlist.desk_methods() | allowlist.public_methods() | set(allowlist.MAPPERS)
+		for doctype, methods in allowlist.DOC_METHODS.items():
+			controller = frappe.get_doc({"doctype": doctype}).__class__
+			open_ |= {f"{controller.__module__}.{controller.__qualname__}.{m}" for m in methods}
+		platform_only = {
+			"medic_plus.tenancy.gate.get_denials",
+		}
+		app_methods = {
+			f"{fn.__module__}.{fn.__qualname__}"
+			for fn in frappe.whitelisted
+			if fn.__module__.startswith("medic_plus.") and ".tests." not in fn.__module__
+		}
+		self.assertEqual(app_methods - open_ - platform_only, set())
+
+	def test_healthcare_originals_stay_closed(self):
+		overrides = frappe.get_hooks("override_whitelisted_methods", app_name="medic_plus")
+		for original, wrapper in overrides.items():
+			with self.subTest(original=original):
+				self.assertNotIn(original, allowlist.desk_methods())
+				self.assertEqual(gate.canonical(original), wrapper[-1])
+
+
+class TestDenyByDefault(GateTestCase):
+	def test_a_closed_method_answers_exactly_like_an_unknown_one_on_every_route_form(self):
+		for who in self.gated:
+			for method in CLOSED:
+				pairs = zip(route_forms(method), route_forms(UNKNOWN), strict=True)
+				for (verb, path, kwargs), (_, unknown_path, unknown_kwargs) in pairs:
+					with self.subTest(who=who, method=method, path=path, verb=verb):
+						headers = {**self.gated[who], **kwargs.pop("headers", {})}
+						unknown_kwargs.pop("headers", None)
+						closed = request(verb, path, headers, **kwargs)
+						unknown = request(verb, unknown_path, headers, **unknown_kwargs)
+						self.assertEqual(closed.status_code, 404, closed.get_data(as_text=True)[:300])
+						self.assertEqual(shape(closed, method), shape(unknown, UNKNOWN))
+
+	def test_document_method_routes_are_judged_on_the_controller_method(self):
+		patient = self.fx.a.patient
+		auth = self.gated["a_admin"]
+		docs = json.dumps({"doctype": "Patient", "name": patient})
+		probes = [
+			("GET", f"/api/resource/Patient/{patient}?run_method=get_billing_info", {}),
+			("POST", f"/api/resource/Patient/{patient}", {"json": {"run_method": "get_billing_info"}}),
+			("POST", f"/api/v2/document/Patient/{patient}/method/get_billing_info", {}),
+			("POST", "/api/method/run_doc_method", {"data": {"docs": docs, "method": "get_billing_info"}}),
+			("POST", "/api/method/runserverobj", {"data": {"docs": docs, "method": "get_billing_info"}}),
+			(
+				"POST",
+				"/api/v2/method/run_doc_method",
+				{"json": {"document": docs, "method": "get_billing_info"}},
+			),
+			(
+				"POST",
+				"/",
+				{
+					"data": {
+						"cmd": "run_doc_method",
+						"dt": "Patient",
+						"dn": patient,
+						"method": "get_billing_info",
+					}
+				},
+			),
+		]
+		for verb, path, kwargs in probes:
+			with self.subTest(path=path, verb=verb):
+				response = request(verb, path, {**auth, "X-Requested-With": "XMLHttpRequest"}, **kwargs)
+				self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
+				if path != "/":  # "/" answers with Frappe's "Not Found" page
+					self.assertIn("Patient.get_billing_info", response.get_data(as_text=True))
+
+	def test_platform_admin_is_not_gated(self):
+		response = self.call(
+			"platform",
+			"frappe.desk.doctype.event.event.get_events",
+			"GET",
+			query_string={"start": "2020-01-01", "end": "2020-01-02"},
+		)
+		self.assertEqual(response.status_code, 200)
+
+	def test_denials_are_counted_for_the_platform_admins(self):
+		before = self.call("platform", "medic_plus.tenancy.gate.get_denials", "GET").json["message"]
+		self.call("a_recep", CLOSED[0])
+		after = self.call("platform", "medic_plus.tenancy.gate.get_denials", "GET").json["message"]
+		self.assertEqual(after.get(CLOSED[0], 0), before.get(CLOSED[0], 0) + 1)
+		self.assertEqual(self.call("a_admin", "medic_plus.tenancy.gate.get_denials", "GET").status_code, 404)
+
+	def test_allowlisted_desk_method_works_for_the_practice(self):
+		response = self.call(
+			"a_recep",
+			"healthcare.healthcare.doctype.patient.patient.get_patient_detail",
+			"GET",
+			query_string={"patient": self.fx.a.patient},
+		)
+		self.assertEqual(response.status_code, 200, response.get_data(as_text=True)[:300])
+
+	def test_guest_and_website_user_reach_the_booking_api_only(self):
+		for who in ("guest", "website"):
+			with self.subTest(who=who):
+				info = self.call(
+					who,
+					"medic_plus.api.booking.get_practice_info",
+					"GET",
+					query_string={"practice": self.fx.a.slug},
+				)
+				self.assertEqual(info.status_code, 200, info.get_data(as_text=True)[:300])
+				detail = self.call(
+					who, "frappe.desk.reportview.get", "GET", query_string={"doctype": "Patient"}
+				)
+				self.assertEqual(detail.status_code, 404)
+
+
+class TestRecordArguments(GateTestCase):
+	"""The attacks reported on the demo site, and every allowlisted method with B's records."""
+
+	def test_other_practice_patient_detail_is_not_found_on_every_route(self):
+		method = "healthcare.healthcare.doctype.patient.patient.get_patient_detail"
+		other, missing = self.fx.b.patient, "ISO-NO-SUCH-PATIENT"
+		pairs = zip(
+			route_forms(method, {"patient": other}), route_forms(method, {"patient": missing}), strict=True
+		)
+		for (verb, path, kwargs), (_, _, missing_kwargs) in pairs:
+			with self.subTest(path=path, verb=verb):
+				headers = {**self.gated["a_recep"], **kwargs.pop("headers", {})}
+				missing_kwargs.pop("headers", None)
+				foreign = request(verb, path, headers, **kwargs)
+				absent = request(verb, path, headers, **missing_kwargs)
+				self.assertEqual(foreign.status_code, 404, foreign.get_data(as_text=True)[:300])
+				self.assertEqual(shape(foreign, other), shape(absent, missing))
+
+	def test_a_record_argument_that_is_a_list_or_dict_is_refused(self):
+		appointment = self.fx.b.records["Patient Appointment"]
+		status = frappe.db.get_value("Patient Appointment", appointment, "status")
+		method = "healthcare.healthcare.doctype.patient_appointment.patient_appointment.update_status"
+		for value in ({"name": appointment}, [appointment], {"name": ["like", "%"]}):
+			for body in (
+				{"appointment_id": value, "status": "Closed"},
+				{"args": {"appointment_id": value}, "status": "Closed"},
+			):
+				with self.subTest(body=body):
+					response = request("POST", f"/api/method/{method}", self.gated["a_recep"], json=body)
+					self.assertEqual(response.status_code, 400, response.get_data(as_text=True)[:300])
+		self.assertEqual(frappe.db.get_value("Patient Appointment", appointment, "status"), status)
+
+	def test_events_of_another_user_are_not_listed(self):
+		event = frappe.get_doc(
+			{
+				"doctype": "Event",
+				"subject": "ISO private appointment event",
+				"event_type": "Private",
+				"starts_on": "2026-03-02 10:00:00",
+				"ends_on": "2026-03-02 10:30:00",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: seen by the request thread
+		try:
+			args = {"start": "2026-03-01", "end": "2026-03-03", "user": "Administrator"}
+			own = self.call("a_recep", "frappe.desk.doctype.event.event.get_events", json=args)
+			self.assertEqual(own.status_code, 200, own.get_data(as_text=True)[:300])
+			self.assertNotIn(event.name, {e["name"] for e in own.json["message"]})
+			admin = self.call("platform", "frappe.desk.doctype.event.event.get_events", json=args)
+			self.assertIn(event.name, {e["name"] for e in admin.json["message"]})
+		finally:
+			frappe.delete_doc("Event", event.name, ignore_permissions=True, force=True)
+			frappe.db.commit()  # nosemgrep: clean-up
+
+	def test_request_status_of_a_practice_cannot_be_set(self):
+		status = frappe.db.get_value("Practice", self.fx.b.practice, "status")
+		response = self.call(
+			"a_admin",
+			"healthcare.controllers.service_request_controller.set_request_status",
+			data={"doctype": "Practice", "request": self.fx.b.practice, "status": "Suspended"},
+		)
+		self.assertEqual(response.status_code, 404)
+		self.assertEqual(frappe.db.get_value("Practice", self.fx.b.practice, "status"), status)
+
+	def test_patient_link_search_ignoring_user_permissions_lists_own_patients_only(self):
+		response = self.call(
+			"a_recep",
+			"frappe.desk.search.search_link",
+			data={
+				"doctype": "Patient",
+				"txt": "Iso",
+				"ignore_user_permissions": 1,
+				"reference_doctype": "Patient Appointment",
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.get_data(as_text=True)[:300])
+		names = {row["value"] for row in response.json["message"]}
+		self.assertIn(self.fx.a.patient, names)
+		self.assertNotIn(self.fx.b.patient, names)
+
+	def test_every_allowlisted_method_refuses_other_practice_records(self):
+		"""Generated: each allowlisted function, each of its arguments that names a record,
+		with B's record, top level and inside ``args``: "not found" (404)."""
+		records = {
+			doctype: self.fx.record("b", doctype)
+			for doctype in ("Patient", "Patient Appointment", "Patient Encounter", "Inpatient Record")
+		}
+		probed = 0
+		for method in sorted(allowlist.desk_methods() - {"login"} | set(allowlist.MAPPERS)):
+			fn = frappe.get_attr(method)
+			params = inspect.signature(fn).parameters
+			calls = []
+			for arg, doctype in gate.ARGUMENT_DOCTYPES.items():
+				if arg in params and doctype in records:
+					calls.append({arg: records[doctype]})
+			for doctype_arg, name_arg in (
+				("doctype", "name"),
+				("doctype", "docname"),
+				("dt", "dn"),
+				("reference_doctype", "reference_name"),
+				("doctype", "source_name"),
+			):
+				if doctype_arg in params and name_arg in params:
+					calls.append({doctype_arg: "Patient", name_arg: records["Patient"]})
+			if method in allowlist.MAPPERS:
+				calls = [{"method": method, "source_name": records[allowlist.MAPPERS[method]]}]
+				method = "frappe.model.mapper.make_mapped_doc"
+			for args in calls:
+				for body in (args, {"args": json.dumps(args)}) if "args" in params else (args,):
+					with self.subTest(method=method, body=body):
+						probed += 1
+						response = self.call("a_doctor", method, json=body)
+						self.assertEqual(
+							response.status_code, 404, f"{method}: {response.get_data(as_text=True)[:300]}"
+						)
+		self.assertGreater(probed, 20)
+
+	def test_a_document_sent_as_json_is_judged_by_what_is_stored(self):
+		other = self.fx.b.records["Patient Appointment"]
+		forged = {
+			"doctype": "Patient Appointment",
+			"name": other,
+			"custom_practice": self.fx.a.practice,
+			"patient": self.fx.a.patient,
+		}
+		response = self.call(
+			"a_recep",
+			"healthcare.healthcare.doctype.fee_validity.fee_validity.check_fee_validity",
+			json={"appointment": json.dumps(forged)},
+		)
+		self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
+		saved = self.call(
+			"a_recep", "frappe.desk.form.save.savedocs", json={"doc": json.dumps(forged), "action": "Save"}
+		)
+		self.assertEqual(saved.status_code, 404, saved.get_data(as_text=True)[:300])
+
+
+class TestChildRows(GateTestCase):
+	def test_a_child_row_of_another_parent_is_not_found_and_untouched(self):
+		other_row = f"{self.fx.b.records['Patient Encounter']}-drug_prescription"
+		before = frappe.db.get_value("Drug Prescription", other_row, ["parent", "comment"], as_dict=True)
+		frappe.set_user(self.fx.a.doctor)
+		encounter = frappe.get_doc("Patient Encounter", self.fx.a.records["Patient Encounter"])
+		row = encounter.append("drug_prescription", {"comment": "stolen"})
+		row.name = other_row
+		row.set("__islocal", 0)
+		with self.assertRaises(frappe.DoesNotExistError):
+			encounter.save()
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value("Drug Prescription", other_row, ["parent", "comment"], as_dict=True), before
+		)
+
+
+class TestRealtime(GateTestCase):
+	def test_practice_users_do_not_join_rooms_of_scoped_doctypes(self):
+		frappe.set_user(self.fx.a.recep)
+		for doctype in ("Patient", "Patient Appointment", "Drug Prescription"):
+			with self.subTest(doctype=doctype), self.assertRaises(frappe.PermissionError):
+				realtime.can_subscribe_doctype(doctype)
+		frappe.set_user(self.fx.platform)
+		self.assertTrue(realtime.can_subscribe_doctype("Patient"))
+
+	def test_list_updates_reach_the_practice_members_in_their_own_rooms(self):
+		doc = frappe.get_doc("Patient", self.fx.a.patient)
+		with patch.object(realtime, "emit_via_redis") as emit:
+			realtime.notify_members(doc)
+			frappe.db.after_commit.run()
+		rooms = {call.args[2] for call in emit.call_args_list}
+		self.assertIn(f"user:{self.fx.a.recep}", rooms)
+		self.assertNotIn(f"user:{self.fx.b.recep}", rooms)
+		self.assertFalse([room for room in rooms if not room.startswith("user:")])
+
+
+class TestDocumentMethods(GateTestCase):
+	def test_every_allowlisted_controller_method_is_the_apps_own(self):
+		for doctype, methods in allowlist.DOC_METHODS.items():
+			controller = frappe.get_doc({"doctype": doctype}).__class__
+			for method in methods:
+				with self.subTest(doctype=doctype, method=method):
+					fn = getattr(controller, method)
+					self.assertTrue(fn.__module__.startswith("medic_plus."), fn.__module__)
+					self.assertIn(fn, frappe.whitelisted)
+
+	def test_clinical_notes_of_another_patient_are_not_found(self):
+		name = self.fx.a.records["Patient Encounter"]
+		modified = str(frappe.db.get_value("Patient Encounter", name, "modified"))
+		docs = json.dumps({"doctype": "Patient Encounter", "name": name, "modified": modified})
+		for patient in (self.fx.b.patient, "ISO-NO-SUCH-PATIENT"):
+			with self.subTest(patient=patient):
+				response = self.call(
+					"a_doctor",
+					"run_doc_method",
+					data={
+						"docs": docs,
+						"method": "get_clinical_notes",
+						"args": json.dumps({"patient": patient}),
+					},
+				)
+				self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
+		own = self.call(
+			"a_doctor",
+			"run_doc_method",
+			data={
+				"docs": docs,
+				"method": "get_clinical_notes",
+				"args": json.dumps({"patient": self.fx.a.patient}),
+			},
+		)
+		self.assertEqual(own.status_code, 200, own.get_data(as_text=True)[:300])
+
+	def test_a_forged_document_of_another_practice_is_judged_by_what_is_stored(self):
+		forged = json.dumps(
+			{
+				"doctype": "Patient Encounter",
+				"name": self.fx.b.records["Patient Encounter"],
+				"custom_practice": self.fx.a.practice,
+				"patient": self.fx.a.patient,
+			}
+		)
+		response = self.call(
+			"a_doctor",
+			"run_doc_method",
+			data={
+				"docs": forged,
+				"method": "get_clinical_notes",
+				"args": json.dumps({"patient": self.fx.a.patient}),
+			},
+		)
+		self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
