@@ -51,6 +51,7 @@ DOCTYPE_NAME_PAIRS: tuple[tuple[str, str], ...] = (
 	("doctype", "name"),
 	("doctype", "docname"),
 	("doctype", "source_name"),
+	("doctype", "doc_name"),
 	("dt", "dn"),
 	("reference_doctype", "reference_name"),
 	("ref_doctype", "ref_docname"),

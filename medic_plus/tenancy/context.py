@@ -28,29 +28,45 @@ def _memo() -> dict:
 	return frappe.local.medic_plus_memberships
 
 
+MEMBERSHIPS_CACHE = "medic_plus:memberships"
+
+
 def clear_membership_cache(user: str | None = None) -> None:
-	"""Forget cached memberships (all users, or one), now and again if the transaction rolls back."""
-	memo = _memo()
-	if user:
-		memo.pop(user, None)
-	else:
-		memo.clear()
-	frappe.db.after_rollback.add(lambda: _memo().clear())
+	"""Forget cached memberships (all users, or one): now, after the commit (so that no
+	other request caches the old rows meanwhile) and if the transaction rolls back."""
+
+	def forget():
+		memo = _memo()
+		if user:
+			memo.pop(user, None)
+			frappe.cache.hdel(MEMBERSHIPS_CACHE, user)
+		else:
+			memo.clear()
+			frappe.cache.delete_value(MEMBERSHIPS_CACHE)
+
+	forget()
+	frappe.db.after_commit.add(forget)
+	frappe.db.after_rollback.add(forget)
 
 
 def get_memberships(user: str | None = None) -> list[Membership]:
-	"""The user's active memberships, oldest first (memoised for the request)."""
+	"""The user's active memberships, oldest first (memoised for the request and cached
+	per user until a membership of theirs changes)."""
 	user = user or frappe.session.user
 	memo = _memo()
 	if user not in memo:
-		member = frappe.qb.DocType("Practice Member")
-		rows = (
-			frappe.qb.from_(member)
-			.select(member.practice, member.role)
-			.where((member.user == user) & (member.is_active == 1))
-			.orderby(member.creation)
-			.run()
-		)
+		rows = frappe.cache.hget(MEMBERSHIPS_CACHE, user)
+		if rows is None:
+			member = frappe.qb.DocType("Practice Member")
+			rows = (
+				frappe.qb.from_(member)
+				.select(member.practice, member.role)
+				.where((member.user == user) & (member.is_active == 1))
+				.orderby(member.creation)
+				.run()
+			)
+			rows = [tuple(row) for row in rows]
+			frappe.cache.hset(MEMBERSHIPS_CACHE, user, rows)
 		memo[user] = [Membership(practice, role) for practice, role in rows]
 	return memo[user]
 

@@ -35,13 +35,26 @@ def validate_link(doctype: str, docname: str, fields: str | list | None = None):
 
 @frappe.whitelist()
 def global_search(text: str, start: int = 0, limit: int = 20, doctype: str = ""):
-	"""Frappe's global search, less the records of other practices."""
-	results = _global_search(text, start=start, limit=limit, doctype=doctype)
+	"""Frappe's global search, less the records of other practices, filtered before
+	paging: page ``start // limit`` holds ``limit`` visible results when there are."""
+	start, limit = max(int(start or 0), 0), min(max(int(limit or 20), 1), 100)
 	if context.sees_everything():
-		return results
+		return _global_search(text, start=start, limit=limit, doctype=doctype)
+	visible: list = []
+	offset, batch = 0, max(limit * 4, 50)
+	while len(visible) < start + limit:
+		rows = _global_search(text, start=offset, limit=batch, doctype=doctype)
+		visible.extend(_visible_results(rows))
+		if len(rows) < batch or offset > 5000:
+			break
+		offset += batch
+	return visible[start : start + limit]
+
+
+def _visible_results(results: list) -> list:
 	names_by_doctype: dict[str, set[str]] = {}
 	for row in results:
-		if get_scope(row.doctype):
+		if get_scope(row.doctype) or get_scoped_parents(row.doctype):
 			names_by_doctype.setdefault(row.doctype, set()).add(row.name)
 	visible = {
 		dt: set(frappe.get_list(dt, filters={"name": ("in", list(names))}, pluck="name"))
@@ -72,18 +85,24 @@ def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[d
 def get_count(
 	doctype: str, filters: str | dict | list | None = None, debug: bool = False, cache: bool = False
 ) -> int:
-	"""Frappe's ``frappe.client.get_count`` counts with no permission check at all; for
-	scoped doctypes (and their child tables) count what the user may list."""
+	"""Frappe's ``frappe.client.get_count`` counts with no permission check at all: for
+	anyone but a platform admin, count what the user may list, on any doctype."""
 	parents = get_scoped_parents(doctype)
-	if not (get_scope(doctype) or parents) or context.sees_everything():
+	if context.sees_everything():
 		return _get_count(doctype, filters, debug, cache)
-	rows = frappe.get_list(
-		doctype,
-		filters=get_safe_filters(filters),
-		fields=[f"count(distinct `tab{doctype}`.`name`) as total_count"],
-		order_by=None,
-		parent_doctype=parents[0] if parents else None,
-	)
+	if not parents and frappe.get_meta(doctype).istable:
+		return 0  # a child table is counted through its parent only
+	try:
+		rows = frappe.get_list(
+			doctype,
+			filters=get_safe_filters(filters),
+			fields=[f"count(distinct `tab{doctype}`.`name`) as total_count"],
+			order_by=None,
+			parent_doctype=parents[0] if parents else None,
+		)
+	except frappe.PermissionError:
+		frappe.clear_last_message()
+		return 0  # nothing the user may list (a workspace shortcut's badge, say)
 	return rows[0].total_count if rows else 0
 
 

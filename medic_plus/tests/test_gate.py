@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import inspect
 import json
+from contextlib import ExitStack
 from unittest.mock import patch
 
 import frappe
+import requests
 
 from medic_plus.tenancy import allowlist, gate, realtime
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token, email, ensure_user
 from medic_plus.tests.http import request
+from medic_plus.tests.server import running_server
 
 UNKNOWN = "frappe.desk.no_such_module.no_such_method"
 # whitelisted by Frappe or Healthcare, read or write other practices' data, not on the list
@@ -55,10 +58,19 @@ def route_forms(method: str, args: dict | None = None) -> list[tuple[str, str, d
 	]
 
 
+def body_text(response) -> str:
+	"""The body of a response of the in-process client or of ``requests``."""
+	return (
+		response.text
+		if hasattr(response, "text") and not callable(response.text)
+		else response.get_data(as_text=True)
+	)
+
+
 def shape(response, name: str):
 	"""What a client learns from a response, the probed name blanked out (and the random
 	id Frappe gives every error)."""
-	text = response.get_data(as_text=True).replace(name, "<name>")
+	text = body_text(response).replace(name, "<name>")
 	try:
 		body = json.loads(text)
 	except ValueError:
@@ -134,19 +146,6 @@ class TestAllowlist(GateTestCase):
 
 
 class TestDenyByDefault(GateTestCase):
-	def test_a_closed_method_answers_exactly_like_an_unknown_one_on_every_route_form(self):
-		for who in self.gated:
-			for method in CLOSED:
-				pairs = zip(route_forms(method), route_forms(UNKNOWN), strict=True)
-				for (verb, path, kwargs), (_, unknown_path, unknown_kwargs) in pairs:
-					with self.subTest(who=who, method=method, path=path, verb=verb):
-						headers = {**self.gated[who], **kwargs.pop("headers", {})}
-						unknown_kwargs.pop("headers", None)
-						closed = request(verb, path, headers, **kwargs)
-						unknown = request(verb, unknown_path, headers, **unknown_kwargs)
-						self.assertEqual(closed.status_code, 404, closed.get_data(as_text=True)[:300])
-						self.assertEqual(shape(closed, method), shape(unknown, UNKNOWN))
-
 	def test_document_method_routes_are_judged_on_the_controller_method(self):
 		patient = self.fx.a.patient
 		auth = self.gated["a_admin"]
@@ -225,21 +224,6 @@ class TestDenyByDefault(GateTestCase):
 
 class TestRecordArguments(GateTestCase):
 	"""The attacks reported on the demo site, and every allowlisted method with B's records."""
-
-	def test_other_practice_patient_detail_is_not_found_on_every_route(self):
-		method = "healthcare.healthcare.doctype.patient.patient.get_patient_detail"
-		other, missing = self.fx.b.patient, "ISO-NO-SUCH-PATIENT"
-		pairs = zip(
-			route_forms(method, {"patient": other}), route_forms(method, {"patient": missing}), strict=True
-		)
-		for (verb, path, kwargs), (_, _, missing_kwargs) in pairs:
-			with self.subTest(path=path, verb=verb):
-				headers = {**self.gated["a_recep"], **kwargs.pop("headers", {})}
-				missing_kwargs.pop("headers", None)
-				foreign = request(verb, path, headers, **kwargs)
-				absent = request(verb, path, headers, **missing_kwargs)
-				self.assertEqual(foreign.status_code, 404, foreign.get_data(as_text=True)[:300])
-				self.assertEqual(shape(foreign, other), shape(absent, missing))
 
 	def test_a_record_argument_that_is_a_list_or_dict_is_refused(self):
 		appointment = self.fx.b.records["Patient Appointment"]
@@ -454,3 +438,114 @@ class TestDocumentMethods(GateTestCase):
 			},
 		)
 		self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
+
+
+class TestPermissionsOffPaths(GateTestCase):
+	"""Point 6: nothing runs with permissions off for a practice user."""
+
+	def test_count_on_any_doctype_counts_what_the_user_may_list(self):
+		todo = frappe.get_doc(
+			{"doctype": "ToDo", "description": "ISO private todo", "allocated_to": "Administrator"}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: seen by the request thread
+		try:
+			filters = json.dumps({"name": todo.name})
+			response = self.call(
+				"a_recep", "frappe.client.get_count", json={"doctype": "ToDo", "filters": filters}
+			)
+			self.assertEqual(response.status_code, 200, response.get_data(as_text=True)[:300])
+			self.assertEqual(response.json["message"], 0)
+			admin = self.call(
+				"platform", "frappe.client.get_count", json={"doctype": "ToDo", "filters": filters}
+			)
+			self.assertEqual(admin.json["message"], 1)
+		finally:
+			frappe.delete_doc("ToDo", todo.name, ignore_permissions=True, force=True)
+			frappe.db.commit()  # nosemgrep: clean-up
+
+	def test_a_report_that_is_not_the_apps_own_is_not_found(self):
+		for report in ("General Ledger", "Patient Appointment Analytics", "ISO no such report"):
+			with self.subTest(report=report):
+				response = self.call("a_admin", "frappe.desk.query_report.run", json={"report_name": report})
+				self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
+		own = self.call(
+			"a_admin", "frappe.desk.query_report.run", json={"report_name": "Practice Appointments"}
+		)
+		self.assertEqual(own.status_code, 200, own.get_data(as_text=True)[:300])
+
+	def test_dispatchers_are_judged_on_what_they_dispatch_to(self):
+		probes = {
+			"frappe.desk.search.search_link": {
+				"doctype": "Patient",
+				"txt": "",
+				"query": "healthcare.healthcare.utils.get_patients",
+			},
+			"frappe.model.mapper.make_mapped_doc": {
+				"method": "healthcare.healthcare.doctype.patient_encounter.patient_encounter.make_ip_medication_order",
+				"source_name": self.fx.a.records["Patient Encounter"],
+			},
+			"frappe.handler.upload_file": {"method": "frappe.client.get_password"},
+		}
+		for method, args in probes.items():
+			with self.subTest(method=method):
+				response = self.call("a_doctor", method, data=args)
+				self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
+				self.assertIn(args.get("query") or args["method"], response.get_data(as_text=True))
+
+	def test_global_search_pages_hold_visible_results_only(self):
+		frappe.set_user(self.fx.a.recep)
+		from medic_plus.tenancy.whitelisted import global_search
+
+		results = global_search("Iso", start=0, limit=5)
+		names = {r.name for r in results}
+		self.assertNotIn(self.fx.b.patient, names)
+
+
+class TestRouteFormsOverHTTP(GateTestCase):
+	"""Over a real gunicorn of this bench: every route form, every gated kind of user."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.stack = ExitStack()
+		cls.url = cls.stack.enter_context(running_server(workers=2))
+		cls.session = requests.Session()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.stack.close()
+		super().tearDownClass()
+
+	def send(self, verb: str, path: str, headers: dict, **kwargs):
+		if "query_string" in kwargs:
+			kwargs["params"] = kwargs.pop("query_string")
+		headers = {"Host": frappe.local.site, **headers}
+		return requests.request(verb, self.url + path, headers=headers, timeout=60, **kwargs)
+
+	def test_a_closed_method_answers_exactly_like_an_unknown_one_on_every_route_form(self):
+		for who in self.gated:
+			for method in CLOSED:
+				pairs = zip(route_forms(method), route_forms(UNKNOWN), strict=True)
+				for (verb, path, kwargs), (_, unknown_path, unknown_kwargs) in pairs:
+					with self.subTest(who=who, method=method, path=path, verb=verb):
+						headers = {**self.gated[who], **kwargs.pop("headers", {})}
+						unknown_kwargs.pop("headers", None)
+						closed = self.send(verb, path, headers, **kwargs)
+						unknown = self.send(verb, unknown_path, headers, **unknown_kwargs)
+						self.assertEqual(closed.status_code, 404, body_text(closed)[:300])
+						self.assertEqual(shape(closed, method), shape(unknown, UNKNOWN))
+
+	def test_other_practice_patient_detail_is_not_found_on_every_route(self):
+		method = "healthcare.healthcare.doctype.patient.patient.get_patient_detail"
+		other, missing = self.fx.b.patient, "ISO-NO-SUCH-PATIENT"
+		pairs = zip(
+			route_forms(method, {"patient": other}), route_forms(method, {"patient": missing}), strict=True
+		)
+		for (verb, path, kwargs), (_, _, missing_kwargs) in pairs:
+			with self.subTest(path=path, verb=verb):
+				headers = {**self.gated["a_recep"], **kwargs.pop("headers", {})}
+				missing_kwargs.pop("headers", None)
+				foreign = self.send(verb, path, headers, **kwargs)
+				absent = self.send(verb, path, headers, **missing_kwargs)
+				self.assertEqual(foreign.status_code, 404, body_text(foreign)[:300])
+				self.assertEqual(shape(foreign, other), shape(absent, missing))
