@@ -1,4 +1,4 @@
-from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES, STAMPED_DOCTYPES
+from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES, LINKED_BY_DOCTYPE, STAMPED_DOCTYPES
 
 app_name = "medic_plus"
 app_title = "Medic Plus"
@@ -41,7 +41,8 @@ permission_query_conditions = {"*": "medic_plus.tenancy.permissions.get_permissi
 has_permission = {"*": "medic_plus.tenancy.permissions.has_permission"}
 
 override_doctype_class = {
-	doctype: "medic_plus.tenancy.overrides." + doctype.replace(" ", "") for doctype in CUSTOM_FIELD_DOCTYPES
+	doctype: "medic_plus.tenancy.overrides." + doctype.replace(" ", "")
+	for doctype in (*CUSTOM_FIELD_DOCTYPES, *LINKED_BY_DOCTYPE)
 }
 
 doc_events = {
@@ -53,6 +54,14 @@ doc_events = {
 			"on_change": "medic_plus.tenancy.realtime.notify_members",
 		}
 		for doctype in STAMPED_DOCTYPES
+	},
+	# scoped through their patient: links stay inside its practice
+	**{
+		doctype: {
+			"before_validate": "medic_plus.tenancy.stamping.validate_child_rows_are_own",
+			"validate": "medic_plus.tenancy.stamping.validate_tenancy",
+		}
+		for doctype in LINKED_BY_DOCTYPE
 	},
 	"DocShare": {"validate": "medic_plus.tenancy.sharing.validate_share"},
 }

@@ -71,6 +71,20 @@ def via_reference(table: str, type_field: str, name_field: str, conditions: Mapp
 	return "(" + " or ".join(parts) + ")"
 
 
+def not_owned_by_others(
+	table: str, owner: str, owner_field: str, practices: Iterable[str], quote: Quote
+) -> str:
+	"""Rows that no practice but one of ``practices`` owns (``owner``.``owner_field``
+	names the row): a practice's letter head, say; rows no practice owns stay visible."""
+	_check_identifier(owner)
+	_check_identifier(owner_field)
+	others = f"`{owner_field}` is not null and `{owner_field}` != ''"
+	practices = list(practices)
+	if practices:
+		others += f" and `name` not in ({in_list(practices, quote)})"
+	return f"{column(table, 'name')} not in (select `{owner_field}` from `tab{owner}` where {others})"
+
+
 def member_practitioners(table: str, practices: Iterable[str], quote: Quote, owner: str | None = None) -> str:
 	"""Healthcare Practitioners who are active members of one of ``practices``
 	(plus, when ``owner`` is given, those the user created and has not yet linked)."""

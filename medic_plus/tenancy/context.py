@@ -106,6 +106,19 @@ def sees_everything(user: str | None = None) -> bool:
 	return in_system_scope() or is_platform_admin(user)
 
 
+def is_tenant_user(user: str | None = None) -> bool:
+	"""Whether the tenant wall applies to ``user`` in full: a practice user who is no
+	platform admin, a website user or a guest (not a system user in no practice)."""
+	user = user or frappe.session.user
+	if user == "Guest":
+		return True
+	if sees_everything(user):
+		return False
+	return bool(get_user_practices(user)) or (
+		frappe.get_cached_value("User", user, "user_type") == "Website User"
+	)
+
+
 def role_allows(doctype: str, frappe_role: str, ptype: str) -> bool:
 	"""Whether ``frappe_role`` has ``ptype`` on ``doctype`` by the site's role permissions."""
 	meta = frappe.get_meta(doctype)

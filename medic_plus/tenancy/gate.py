@@ -26,7 +26,7 @@ from medic_plus.core import gate as core
 from medic_plus.tenancy import allowlist, context
 from medic_plus.tenancy.guard import check_visible, is_visible, not_found
 from medic_plus.tenancy.permissions import get_scoped_parents
-from medic_plus.tenancy.scope import get_scope
+from medic_plus.tenancy.scope import is_classified
 
 DENIALS_KEY = "medic_plus:gate_denials"
 
@@ -54,15 +54,11 @@ class InvalidRecordArgument(frappe.ValidationError):
 def allowed_methods(user: str | None = None) -> frozenset[str] | None:
 	"""What ``user`` may run, or None when the user is not gated."""
 	user = user or frappe.session.user
-	if user == "Guest":
-		return allowlist.public_methods()
-	if context.sees_everything(user):
+	if not context.is_tenant_user(user):
 		return None
-	if context.get_user_practices(user):
+	if user != "Guest" and context.get_user_practices(user):
 		return allowlist.desk_methods()
-	if frappe.get_cached_value("User", user, "user_type") == "Website User":
-		return allowlist.public_methods()
-	return None
+	return allowlist.public_methods()
 
 
 # --- the hook ----------------------------------------------------------------------------
@@ -182,7 +178,7 @@ def _resolve_name(method: str, doctype: str | None) -> str | None:
 
 
 def is_scoped(doctype: str) -> bool:
-	return bool(get_scope(doctype) or get_scoped_parents(doctype))
+	return bool(is_classified(doctype) or get_scoped_parents(doctype))
 
 
 def check_record_arguments(form) -> None:

@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 
 from medic_plus.tenancy import context
-from medic_plus.tenancy.scope import Mode, get_scope
+from medic_plus.tenancy.scope import HIDDEN, LINKED_BY_DOCTYPE, REFERENCE_BY_DOCTYPE, Mode, get_scope
 
 
 class TenantGuard:
@@ -32,11 +32,27 @@ def assert_visible(doc) -> None:
 	scope = get_scope(doc.doctype)
 	if scope and context.is_member(doc.get(scope.field)):
 		return
+	linked = LINKED_BY_DOCTYPE.get(doc.doctype)
+	if linked and doc.get(linked.field) and is_visible(linked.target, doc.get(linked.field)):
+		return
 	frappe.throw(_("{0} {1} not found").format(_(doc.doctype), doc.name), frappe.DoesNotExistError)
 
 
 def is_visible(doctype: str, name: str) -> bool:
 	"""Whether the session user may know that ``doctype``/``name`` exists."""
+	if doctype in HIDDEN and context.is_tenant_user():
+		return False
+	if (linked := LINKED_BY_DOCTYPE.get(doctype)) and not context.sees_everything():
+		value = frappe.db.get_value(doctype, name, linked.field)
+		return bool(value) and is_visible(linked.target, value)
+	if (ref := REFERENCE_BY_DOCTYPE.get(doctype)) and not context.sees_everything():
+		row = frappe.db.get_value(doctype, name, [ref.type_field, ref.name_field])
+		if not row:
+			return False
+		target, target_name = row
+		if target and target_name and (get_scope(target) or target in LINKED_BY_DOCTYPE):
+			return is_visible(target, target_name)
+		return True
 	scope = get_scope(doctype)
 	if not scope and not context.sees_everything():
 		from medic_plus.tenancy.permissions import get_scoped_parents

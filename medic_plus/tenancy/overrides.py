@@ -102,3 +102,19 @@ class PractitionerSchedule(TenantGuard, _PractitionerSchedule):
 
 class FeeValidity(TenantGuard, _FeeValidity):
 	pass
+
+
+def __getattr__(name: str):
+	"""The controllers of the doctypes scoped through a link (``scope.LINKED``), each the
+	original with :class:`TenantGuard` in front, made when Frappe first asks for them."""
+	from frappe.modules import load_doctype_module
+
+	from medic_plus.tenancy.scope import LINKED
+
+	for linked in LINKED:
+		if linked.doctype.replace(" ", "") == name:
+			original = getattr(load_doctype_module(linked.doctype), name)
+			guarded = type(name, (TenantGuard, original), {"__module__": __name__})
+			globals()[name] = guarded
+			return guarded
+	raise AttributeError(name)

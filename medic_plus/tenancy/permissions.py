@@ -16,14 +16,24 @@ from frappe.model import table_fields
 
 from medic_plus.core import tenancy_sql
 from medic_plus.tenancy import context
-from medic_plus.tenancy.scope import SCOPE_BY_DOCTYPE, Mode, Scope, get_scope
+from medic_plus.tenancy.scope import (
+	HIDDEN,
+	LINKED_BY_DOCTYPE,
+	OWNED_BY_DOCTYPE,
+	REFERENCE_BY_DOCTYPE,
+	SCOPE_BY_DOCTYPE,
+	Mode,
+	Scope,
+	get_scope,
+)
 
 CHILD_PARENTS_CACHE = "medic_plus:scoped_child_parents"
 
-# doctypes that point at any document by (doctype, name) columns: visible only when
-# what they point at is (Frappe lists a private File attached to any doctype the user
-# can read; public files stay public, as Frappe's own condition ORs them in)
-REFERENCE_FIELDS = {"File": ("attached_to_doctype", "attached_to_name")}
+# doctypes that point at any document by (doctype, name) columns (scope.REFERENCES):
+# visible only when what they point at is (for File: Frappe lists a private File
+# attached to any doctype the user can read; public files stay public, as Frappe's own
+# condition ORs them in)
+REFERENCE_FIELDS = {row.doctype: (row.type_field, row.name_field) for row in REFERENCE_BY_DOCTYPE.values()}
 
 
 def get_scoped_parents(child_doctype: str) -> list[str]:
@@ -36,7 +46,9 @@ def get_scoped_parents(child_doctype: str) -> list[str]:
 
 
 def _build_child_parent_map() -> dict[str, list[str]]:
-	parents = [s.doctype for s in SCOPE_BY_DOCTYPE.values() if frappe.db.exists("DocType", s.doctype)]
+	parents = [
+		doctype for doctype in (*SCOPE_BY_DOCTYPE, *LINKED_BY_DOCTYPE) if frappe.db.exists("DocType", doctype)
+	]
 	mapping: dict[str, list[str]] = {}
 	for source in ("DocField", "Custom Field"):
 		parent_col = "parent" if source == "DocField" else "dt"
@@ -63,28 +75,42 @@ def clear_scope_cache() -> None:
 def get_permission_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
 	if not doctype:
 		return ""
+	user = user or frappe.session.user
+	if doctype in HIDDEN:
+		return tenancy_sql.DENY_ALL if context.is_tenant_user(user) else ""
 	if doctype in REFERENCE_FIELDS:
-		return _reference_condition(doctype, user or frappe.session.user)
-	scope = get_scope(doctype)
+		return _reference_condition(doctype, user)
+	if owned := OWNED_BY_DOCTYPE.get(doctype):
+		if context.sees_everything(user):
+			return ""
+		practices = context.get_user_practices(user)
+		return tenancy_sql.not_owned_by_others(doctype, "Practice", owned.practice_field, practices, _quote)
+	scope = get_scope(doctype) or LINKED_BY_DOCTYPE.get(doctype)
 	parents = [] if scope else get_scoped_parents(doctype)
 	if not scope and not parents:
 		return ""
-	user = user or frappe.session.user
 	if context.sees_everything(user):
 		return ""
 	if scope:
-		return condition_for(scope, user)
-	return tenancy_sql.via_parent(
-		doctype, {parent: condition_for(SCOPE_BY_DOCTYPE[parent], user) for parent in parents}
-	)
+		return condition_of(doctype, user)
+	return tenancy_sql.via_parent(doctype, {parent: condition_of(parent, user) for parent in parents})
 
 
 def _reference_condition(doctype: str, user: str) -> str:
 	if context.sees_everything(user):
 		return ""
 	type_field, name_field = REFERENCE_FIELDS[doctype]
-	targets = {dt: condition_for(scope, user) for dt, scope in SCOPE_BY_DOCTYPE.items()}
+	targets = {dt: condition_of(dt, user) for dt in (*SCOPE_BY_DOCTYPE, *LINKED_BY_DOCTYPE)}
 	return tenancy_sql.via_reference(doctype, type_field, name_field, targets)
+
+
+def condition_of(doctype: str, user: str) -> str:
+	"""The condition of a scoped doctype: by its own practice, or through the record it
+	is linked to (a clinical note through its patient)."""
+	if linked := LINKED_BY_DOCTYPE.get(doctype):
+		target = condition_of(linked.target, user)
+		return tenancy_sql.via_link(doctype, linked.field, linked.target, target)
+	return condition_for(SCOPE_BY_DOCTYPE[doctype], user)
 
 
 def condition_for(scope: Scope, user: str) -> str:
@@ -110,25 +136,50 @@ def has_permission(
 	doc, ptype: str | None = None, user: str | None = None, debug: bool = False
 ) -> bool | None:
 	"""Deny (False) what the tenancy forbids; otherwise defer (None) to role permissions."""
+	user = user or frappe.session.user
+	if doc.doctype in HIDDEN:
+		return False if context.is_tenant_user(user) else None
 	if doc.doctype in REFERENCE_FIELDS:
-		return _reference_permission(doc, user or frappe.session.user)
+		return _reference_permission(doc, user)
+	if doc.doctype in LINKED_BY_DOCTYPE:
+		return _linked_permission(doc, user)
+	if owned := OWNED_BY_DOCTYPE.get(doc.doctype):
+		if context.sees_everything(user) or doc.is_new():
+			return None
+		owner = frappe.db.get_value("Practice", {owned.practice_field: doc.name}, "name")
+		return None if not owner or context.is_member(owner, user) else False
 	scope = get_scope(doc.doctype)
 	if not scope:
 		parents = get_scoped_parents(doc.doctype)
 		if not parents or doc.get("parenttype") not in parents or not doc.get("parent"):
 			return None
 		try:
-			doc = frappe.get_doc(doc.parenttype, doc.parent)
+			parent = frappe.get_doc(doc.parenttype, doc.parent)
 		except frappe.DoesNotExistError:
 			frappe.clear_last_message()
 			return False
-		scope = SCOPE_BY_DOCTYPE[doc.doctype]
+		if parent.doctype in LINKED_BY_DOCTYPE:
+			return _linked_permission(parent, user)
+		doc, scope = parent, SCOPE_BY_DOCTYPE[parent.doctype]
 
-	user = user or frappe.session.user
 	if context.sees_everything(user):
 		return None
 	ptype = ptype or "read"
 	return None if allows(scope, doc, ptype, user) else False
+
+
+def _linked_permission(doc, user: str) -> bool | None:
+	"""A record scoped through its link (a clinical note through its patient), judged by
+	the stored link: the one it claims only while it is new."""
+	from medic_plus.tenancy.guard import is_visible
+
+	if context.sees_everything(user):
+		return None
+	linked = LINKED_BY_DOCTYPE[doc.doctype]
+	if doc.is_new():
+		value = doc.get(linked.field)
+		return None if not value or is_visible(linked.target, value) else False
+	return None if is_visible(doc.doctype, doc.name) else False
 
 
 def _reference_permission(doc, user: str) -> bool | None:
@@ -136,7 +187,8 @@ def _reference_permission(doc, user: str) -> bool | None:
 
 	type_field, name_field = REFERENCE_FIELDS[doc.doctype]
 	target, name = doc.get(type_field), doc.get(name_field)
-	if not target or not name or not get_scope(target) or context.sees_everything(user):
+	scoped = get_scope(target) or target in LINKED_BY_DOCTYPE
+	if not target or not name or not scoped or context.sees_everything(user):
 		return None
 	if is_visible(target, name):
 		return None

@@ -15,12 +15,12 @@ from frappe.realtime import emit_via_redis, get_user_room
 
 from medic_plus.tenancy import context
 from medic_plus.tenancy.permissions import get_scoped_parents
-from medic_plus.tenancy.scope import Mode, get_scope
+from medic_plus.tenancy.scope import Mode, get_scope, is_classified
 
 
 @frappe.whitelist(allow_guest=True)
 def can_subscribe_doctype(doctype: str) -> bool:
-	if (get_scope(doctype) or get_scoped_parents(doctype)) and not context.sees_everything():
+	if (is_classified(doctype) or get_scoped_parents(doctype)) and not context.sees_everything():
 		raise frappe.PermissionError
 	return _can_subscribe_doctype(doctype)
 

@@ -10,6 +10,8 @@ import frappe
 from frappe.core.doctype.doctype.doctype import validate_permissions_for_doctype
 from frappe.permissions import add_permission, update_permission_property
 
+from medic_plus.tenancy.scope import LINKED_BY_DOCTYPE
+
 READ = ("read", "report", "print", "email")
 EDIT = (*READ, "write", "create", "export", "share")
 CLINICAL = (*EDIT, "submit", "cancel", "amend")
@@ -45,8 +47,12 @@ RECEPTIONIST = {
 	**{m: ("read",) for m in MASTERS},
 }
 
+# patient data that Healthcare keeps outside the encounter (scoped through the patient)
+LINKED_CLINICAL = {doctype: EDIT for doctype in LINKED_BY_DOCTYPE}
+
 DOCTOR = {
 	**RECEPTIONIST,
+	**LINKED_CLINICAL,
 	"Patient Encounter": CLINICAL,
 	"Vital Signs": CLINICAL,
 	"Lab Test": CLINICAL,

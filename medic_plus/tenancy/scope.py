@@ -87,6 +87,189 @@ SCOPES: tuple[Scope, ...] = (
 
 SCOPE_BY_DOCTYPE: dict[str, Scope] = {s.doctype: s for s in SCOPES}
 
+
+# --- scoped through a link: the record belongs to the practice of the record it names --
+
+
+@dataclass(frozen=True)
+class Linked:
+	doctype: str
+	field: str = "patient"
+	target: str = "Patient"
+	why: str = "a clinical record of the patient"
+
+
+LINKED: tuple[Linked, ...] = tuple(
+	Linked(doctype)
+	for doctype in (
+		"Clinical Note",
+		"Observation",
+		"Service Request",
+		"Medication Request",
+		"Diagnostic Report",
+		"Therapy Plan",
+		"Therapy Session",
+		"Patient Assessment",
+		"Sample Collection",
+		"Specimen",
+		"Nursing Task",
+		"Inpatient Medication Order",
+		"Inpatient Medication Entry",
+	)
+)
+LINKED_BY_DOCTYPE: dict[str, Linked] = {row.doctype: row for row in LINKED}
+
+
+# --- scoped through a reference: (doctype, name) columns that may name any record -------
+
+
+@dataclass(frozen=True)
+class Reference:
+	doctype: str
+	type_field: str
+	name_field: str
+	why: str
+
+
+REFERENCES: tuple[Reference, ...] = (
+	Reference("File", "attached_to_doctype", "attached_to_name", "an attachment of the record"),
+	Reference("Comment", "reference_doctype", "reference_name", "a comment or timeline entry of the record"),
+	Reference(
+		"Communication", "reference_doctype", "reference_name", "an e-mail or message about the record"
+	),
+	Reference("ToDo", "reference_type", "reference_name", "an assignment of the record"),
+	Reference("Version", "ref_doctype", "docname", "the change history of the record"),
+	Reference("Tag Link", "document_type", "document_name", "a tag of the record"),
+	Reference("Document Follow", "ref_doctype", "ref_docname", "a follower of the record"),
+	Reference("Notification Log", "document_type", "document_name", "a notification about the record"),
+	Reference("DocShare", "share_doctype", "share_name", "a share of the record"),
+	Reference("View Log", "reference_doctype", "reference_name", "who opened the record"),
+	Reference("Activity Log", "reference_doctype", "reference_name", "activity on the record"),
+	Reference("Energy Point Log", "reference_doctype", "reference_name", "points earned on the record"),
+	Reference("Workflow Action", "reference_doctype", "reference_name", "a workflow step of the record"),
+	Reference("Reminder", "reminder_doctype", "reminder_docname", "a reminder about the record"),
+	Reference("Document Share Key", "reference_doctype", "reference_docname", "a share link of the record"),
+	Reference("Submission Queue", "ref_doctype", "ref_docname", "a queued submission of the record"),
+	Reference(
+		"Integration Request", "reference_doctype", "reference_docname", "an integration call for the record"
+	),
+	Reference("Auto Repeat", "reference_doctype", "reference_document", "a repetition of the record"),
+	Reference("Audit Trail", "doctype_name", "document", "the audit trail of the record"),
+	Reference("Milestone", "reference_type", "reference_name", "a milestone of the record"),
+)
+REFERENCE_BY_DOCTYPE: dict[str, Reference] = {row.doctype: row for row in REFERENCES}
+
+
+# --- owned by a practice through a field of the Practice -------------------------------
+
+
+@dataclass(frozen=True)
+class Owned:
+	doctype: str
+	practice_field: str
+	why: str
+
+
+OWNED: tuple[Owned, ...] = (
+	Owned(
+		"Letter Head",
+		"letter_head",
+		"a practice's letter head (its address and branding; Frappe ships letter heads in every "
+		"user's boot data): seen by its practice only; the site's own letter heads stay shared",
+	),
+)
+OWNED_BY_DOCTYPE: dict[str, Owned] = {row.doctype: row for row in OWNED}
+
+
+# --- not readable by practice roles nor website users: answered as if empty ------------
+
+_BUSINESS = "an ERPNext business record: the practice roles keep no books, stock or CRM"
+_PATIENT_MASTER = "holds a patient's name and contact details for ERPNext; the practice works on the Patient"
+HIDDEN: dict[str, str] = {
+	"Customer": _PATIENT_MASTER,
+	"Contact": _PATIENT_MASTER,
+	"Address": _PATIENT_MASTER,
+	"Sales Invoice": "billing of every practice's patients: the platform's accounts",
+	"Event": "Healthcare writes one per appointment for every practice; practices use the appointment calendar",
+	"Deleted Document": "a deleted record's full copy, which no longer has a practice to check",
+	"Access Log": "who exported or printed what, across practices",
+	"Email Queue": "outgoing mail of every practice",
+	"Route History": "every user's navigation",
+	"Permission Inspector": "a tool for platform admins",
+	"User Permission": "a tool for platform admins",
+	"Webhook": "a tool for platform admins",
+	"Treatment Plan Template": "a template that names an encounter of some practice",
+	"Error Log": "errors of every practice, with the records and tracebacks they name",
+	**dict.fromkeys(
+		(
+			"Appointment",
+			"Advance Payment Ledger Entry",
+			"Asset Movement",
+			"Bank Account",
+			"Bank Guarantee",
+			"Bank Transaction",
+			"Batch",
+			"Contract",
+			"Email Campaign",
+			"Email Unsubscribe",
+			"GL Entry",
+			"Loyalty Point Entry",
+			"Opportunity",
+			"Party Link",
+			"Party Specific Item",
+			"Payment Entry",
+			"Payment Ledger Entry",
+			"Payment Order",
+			"Payment Reconciliation",
+			"Payment Request",
+			"Process Payment Reconciliation",
+			"Process Statement Of Accounts",
+			"Quality Feedback",
+			"Quality Inspection",
+			"Quality Meeting Minutes",
+			"Quotation",
+			"Repost Item Valuation",
+			"Serial and Batch Bundle",
+			"Service Level Agreement",
+			"Stock Entry",
+			"Stock Ledger Entry",
+			"Stock Reservation Entry",
+			"Subscription",
+			"Unreconcile Payment",
+			"Journal Entry",
+			"Exchange Rate Revaluation",
+			"Bulk Transaction Log",
+			"Opening Invoice Creation Tool",
+			"Landed Cost Voucher",
+			"Maintenance Visit",
+			"Discussion Topic",
+			"Authorization Rule",
+			"Accounting Dimension",
+			"Purchase Invoice",
+			"Repost Accounting Ledger",
+			"Repost Payment Ledger",
+			"Payment Gateway",
+			"Allowed Dimension",
+			"Bank Clearance Detail",
+			"Bulk Transaction Log Detail",
+			"Process Payment Reconciliation Log Allocations",
+			"Sales Invoice Advance",
+			"Subscription Invoice",
+		),
+		_BUSINESS,
+	),
+}
+
+
+# --- reach no practice record, though their metadata could: readable as usual ----------
+
+SHARED: dict[str, str] = {
+	"Appointment Type Service Item": "names the billing item of an appointment type (a master)",
+	"Workspace Link": "names a doctype, report or page of a workspace, not a record",
+	"Workspace Shortcut": "names a doctype, report or page of a workspace, not a record",
+	"Dynamic Link": "a child table: its rows are read through their parent (Contact and Address are hidden)",
+}
+
 # Healthcare doctypes that get the `custom_practice` field on install.
 CUSTOM_FIELD_DOCTYPES: tuple[str, ...] = tuple(s.doctype for s in SCOPES if s.custom_field)
 
@@ -96,3 +279,14 @@ STAMPED_DOCTYPES: tuple[str, ...] = tuple(s.doctype for s in SCOPES if s.stamp)
 
 def get_scope(doctype: str) -> Scope | None:
 	return SCOPE_BY_DOCTYPE.get(doctype)
+
+
+def is_classified(doctype: str) -> bool:
+	return (
+		doctype in SCOPE_BY_DOCTYPE
+		or doctype in LINKED_BY_DOCTYPE
+		or doctype in REFERENCE_BY_DOCTYPE
+		or doctype in OWNED_BY_DOCTYPE
+		or doctype in HIDDEN
+		or doctype in SHARED
+	)

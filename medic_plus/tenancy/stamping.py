@@ -6,7 +6,8 @@ import frappe
 from frappe import _
 
 from medic_plus.tenancy import context
-from medic_plus.tenancy.scope import SCOPE_BY_DOCTYPE, Mode, Scope, get_scope
+from medic_plus.tenancy.guard import is_visible
+from medic_plus.tenancy.scope import LINKED_BY_DOCTYPE, SCOPE_BY_DOCTYPE, Mode, Scope, get_scope
 
 PRACTITIONER = "Healthcare Practitioner"
 
@@ -49,10 +50,22 @@ def stamp_practice(doc, method: str | None = None) -> None:
 def validate_tenancy(doc, method: str | None = None) -> None:
 	"""validate: the practice stays put, and every linked record belongs to it."""
 	scope = get_scope(doc.doctype)
-	if not scope or scope.mode is not Mode.OWN:
+	if linked := LINKED_BY_DOCTYPE.get(doc.doctype):
+		# scoped through its patient: the patient must be one the user may see, and the
+		# other links stay inside that patient's practice
+		patient = doc.get(linked.field)
+		if patient and not context.sees_everything() and not is_visible(linked.target, patient):
+			df = doc.meta.get_field(linked.field)
+			frappe.throw(
+				_("Could not find {0}").format(_link_label(df, doc, patient)), frappe.LinkValidationError
+			)
+		target = SCOPE_BY_DOCTYPE[linked.target]
+		practice = frappe.db.get_value(linked.target, patient, target.field) if patient else None
+	elif not scope or scope.mode is not Mode.OWN:
 		return
-	_validate_practice_unchanged(scope, doc)
-	practice = doc.get(scope.field)
+	else:
+		_validate_practice_unchanged(scope, doc)
+		practice = doc.get(scope.field)
 	if not practice:
 		return
 	for row in [doc, *doc.get_all_children()]:
@@ -68,6 +81,8 @@ def validate_tenancy(doc, method: str | None = None) -> None:
 			if not target_scope or target_scope.mode is not Mode.OWN or not target_scope.stamp:
 				continue
 			if target == doc.doctype and value == doc.name:
+				continue
+			if target == getattr(linked, "target", None) and value == doc.get(linked.field):
 				continue
 			_validate_same_practice(practice, target_scope, value, df, row)
 

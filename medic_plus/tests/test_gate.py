@@ -549,3 +549,67 @@ class TestRouteFormsOverHTTP(GateTestCase):
 				absent = self.send(verb, path, headers, **missing_kwargs)
 				self.assertEqual(foreign.status_code, 404, body_text(foreign)[:300])
 				self.assertEqual(shape(foreign, other), shape(absent, missing))
+
+
+class TestChartsAndCards(GateTestCase):
+	"""Charts and number cards that practice A's admin builds over Patient Appointment,
+	with no filter, count A's appointments only, whatever their type."""
+
+	def own_count(self) -> int:
+		return frappe.db.count(
+			"Patient Appointment", {"custom_practice": self.fx.a.practice, "docstatus": ("<", 2)}
+		)
+
+	def test_every_chart_type_counts_own_practice_only(self):
+		from medic_plus.tenancy.whitelisted import get_dashboard_chart
+
+		expected = self.own_count()
+		self.assertLess(expected, frappe.db.count("Patient Appointment", {"docstatus": ("<", 2)}))
+		base = {
+			"document_type": "Patient Appointment",
+			"based_on": "creation",
+			"timespan": "Last Year",
+			"time_interval": "Yearly",
+			"timeseries": 1,
+			"filters_json": "[]",
+		}
+		charts = {
+			"Count": {**base, "chart_type": "Count", "type": "Line"},
+			"Sum": {**base, "chart_type": "Sum", "value_based_on": "1", "type": "Line"},
+			"Heatmap": {**base, "chart_type": "Count", "type": "Heatmap"},
+			"Group By": {
+				**base,
+				"chart_type": "Group By",
+				"group_by_type": "Count",
+				"group_by_based_on": "custom_practice",
+				"type": "Bar",
+			},
+		}
+		frappe.set_user(self.fx.a.admin)
+		for label, chart in charts.items():
+			with self.subTest(chart=label):
+				data = get_dashboard_chart(chart=json.dumps(chart), no_cache=1)
+				if label == "Heatmap":
+					total = sum(data["dataPoints"].values())
+				elif label == "Group By":
+					self.assertEqual(data["labels"], [self.fx.a.practice])
+					total = sum(data["datasets"][0]["values"])
+				else:
+					total = sum(data["datasets"][0]["values"])
+				self.assertEqual(total, expected)
+
+	def test_number_cards_count_own_practice_only(self):
+		from frappe.desk.doctype.number_card.number_card import get_result
+
+		expected = self.own_count()
+		frappe.set_user(self.fx.a.admin)
+		for function in ("Count", "Sum"):
+			with self.subTest(function=function):
+				card = {
+					"function": function,
+					"document_type": "Patient Appointment",
+					"aggregate_function_based_on": "1",
+				}
+				self.assertEqual(
+					get_result(json.dumps(card), [["Patient Appointment", "docstatus", "<", 2]]), expected
+				)

@@ -23,6 +23,21 @@ class Practice(Document):
 		self.validate_brand_color()
 		self.validate_timezone()
 		self.validate_booking_settings()
+		self.validate_letter_head()
+
+	def validate_letter_head(self):
+		"""A practice prints on its own letter head (or one of the site's), never on
+		another practice's: that one answers as a letter head that does not exist."""
+		if not self.letter_head:
+			return
+		owner = frappe.db.get_value(
+			"Practice", {"letter_head": self.letter_head, "name": ("!=", self.name)}, "name"
+		)
+		if owner:
+			frappe.throw(
+				_("Could not find {0}").format(f"{_('Letter Head')}: {self.letter_head}"),
+				frappe.LinkValidationError,
+			)
 
 	def on_update(self):
 		self.sync_letter_head()
