@@ -64,6 +64,11 @@ doc_events = {
 		for doctype in LINKED_BY_DOCTYPE
 	},
 	"DocShare": {"validate": "medic_plus.tenancy.sharing.validate_share"},
+	# a practice's patient's Customer, Contact and Address are named after the patient record
+	**{
+		doctype: {"autoname": "medic_plus.tenancy.overrides.name_patient_records"}
+		for doctype in ("Customer", "Contact", "Address")
+	},
 }
 
 # link search for practitioners: the members of the user's practices only

@@ -4,6 +4,7 @@ doctypes, and the practice roles' permissions. Every step is idempotent."""
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from medic_plus.tenancy import uid
 from medic_plus.tenancy.permissions import clear_scope_cache
 from medic_plus.tenancy.roles import apply_role_permissions, create_roles, remove_role_permissions
 from medic_plus.tenancy.scope import PRACTICE_FIELD, SCOPES
@@ -20,6 +21,7 @@ def after_migrate():
 def setup():
 	create_roles()
 	create_practice_fields()
+	uid.setup()
 	apply_role_permissions()
 	clear_scope_cache()
 	sync_letter_heads()

@@ -5,6 +5,8 @@ Healthcare's own behaviour is unchanged.
 """
 
 import frappe
+from frappe import _
+from frappe.model.naming import make_autoname
 from healthcare.healthcare.doctype.clinical_procedure.clinical_procedure import (
 	ClinicalProcedure as _ClinicalProcedure,
 )
@@ -32,10 +34,69 @@ from medic_plus.tenancy.guard import TenantGuard, check_visible, not_found
 
 
 class Patient(TenantGuard, _Patient):
-	pass
+	def autoname(self):
+		"""A practice's patients are named by its own series (``HFP01-P00042``), whatever
+		Healthcare's naming setting says: names carry no patient data and never collide
+		with another practice's (Healthcare would name a second "Mia Schulz" "Mia Schulz
+		- 1", telling the practice that another one exists)."""
+		code = self.get("custom_practice") and frappe.db.get_value(
+			"Practice", self.custom_practice, "short_code"
+		)
+		if not code:
+			return super().autoname()
+		self.name = make_autoname(f"{code}-P.#####", doc=self)
+
+	def validate(self):
+		self.validate_uid_in_practice()
+		super().validate()
+
+	def on_update(self):
+		"""Healthcare creates the patient's Customer, Contact and Address here, named after
+		the patient's full name (a second "Mia Schulz" becomes "Mia Schulz - 1", telling the
+		practice another one exists, and two at once collide): they take the patient's
+		record name instead (see ``name_patient_records``)."""
+		previous = frappe.flags.medic_plus_patient_record
+		frappe.flags.medic_plus_patient_record = self.name if self.get("custom_practice") else None
+		try:
+			super().on_update()
+		finally:
+			frappe.flags.medic_plus_patient_record = previous
+
+	def validate_uid_in_practice(self):
+		"""The identification number is unique within a practice (a composite unique index
+		on practice and uid, see tenancy/uid.py), never across practices."""
+		if not self.get("uid") or not self.get("custom_practice"):
+			return
+		if frappe.db.exists(
+			"Patient",
+			{"uid": self.uid, "custom_practice": self.custom_practice, "name": ("!=", self.name or "")},
+		):
+			frappe.throw(
+				_("A patient with this identification number already exists in this practice."),
+				frappe.DuplicateEntryError,
+				title=_("Duplicate Identification Number"),
+			)
+
+
+def name_patient_records(doc, method: str | None = None) -> None:
+	"""``autoname`` of Customer, Contact and Address: while Healthcare creates them for a
+	practice's patient, they are named after the patient's record (``ISOA-P00042``)."""
+	if patient := frappe.flags.medic_plus_patient_record:
+		doc.name = patient
 
 
 class PatientAppointment(TenantGuard, _PatientAppointment):
+	def insert_calendar_event(self):
+		"""Healthcare titles the appointment's Event with the patient's name; the event is
+		named after the appointment instead, so that no calendar or event list tells
+		whose appointment it is."""
+		super().insert_calendar_event()
+		if self.get("event"):
+			label = _("Appointment {0}").format(self.name)
+			frappe.db.set_value(
+				"Event", self.event, {"subject": label, "description": label}, update_modified=False
+			)
+
 	@frappe.whitelist()
 	def get_therapy_types(self) -> list | None:
 		"""The therapy types of the appointment's own therapy plan (of its patient)."""

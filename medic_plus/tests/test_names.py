@@ -1,0 +1,118 @@
+"""Names carry no patient data and never collide across practices: patients are named
+by their practice's series, the identification number is unique per practice (two
+practices may hold the same one, at the same moment), and an appointment's Event does
+not name its patient."""
+
+from __future__ import annotations
+
+import threading
+
+import frappe
+
+from medic_plus.tests.compat import TenancyFixtureTestCase
+
+
+def new_patient(practice: str, first_name: str, uid: str | None = None, **values):
+	return frappe.get_doc(
+		{
+			"doctype": "Patient",
+			"first_name": first_name,
+			"last_name": "Names",
+			"sex": "Female",
+			"invite_user": 0,
+			"custom_practice": practice,
+			"uid": uid,
+			**values,
+		}
+	)
+
+
+class TestNames(TenancyFixtureTestCase):
+	def test_patients_are_named_by_their_practice_series(self):
+		a = new_patient(self.fx.a.practice, "Mia").insert(ignore_permissions=True)
+		b = new_patient(self.fx.b.practice, "Mia").insert(ignore_permissions=True)
+		self.assertRegex(a.name, r"^ISOA-P\d{5}$")
+		self.assertRegex(b.name, r"^ISOB-P\d{5}$")
+		self.assertNotIn("Mia", a.name + b.name)
+		for patient in (a, b):
+			customer = frappe.db.get_value("Patient", patient.name, "customer")
+			if customer:  # Healthcare links a customer when its settings say so
+				self.assertEqual(customer, patient.name)
+
+	def test_appointment_events_name_no_patient(self):
+		from medic_plus.tests.fixtures import get_booking_fixture
+		from medic_plus.tests.test_booking import practice_today
+
+		bf = get_booking_fixture()
+		patient = new_patient(bf.practice, "Eventful").insert(ignore_permissions=True)
+		appointment = frappe.get_doc(
+			{
+				"doctype": "Patient Appointment",
+				"patient": patient.name,
+				"practitioner": bf.doctor,
+				"appointment_type": "Consultation",
+				"appointment_date": frappe.utils.add_days(practice_today(), 30),
+				"appointment_time": "10:00:00",
+				"duration": 30,
+				"company": frappe.db.get_value("Practice", bf.practice, "company"),
+				"custom_practice": bf.practice,
+			}
+		).insert(ignore_permissions=True)
+		event = frappe.db.get_value("Patient Appointment", appointment.name, "event")
+		self.assertTrue(event)
+		subject, description = frappe.db.get_value("Event", event, ["subject", "description"])
+		for text in (subject, description):
+			self.assertNotIn("Eventful", text)
+			self.assertIn(appointment.name, text)
+
+	def test_same_uid_in_two_practices_and_refused_within_one(self):
+		uid = f"ISO-UID-{frappe.generate_hash(length=6)}"
+		new_patient(self.fx.a.practice, "Uid", uid).insert(ignore_permissions=True)
+		new_patient(self.fx.b.practice, "Uid", uid).insert(ignore_permissions=True)
+		with self.assertRaises(frappe.DuplicateEntryError) as caught:
+			new_patient(self.fx.a.practice, "Uid Again", uid).insert(ignore_permissions=True)
+		self.assertNotIn(self.fx.b.practice, str(caught.exception))
+		self.assertNotIn("ISO Beta", str(caught.exception))
+
+	def test_two_practices_insert_the_same_uid_at_the_same_moment(self):
+		uid = f"ISO-UID-{frappe.generate_hash(length=6)}"
+		site, errors, names = frappe.local.site, [], []
+		barrier = threading.Barrier(2)
+
+		def insert(practice):
+			frappe.init(site=site)
+			frappe.connect()
+			try:
+				frappe.set_user("Administrator")
+				doc = new_patient(practice, "Race", uid)
+				barrier.wait(timeout=20)
+				names.append(doc.insert(ignore_permissions=True).name)
+				frappe.db.commit()  # nosemgrep: each thread is its own request
+			except Exception as e:
+				errors.append(e)
+			finally:
+				frappe.destroy()
+
+		threads = [
+			threading.Thread(target=insert, args=(p,)) for p in (self.fx.a.practice, self.fx.b.practice)
+		]
+		for t in threads:
+			t.start()
+		for t in threads:
+			t.join()
+		try:
+			self.assertEqual(errors, [])
+			self.assertEqual(len(names), 2)
+		finally:
+			for name in names:
+				frappe.delete_doc("Patient", name, force=True, ignore_permissions=True)
+			frappe.db.commit()  # nosemgrep: clean-up of committed rows
+
+	def test_uid_index_is_per_practice(self):
+		rows = frappe.db.sql(
+			"show index from `tabPatient` where Key_name = 'unique_practice_uid'", as_dict=True
+		)
+		self.assertEqual([r.Column_name for r in rows], ["custom_practice", "uid"])
+		self.assertFalse(
+			frappe.db.sql("show index from `tabPatient` where Key_name = 'uid' and Non_unique = 0")
+		)
