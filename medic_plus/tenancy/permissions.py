@@ -205,7 +205,13 @@ def allows(scope: Scope, doc, ptype: str, user: str) -> bool:
 		if doc.get("owner") == user and (doc.is_new() or not _practices_of_practitioner(doc.name)):
 			return bool(context.practices_for(scope.doctype, "create", user))
 		member_of = set(_practices_of_practitioner(doc.name)) if doc.name else set()
-		return bool(member_of.intersection(context.practices_for(scope.doctype, check, user)))
+		allowed = set(context.practices_for(scope.doctype, check, user))
+		if check == "read":
+			return bool(member_of & allowed)
+		# a practitioner who works in several practices belongs to none of them alone:
+		# their own record changes only where every practice they work in is the user's
+		# (or by the practitioner's own user); each practice keeps its own schedules
+		return bool(member_of) and (member_of <= allowed or doc.get("user_id") == user)
 
 	practice = stored_practice(scope, doc)
 	if doc.is_new() and not practice:

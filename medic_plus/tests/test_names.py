@@ -116,3 +116,46 @@ class TestNames(TenancyFixtureTestCase):
 		self.assertFalse(
 			frappe.db.sql("show index from `tabPatient` where Key_name = 'uid' and Non_unique = 0")
 		)
+
+
+class TestSharedPractitioner(TenancyFixtureTestCase):
+	def test_a_practitioner_of_two_practices_is_read_but_not_changed_by_either(self):
+		practitioner = self.fx.a.practitioner
+		frappe.set_user(self.fx.a.admin)
+		self.assertTrue(frappe.has_permission("Healthcare Practitioner", "write", practitioner))
+		frappe.set_user("Administrator")
+		frappe.get_doc(
+			{
+				"doctype": "Practice Member",
+				"practice": self.fx.b.practice,
+				"user": self.fx.a.doctor,  # A's doctor starts working in B too
+				"role": "Doctor",
+				"practitioner": practitioner,
+			}
+		).insert(ignore_permissions=True)
+		frappe.set_user(self.fx.a.admin)
+		self.assertTrue(frappe.has_permission("Healthcare Practitioner", "read", practitioner))
+		self.assertFalse(frappe.has_permission("Healthcare Practitioner", "write", practitioner))
+		doc = frappe.get_doc("Healthcare Practitioner", practitioner)
+		doc.status = "Disabled"
+		with self.assertRaises(frappe.PermissionError):
+			doc.save()
+
+
+class TestSetupIsIdempotent(TenancyFixtureTestCase):
+	def test_install_setup_twice_changes_nothing(self):
+		from medic_plus.install import setup
+
+		def state():
+			return (
+				frappe.db.count("Custom Field", {"fieldname": "custom_practice"}),
+				frappe.db.count("Custom DocPerm"),
+				frappe.db.count("Property Setter", {"doc_type": "Patient", "field_name": "uid"}),
+				len(frappe.db.sql("show index from `tabPatient` where Key_name = 'unique_practice_uid'")),
+			)
+
+		setup()
+		first = state()
+		setup()
+		self.assertEqual(state(), first)
+		self.assertEqual(first[2:], (1, 2))
