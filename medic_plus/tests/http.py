@@ -3,6 +3,7 @@ own database connection, seeing committed data only, as a real request would).""
 
 from __future__ import annotations
 
+import json
 import threading
 from unittest.mock import patch
 
@@ -24,3 +25,25 @@ def request(method: str, path: str, headers: dict | None = None, **kwargs):
 	t.start()
 	t.join()
 	return out["response"]
+
+
+def body_text(response) -> str:
+	"""The body of a response of the in-process client or of ``requests``."""
+	text = getattr(response, "text", None)
+	return text if isinstance(text, str) else response.get_data(as_text=True)
+
+
+def shape(response, name: str):
+	"""What a client can learn from a response, with the probed name blanked out (and the
+	random id Frappe gives every error, which differs between any two requests)."""
+	text = body_text(response).replace(name, "<name>")
+	try:
+		body = json.loads(text)
+	except ValueError:
+		return response.status_code, text
+	messages = [json.loads(m) for m in json.loads(body.pop("_server_messages", "[]"))]
+	for m in messages:
+		m.pop("__frappe_exc_id", None)
+	for error in body.get("errors", []):
+		error.pop("exc_id", None)
+	return response.status_code, body, messages

@@ -144,6 +144,14 @@ class TestDeskDay(IntegrationTestCase):
 		option.click()
 		page.wait_for_timeout(500)
 
+	def visit(self, page, watch: Watch, url: str, ready, step: str, shot: str):
+		"""Open ``url``, wait for ``ready`` and the page's calls, check, take a screenshot."""
+		page.goto(url)
+		expect(ready(page)).to_be_visible(timeout=30000)
+		page.wait_for_timeout(1500)
+		watch.check(step)
+		self.shot(page, shot)
+
 	def save(self, page, watch: Watch, step: str):
 		page.keyboard.press("Control+s")
 		page.wait_for_timeout(1500)
@@ -172,11 +180,14 @@ class TestDeskDay(IntegrationTestCase):
 		watch = Watch(page)
 		log_in(page, url, self.recep, PASSWORD)
 
-		page.goto(f"{url}/app/my-practice")
-		expect(page.locator(".number-widget-box, .number-card").first).to_be_visible(timeout=30000)
-		page.wait_for_timeout(2000)
-		watch.check("workspace")
-		self.shot(page, "01-workspace")
+		self.visit(
+			page,
+			watch,
+			f"{url}/app/my-practice",
+			lambda p: p.locator(".number-widget-box, .number-card").first,
+			"workspace",
+			"01-workspace",
+		)
 
 		page.goto(f"{url}/app/patient")
 		expect(page.locator(".list-row-container, .no-result").first).to_be_visible(timeout=30000)
@@ -230,17 +241,22 @@ class TestDeskDay(IntegrationTestCase):
 		self.assertFalse(page.evaluate("() => cur_frm.doc.__islocal"))
 		self.shot(page, "04-new-appointment")
 
-		page.goto(f"{url}/app/patient-appointment/view/calendar/default")
-		expect(page.locator(".fc-view-container, .fc-view-harness, .fc").first).to_be_visible(timeout=30000)
-		page.wait_for_timeout(1500)
-		watch.check("calendar")
-		self.shot(page, "05-calendar")
-
-		page.goto(f"{url}/app/query-report/Practice Appointments")
-		expect(page.get_by_text("Execution Time")).to_be_visible(timeout=30000)
-		page.wait_for_timeout(1500)
-		watch.check("report")
-		self.shot(page, "06-report")
+		self.visit(
+			page,
+			watch,
+			f"{url}/app/patient-appointment/view/calendar/default",
+			lambda p: p.locator(".fc-view-container, .fc-view-harness, .fc").first,
+			"calendar",
+			"05-calendar",
+		)
+		self.visit(
+			page,
+			watch,
+			f"{url}/app/query-report/Practice Appointments",
+			lambda p: p.get_by_text("Execution Time"),
+			"report",
+			"06-report",
+		)
 		browser.close()
 		return patient
 

@@ -8,8 +8,7 @@ import frappe
 
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token
-from medic_plus.tests.http import request
-from medic_plus.tests.test_gate import shape
+from medic_plus.tests.http import request, shape
 from medic_plus.tests.test_isolation import ISOLATED_DOCTYPES
 
 MISSING = "ISO-NO-SUCH-RECORD"

@@ -25,7 +25,7 @@ import requests
 from medic_plus.tenancy import allowlist, gate, realtime
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token, email, ensure_user
-from medic_plus.tests.http import request
+from medic_plus.tests.http import body_text, request, shape
 from medic_plus.tests.server import running_server
 
 UNKNOWN = "frappe.desk.no_such_module.no_such_method"
@@ -56,31 +56,6 @@ def route_forms(method: str, args: dict | None = None) -> list[tuple[str, str, d
 		("POST", "/api/method/frappe.ping?cmd=frappe.ping", {"json": {**args, "cmd": method}}),
 		("POST", "/app/patient", {"data": {**args, "cmd": method}, "headers": ajax}),
 	]
-
-
-def body_text(response) -> str:
-	"""The body of a response of the in-process client or of ``requests``."""
-	return (
-		response.text
-		if hasattr(response, "text") and not callable(response.text)
-		else response.get_data(as_text=True)
-	)
-
-
-def shape(response, name: str):
-	"""What a client learns from a response, the probed name blanked out (and the random
-	id Frappe gives every error)."""
-	text = body_text(response).replace(name, "<name>")
-	try:
-		body = json.loads(text)
-	except ValueError:
-		return response.status_code, text
-	messages = [json.loads(m) for m in json.loads(body.pop("_server_messages", "[]"))]
-	for m in messages:
-		m.pop("__frappe_exc_id", None)
-	for error in body.get("errors", []):
-		error.pop("exc_id", None)
-	return response.status_code, body, messages
 
 
 class GateTestCase(TenancyFixtureTestCase):
@@ -383,6 +358,11 @@ class TestRealtime(GateTestCase):
 
 
 class TestDocumentMethods(GateTestCase):
+	def clinical_notes(self, docs: str, patient: str):
+		"""``run_doc_method`` of the encounter's ``get_clinical_notes``, as A's doctor."""
+		args = {"docs": docs, "method": "get_clinical_notes", "args": json.dumps({"patient": patient})}
+		return self.call("a_doctor", "run_doc_method", data=args)
+
 	def test_every_allowlisted_controller_method_is_the_apps_own(self):
 		for doctype, methods in allowlist.DOC_METHODS.items():
 			controller = frappe.get_doc({"doctype": doctype}).__class__
@@ -398,25 +378,9 @@ class TestDocumentMethods(GateTestCase):
 		docs = json.dumps({"doctype": "Patient Encounter", "name": name, "modified": modified})
 		for patient in (self.fx.b.patient, "ISO-NO-SUCH-PATIENT"):
 			with self.subTest(patient=patient):
-				response = self.call(
-					"a_doctor",
-					"run_doc_method",
-					data={
-						"docs": docs,
-						"method": "get_clinical_notes",
-						"args": json.dumps({"patient": patient}),
-					},
-				)
+				response = self.clinical_notes(docs, patient)
 				self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
-		own = self.call(
-			"a_doctor",
-			"run_doc_method",
-			data={
-				"docs": docs,
-				"method": "get_clinical_notes",
-				"args": json.dumps({"patient": self.fx.a.patient}),
-			},
-		)
+		own = self.clinical_notes(docs, self.fx.a.patient)
 		self.assertEqual(own.status_code, 200, own.get_data(as_text=True)[:300])
 
 	def test_a_forged_document_of_another_practice_is_judged_by_what_is_stored(self):
@@ -428,15 +392,7 @@ class TestDocumentMethods(GateTestCase):
 				"patient": self.fx.a.patient,
 			}
 		)
-		response = self.call(
-			"a_doctor",
-			"run_doc_method",
-			data={
-				"docs": forged,
-				"method": "get_clinical_notes",
-				"args": json.dumps({"patient": self.fx.a.patient}),
-			},
-		)
+		response = self.clinical_notes(forged, self.fx.a.patient)
 		self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
 
 

@@ -1,26 +1,14 @@
 """The tenant wall over HTTP: /api/resource and the Desk form loader answer another
 practice's record exactly as a record that does not exist."""
 
-import json
-
 import frappe
 
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import api_token, get_fixture
-from medic_plus.tests.http import request
+from medic_plus.tests.http import request, shape
 from medic_plus.tests.test_isolation import ISOLATED_DOCTYPES
 
 MISSING = "ISO-DOES-NOT-EXIST"
-
-
-def shape(response, name: str):
-	"""What a client can learn from a response, with the probed name blanked out (and the
-	random id Frappe gives every error, which differs between any two requests)."""
-	body = json.loads(response.get_data(as_text=True).replace(name, "<name>"))
-	messages = [json.loads(m) for m in json.loads(body.pop("_server_messages", "[]"))]
-	for m in messages:
-		m.pop("__frappe_exc_id", None)
-	return response.status_code, body, messages
 
 
 class TestResourceAPI(IntegrationTestCase):

@@ -13,8 +13,7 @@ from medic_plus.tenancy import permissions
 from medic_plus.tenancy.whitelisted import get_count
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token
-from medic_plus.tests.http import request
-from medic_plus.tests.test_gate import shape
+from medic_plus.tests.http import request, shape
 
 MISSING = "ISO-NO-SUCH-NOTE"
 
