@@ -223,3 +223,23 @@ def record_arguments(
 def is_plain_name(value: object) -> bool:
 	"""A record name as Frappe stores one: a string (or a number), never a list or a filter."""
 	return isinstance(value, str | int) and not isinstance(value, bool)
+
+
+def linked_field_joins(fields) -> list[tuple[str, str]]:
+	"""The ``link_field.fieldname`` columns of a list request's ``fields`` (Frappe joins
+	the linked table for them): ``[("patient", "dob")]`` for ``["name", "patient.dob"]``."""
+	fields = parse(fields)
+	if isinstance(fields, str):
+		fields = fields.split(",")
+	if not isinstance(fields, list):
+		return []
+	out = []
+	for requested in fields:
+		if not isinstance(requested, str) or "." not in requested:
+			continue
+		column = requested.split(" as ", 1)[0].strip()
+		if column.startswith("`") or "(" in column:
+			continue  # `tabChild`.`field` and functions are Frappe's own checked forms
+		link, name = column.split(".", 1)
+		out.append((link.strip(), name.strip()))
+	return out

@@ -80,6 +80,8 @@ def enforce() -> None:
 	elif target.kind == core.RESOURCE and target.docname and is_scoped(target.doctype):
 		# another practice's record answers as a missing one before Frappe looks it up
 		check_visible(target.doctype, target.docname)
+	elif target.kind == core.RESOURCE and target.doctype:
+		check_linked_joins(target.doctype, form.get("fields"))
 
 
 def _match(request) -> tuple[str | None, dict]:
@@ -247,6 +249,27 @@ def _search(form) -> None:
 		form["ignore_user_permissions"] = 0
 
 
+def check_linked_joins(doctype, fields) -> None:
+	"""``fields=["patient.dob"]`` joins the linked table with no permission check of its
+	own: a join into a scoped doctype is refused."""
+	if not isinstance(doctype, str) or not fields:
+		return
+	meta = frappe.get_meta(doctype) if frappe.db.exists("DocType", doctype) else None
+	for link, _name in core.linked_field_joins(fields):
+		df = meta and meta.get_field(link)
+		if df and df.fieldtype == "Link" and is_scoped(df.options):
+			frappe.throw(
+				_("Fields of a linked {0} cannot be read in a list of {1}.").format(
+					_(df.options), _(doctype)
+				),
+				frappe.PermissionError,
+			)
+
+
+def _list(form) -> None:
+	check_linked_joins(form.get("doctype"), form.get("fields"))
+
+
 def _upload(form) -> None:
 	method = form.get("method")
 	if method and canonical(method) not in allowlist.UPLOAD_METHODS:
@@ -261,6 +284,11 @@ DISPATCHERS = {
 	"frappe.desk.search.search_link": _search,
 	"frappe.desk.search.search_widget": _search,
 	"frappe.handler.upload_file": _upload,
+	"frappe.desk.reportview.get": _list,
+	"frappe.desk.reportview.get_list": _list,
+	"frappe.desk.reportview.export_query": _list,
+	"frappe.client.get_list": _list,
+	"frappe.client.get_value": lambda form: check_linked_joins(form.get("doctype"), form.get("fieldname")),
 }
 
 

@@ -48,7 +48,16 @@ class Patient(TenantGuard, _Patient):
 
 	def validate(self):
 		self.validate_uid_in_practice()
+		self.keep_out_of_the_portal()
 		super().validate()
+
+	def keep_out_of_the_portal(self):
+		"""Healthcare invites every patient with an e-mail as a website user by default;
+		a practice's patients book and manage their visits through /book with a one-time
+		code instead, so no account is made for them (the request gate would leave it
+		nothing to do but log in)."""
+		if self.get("custom_practice") and not self.get("user_id"):
+			self.invite_user = 0
 
 	def on_update(self):
 		"""Healthcare creates the patient's Customer, Contact and Address here, named after

@@ -448,6 +448,30 @@ class TestPermissionsOffPaths(GateTestCase):
 				self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
 				self.assertIn(args.get("query") or args["method"], response.get_data(as_text=True))
 
+	def test_a_join_into_a_scoped_doctype_is_refused_on_every_list_route(self):
+		fields = json.dumps(["name", "patient.dob"])
+		probes = (
+			("frappe.desk.reportview.get", {"doctype": "Patient Appointment", "fields": fields}),
+			("frappe.client.get_list", {"doctype": "Patient Appointment", "fields": fields}),
+			("frappe.client.get_value", {"doctype": "Patient Appointment", "fieldname": fields}),
+		)
+		for method, args in probes:
+			with self.subTest(method=method):
+				self.assertEqual(self.call("a_recep", method, data=args).status_code, 403)
+		rest = request(
+			"GET",
+			"/api/resource/Patient Appointment",
+			self.gated["a_recep"],
+			query_string={"fields": fields},
+		)
+		self.assertEqual(rest.status_code, 403)
+		plain = self.call(
+			"a_recep",
+			"frappe.desk.reportview.get",
+			data={"doctype": "Patient Appointment", "fields": '["name"]'},
+		)
+		self.assertEqual(plain.status_code, 200, body_text(plain)[:300])
+
 	def test_global_search_pages_hold_visible_results_only(self):
 		frappe.set_user(self.fx.a.recep)
 		from medic_plus.tenancy.whitelisted import global_search

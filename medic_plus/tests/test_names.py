@@ -65,6 +65,13 @@ class TestNames(TenancyFixtureTestCase):
 			self.assertNotIn("Eventful", text)
 			self.assertIn(appointment.name, text)
 
+	def test_a_practice_patient_gets_no_website_user(self):
+		email = f"iso-portal-{frappe.generate_hash(length=6)}@example.com"
+		patient = new_patient(self.fx.a.practice, "Portal", email=email, invite_user=1)
+		patient.insert(ignore_permissions=True)
+		self.assertFalse(frappe.db.exists("User", email))
+		self.assertFalse(frappe.db.get_value("Patient", patient.name, "user_id"))
+
 	def test_same_uid_in_two_practices_and_refused_within_one(self):
 		uid = f"ISO-UID-{frappe.generate_hash(length=6)}"
 		new_patient(self.fx.a.practice, "Uid", uid).insert(ignore_permissions=True)

@@ -10,6 +10,7 @@ from medic_plus.core.gate import (
 	NONE,
 	RESOURCE,
 	is_plain_name,
+	linked_field_joins,
 	record_arguments,
 	resolve,
 )
@@ -200,3 +201,13 @@ def test_a_whole_document_in_a_named_argument_is_judged_as_a_document():
 		"name": "A-1",
 		"doctype": "Patient",
 	}
+
+
+def test_linked_field_joins_are_found_in_every_form():
+	assert linked_field_joins('["name", "patient.dob", "patient.sex as s"]') == [
+		("patient", "dob"),
+		("patient", "sex"),
+	]
+	assert linked_field_joins("name, patient.dob") == [("patient", "dob")]
+	assert linked_field_joins(["`tabDrug Prescription`.`dosage`", "count(`tabX`.name)"]) == []
+	assert linked_field_joins(None) == []
