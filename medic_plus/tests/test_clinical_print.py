@@ -61,7 +61,7 @@ class TestClinicalPrint(TenancyFixtureTestCase):
 		if shutil.which("pdftoppm"):
 			subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", path, path[:-4]], check=True)
 
-	def issue_sick_note(self):
+	def issue_sick_note(self, days: int = 3):
 		frappe.set_user(self.fx.a.doctor)
 		note = frappe.get_doc(
 			{
@@ -70,7 +70,7 @@ class TestClinicalPrint(TenancyFixtureTestCase):
 				"practitioner": self.fx.a.practitioner,
 				"issue_date": today(),
 				"date_from": today(),
-				"date_to": add_days(today(), 2),
+				"date_to": add_days(today(), days - 1),
 				"fitness": "Unfit for duty",
 				"diagnosis": "Influenza",
 				"remarks": "Rest <b>and</b> fluids",
@@ -90,6 +90,9 @@ class TestClinicalPrint(TenancyFixtureTestCase):
 		self.assertNotIn("ISO Beta Practice", html)
 		self.assertIn("REG-4711", html)
 		self.assertIn("Influenza", html)
+		self.assertIn("(3 days)", html)
+		one_day = self.issue_sick_note(days=1)
+		self.assertIn("(1 day)", frappe.get_print("Sick Note", one_day.name, print_format="Sick Note"))
 		self.assertIn("Rest &lt;b&gt;and&lt;/b&gt; fluids", html)
 		self.save_pdf("Sick Note", note.name, "Sick Note", "sick-note")
 
