@@ -25,8 +25,7 @@ from werkzeug.exceptions import HTTPException
 from medic_plus.core import gate as core
 from medic_plus.tenancy import allowlist, context
 from medic_plus.tenancy.guard import check_visible, is_visible, not_found
-from medic_plus.tenancy.permissions import get_scoped_parents
-from medic_plus.tenancy.scope import is_classified
+from medic_plus.tenancy.permissions import is_scoped
 
 DENIALS_KEY = "medic_plus:gate_denials"
 
@@ -179,10 +178,6 @@ def _resolve_name(method: str, doctype: str | None) -> str | None:
 # --- record arguments --------------------------------------------------------------------
 
 
-def is_scoped(doctype: str) -> bool:
-	return bool(is_classified(doctype) or get_scoped_parents(doctype))
-
-
 def check_record_arguments(form) -> None:
 	for arg in core.record_arguments(form, ARGUMENT_DOCTYPES, is_scoped):
 		if not core.is_plain_name(arg.value):
@@ -209,11 +204,9 @@ def check_document(document, doctype: str | None = None) -> None:
 		return
 	if not isinstance(document, dict):
 		frappe.throw(_("A document was expected."), InvalidRecordArgument)
-	doctype = document.get("doctype") or doctype
-	name = document.get("name")
-	if doctype and is_scoped(doctype) and name and core.is_plain_name(name):
-		if frappe.db.exists(doctype, name) and not is_visible(doctype, name):
-			not_found(doctype, name)
+	if doctype and not document.get("doctype"):
+		document = {**document, "doctype": doctype}
+	# its own name and its links are record arguments like any other
 	check_record_arguments({"doc": document})
 
 

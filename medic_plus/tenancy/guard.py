@@ -12,7 +12,14 @@ import frappe
 from frappe import _
 
 from medic_plus.tenancy import context
-from medic_plus.tenancy.scope import HIDDEN, LINKED_BY_DOCTYPE, REFERENCE_BY_DOCTYPE, Mode, get_scope
+from medic_plus.tenancy.scope import (
+	HIDDEN,
+	LINKED_BY_DOCTYPE,
+	PRACTICE_DOCTYPES,
+	REFERENCE_BY_DOCTYPE,
+	Mode,
+	get_scope,
+)
 
 
 class TenantGuard:
@@ -35,7 +42,7 @@ def assert_visible(doc) -> None:
 	linked = LINKED_BY_DOCTYPE.get(doc.doctype)
 	if linked and doc.get(linked.field) and is_visible(linked.target, doc.get(linked.field)):
 		return
-	frappe.throw(_("{0} {1} not found").format(_(doc.doctype), doc.name), frappe.DoesNotExistError)
+	not_found(doc.doctype, doc.name)
 
 
 def is_visible(doctype: str, name: str) -> bool:
@@ -50,7 +57,7 @@ def is_visible(doctype: str, name: str) -> bool:
 		if not row:
 			return False
 		target, target_name = row
-		if target and target_name and (get_scope(target) or target in LINKED_BY_DOCTYPE):
+		if target and target_name and target in PRACTICE_DOCTYPES:
 			return is_visible(target, target_name)
 		return True
 	scope = get_scope(doctype)

@@ -20,11 +20,13 @@ from medic_plus.tenancy.scope import (
 	HIDDEN,
 	LINKED_BY_DOCTYPE,
 	OWNED_BY_DOCTYPE,
+	PRACTICE_DOCTYPES,
 	REFERENCE_BY_DOCTYPE,
 	SCOPE_BY_DOCTYPE,
 	Mode,
 	Scope,
 	get_scope,
+	is_classified,
 )
 
 CHILD_PARENTS_CACHE = "medic_plus:scoped_child_parents"
@@ -46,9 +48,7 @@ def get_scoped_parents(child_doctype: str) -> list[str]:
 
 
 def _build_child_parent_map() -> dict[str, list[str]]:
-	parents = [
-		doctype for doctype in (*SCOPE_BY_DOCTYPE, *LINKED_BY_DOCTYPE) if frappe.db.exists("DocType", doctype)
-	]
+	parents = [doctype for doctype in PRACTICE_DOCTYPES if frappe.db.exists("DocType", doctype)]
 	mapping: dict[str, list[str]] = {}
 	for source in ("DocField", "Custom Field"):
 		parent_col = "parent" if source == "DocField" else "dt"
@@ -63,6 +63,12 @@ def _build_child_parent_map() -> dict[str, list[str]]:
 				if row.parent not in mapping[row.options]:
 					mapping[row.options].append(row.parent)
 	return mapping
+
+
+def is_scoped(doctype: str) -> bool:
+	"""Whether the tenant wall stands in front of ``doctype``: classified in the scope
+	table, or a child table of a practice's doctype."""
+	return bool(is_classified(doctype) or get_scoped_parents(doctype))
 
 
 def clear_scope_cache() -> None:
@@ -100,7 +106,7 @@ def _reference_condition(doctype: str, user: str) -> str:
 	if context.sees_everything(user):
 		return ""
 	type_field, name_field = REFERENCE_FIELDS[doctype]
-	targets = {dt: condition_of(dt, user) for dt in (*SCOPE_BY_DOCTYPE, *LINKED_BY_DOCTYPE)}
+	targets = {dt: condition_of(dt, user) for dt in PRACTICE_DOCTYPES}
 	return tenancy_sql.via_reference(doctype, type_field, name_field, targets)
 
 
@@ -187,8 +193,7 @@ def _reference_permission(doc, user: str) -> bool | None:
 
 	type_field, name_field = REFERENCE_FIELDS[doc.doctype]
 	target, name = doc.get(type_field), doc.get(name_field)
-	scoped = get_scope(target) or target in LINKED_BY_DOCTYPE
-	if not target or not name or not scoped or context.sees_everything(user):
+	if not target or not name or target not in PRACTICE_DOCTYPES or context.sees_everything(user):
 		return None
 	if is_visible(target, name):
 		return None

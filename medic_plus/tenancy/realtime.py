@@ -14,13 +14,13 @@ from frappe.realtime import can_subscribe_doctype as _can_subscribe_doctype
 from frappe.realtime import emit_via_redis, get_user_room
 
 from medic_plus.tenancy import context
-from medic_plus.tenancy.permissions import get_scoped_parents
-from medic_plus.tenancy.scope import Mode, get_scope, is_classified
+from medic_plus.tenancy.permissions import is_scoped
+from medic_plus.tenancy.scope import Mode, get_scope
 
 
 @frappe.whitelist(allow_guest=True)
 def can_subscribe_doctype(doctype: str) -> bool:
-	if (is_classified(doctype) or get_scoped_parents(doctype)) and not context.sees_everything():
+	if is_scoped(doctype) and not context.sees_everything():
 		raise frappe.PermissionError
 	return _can_subscribe_doctype(doctype)
 

@@ -281,6 +281,10 @@ def get_scope(doctype: str) -> Scope | None:
 	return SCOPE_BY_DOCTYPE.get(doctype)
 
 
+# the doctypes whose records belong to a practice themselves (own field or via a link)
+PRACTICE_DOCTYPES: tuple[str, ...] = (*SCOPE_BY_DOCTYPE, *LINKED_BY_DOCTYPE)
+
+
 def is_classified(doctype: str) -> bool:
 	return (
 		doctype in SCOPE_BY_DOCTYPE

@@ -15,7 +15,7 @@ from frappe.utils import get_safe_filters
 from frappe.utils.global_search import search as _global_search
 
 from medic_plus.tenancy import context, guard
-from medic_plus.tenancy.permissions import get_scoped_parents
+from medic_plus.tenancy.permissions import get_scoped_parents, is_scoped
 from medic_plus.tenancy.scope import Mode, get_scope
 
 
@@ -54,7 +54,7 @@ def global_search(text: str, start: int = 0, limit: int = 20, doctype: str = "")
 def _visible_results(results: list) -> list:
 	names_by_doctype: dict[str, set[str]] = {}
 	for row in results:
-		if get_scope(row.doctype) or get_scoped_parents(row.doctype):
+		if is_scoped(row.doctype):
 			names_by_doctype.setdefault(row.doctype, set()).add(row.name)
 	visible = {
 		dt: set(frappe.get_list(dt, filters={"name": ("in", list(names))}, pluck="name"))
@@ -140,7 +140,7 @@ def get_dashboard_chart(
 		heatmap_year=heatmap_year,
 		refresh=refresh,
 	)
-	scoped = doc.document_type and (get_scope(doc.document_type) or get_scoped_parents(doc.document_type))
+	scoped = doc.document_type and is_scoped(doc.document_type)
 	if context.sees_everything() or not scoped:
 		return _get(**args)
 	from unittest.mock import patch
