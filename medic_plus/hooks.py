@@ -19,8 +19,9 @@ after_migrate = "medic_plus.install.after_migrate"
 before_uninstall = "medic_plus.install.before_uninstall"
 before_tests = "medic_plus.tests.utils.before_tests"
 
-# The read-only FHIR R4 API at /fhir/R4 (see medic_plus/fhir/router.py)
-before_request = ["medic_plus.fhir.router.intercept"]
+# Tracebacks hidden from practice users, website users and guests; the read-only FHIR R4
+# API at /fhir/R4 (see medic_plus/fhir/router.py)
+before_request = ["medic_plus.tenancy.gate.hide_tracebacks", "medic_plus.fhir.router.intercept"]
 
 # Desk
 # ----
@@ -64,6 +65,8 @@ doc_events = {
 		for doctype in LINKED_BY_DOCTYPE
 	},
 	"DocShare": {"validate": "medic_plus.tenancy.sharing.validate_share"},
+	# any other record a practice user saves links no record of another practice
+	"*": {"validate": "medic_plus.tenancy.stamping.validate_links_are_visible"},
 	# a practice's patient's Customer, Contact and Address are named after the patient record
 	**{
 		doctype: {"autoname": "medic_plus.tenancy.overrides.name_patient_records"}

@@ -3,6 +3,7 @@ doctypes, and the practice roles' permissions. Every step is idempotent."""
 
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.utils import cstr
 
 from medic_plus.tenancy import uid
 from medic_plus.tenancy.permissions import clear_scope_cache
@@ -24,7 +25,38 @@ def setup():
 	uid.setup()
 	apply_role_permissions()
 	clear_scope_cache()
+	stamp_from_patients()
 	sync_letter_heads()
+
+
+def stamp_from_patients() -> int:
+	"""Records kept before their doctype was scoped (or before their patient joined a
+	practice) take the practice of their patient. Touches only rows with no practice yet,
+	so a second run changes nothing. Returns how many rows were stamped."""
+	patient = frappe.qb.DocType("Patient")
+	stamped = 0
+	for scope in SCOPES:
+		if not scope.stamp or not scope.patient_field or not frappe.db.has_column(scope.doctype, scope.field):
+			continue
+		table = frappe.qb.DocType(scope.doctype)
+		unstamped = (table[scope.field].isnull()) | (table[scope.field] == "")
+		rows = (
+			frappe.qb.from_(table)
+			.join(patient)
+			.on(patient.name == table[scope.patient_field])
+			.select(table.name, patient[PRACTICE_FIELD])
+			.where(unstamped & patient[PRACTICE_FIELD].isnotnull() & (patient[PRACTICE_FIELD] != ""))
+			.run()
+		)
+		by_practice: dict[str, list[str]] = {}
+		for name, practice in rows:
+			by_practice.setdefault(practice, []).append(name)
+		for practice, names in by_practice.items():
+			for start in range(0, len(names), 1000):
+				chunk = names[start : start + 1000]
+				frappe.qb.update(table).set(table[scope.field], practice).where(table.name.isin(chunk)).run()
+		stamped += len(rows)
+	return stamped
 
 
 def sync_letter_heads():
@@ -124,8 +156,25 @@ EXTRA_FIELDS = {
 
 
 def create_practice_fields():
-	create_custom_fields(practice_fields(), ignore_validate=True, update=True)
-	create_custom_fields(EXTRA_FIELDS, ignore_validate=True, update=True)
+	for fields in (practice_fields(), EXTRA_FIELDS):
+		if changed := _missing_or_changed(fields):
+			create_custom_fields(changed, ignore_validate=True, update=True)
+
+
+def _missing_or_changed(fields: dict[str, list[dict]]) -> dict[str, list[dict]]:
+	"""The custom fields that do not exist yet or differ from their definition: a migrate
+	that finds them as defined writes nothing."""
+	columns = set(frappe.db.get_table_columns("Custom Field"))
+	out: dict[str, list[dict]] = {}
+	for doctype, dfs in fields.items():
+		for df in dfs:
+			keys = [k for k in df if k in columns]
+			stored = frappe.db.get_value(
+				"Custom Field", {"dt": doctype, "fieldname": df["fieldname"]}, keys, as_dict=True
+			)
+			if not stored or any(cstr(stored.get(k)) != cstr(df[k]) for k in keys):
+				out.setdefault(doctype, []).append(df)
+	return out
 
 
 def before_uninstall():

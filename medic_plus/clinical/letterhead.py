@@ -10,10 +10,18 @@ FOOTER = "templates/includes/medic_plus_letter_head_footer.html"
 BRANDING_FIELDS = ("practice_name", "logo", "brand_color", "address", "phone", "email", "short_code")
 
 
+MARK = "mp-letter-head"
+
+
 def sync_letter_head(practice) -> str:
-	"""Create or update the practice's Letter Head; never make it the site's default."""
+	"""Create or update the practice's Letter Head; never make it the site's default.
+
+	Only a letter head this sync made and no other practice prints on is rewritten: one
+	the platform chose for the practice (the site's own, or a hand-made one) is left as it is."""
 	context = {"practice": practice}
 	if practice.letter_head and frappe.db.exists("Letter Head", practice.letter_head):
+		if not is_synced_letter_head(practice.letter_head, practice.name):
+			return practice.letter_head
 		doc = frappe.get_doc("Letter Head", practice.letter_head)
 	else:
 		doc = frappe.new_doc("Letter Head")
@@ -36,6 +44,13 @@ def sync_letter_head(practice) -> str:
 		frappe.defaults.clear_default("letter_head", doc.name)
 		frappe.defaults.clear_default("default_letter_head_content", doc.content)
 	return doc.name
+
+
+def is_synced_letter_head(letter_head: str, practice: str) -> bool:
+	"""Whether ``letter_head`` is the one the sync made for ``practice``."""
+	content = frappe.db.get_value("Letter Head", letter_head, "content") or ""
+	shared = frappe.db.exists("Practice", {"letter_head": letter_head, "name": ("!=", practice)})
+	return MARK in content and not shared
 
 
 def _unique_name(name: str) -> str:

@@ -71,18 +71,28 @@ def via_reference(table: str, type_field: str, name_field: str, conditions: Mapp
 	return "(" + " or ".join(parts) + ")"
 
 
-def not_owned_by_others(
-	table: str, owner: str, owner_field: str, practices: Iterable[str], quote: Quote
+def owned_by_none_or(
+	table: str,
+	owner: str,
+	owner_field: str,
+	practices: Iterable[str],
+	quote: Quote,
+	shared: Iterable[str] = (),
 ) -> str:
-	"""Rows that no practice but one of ``practices`` owns (``owner``.``owner_field``
-	names the row): a practice's letter head, say; rows no practice owns stay visible."""
+	"""Rows that no practice owns, that one of ``practices`` owns (``owner``.``owner_field``
+	names the row), or that are ``shared`` by all (the site's default company): a practice's
+	letter head or company is seen by its own practices only (a company several practices
+	share, by each of them)."""
 	_check_identifier(owner)
 	_check_identifier(owner_field)
-	others = f"`{owner_field}` is not null and `{owner_field}` != ''"
-	practices = list(practices)
-	if practices:
-		others += f" and `name` not in ({in_list(practices, quote)})"
-	return f"{column(table, 'name')} not in (select `{owner_field}` from `tab{owner}` where {others})"
+	name = column(table, "name")
+	owned = f"select `{owner_field}` from `tab{owner}` where `{owner_field}` is not null and `{owner_field}` != ''"
+	conditions = [f"{name} not in ({owned})"]
+	if practices := list(practices):
+		conditions.append(f"{name} in ({owned} and `name` in ({in_list(practices, quote)}))")
+	if shared := [s for s in shared if s]:
+		conditions.append(f"{name} in ({in_list(shared, quote)})")
+	return conditions[0] if len(conditions) == 1 else "(" + " or ".join(conditions) + ")"
 
 
 def member_practitioners(table: str, practices: Iterable[str], quote: Quote, owner: str | None = None) -> str:

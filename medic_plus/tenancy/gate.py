@@ -63,6 +63,14 @@ def allowed_methods(user: str | None = None) -> frozenset[str] | None:
 # --- the hook ----------------------------------------------------------------------------
 
 
+def hide_tracebacks() -> None:
+	"""before_request: practice users, website users and guests get no tracebacks (Frappe
+	shows them on error pages and in API errors when the site allows them): the lines of
+	a traceback would tell another practice's record from a missing one."""
+	if getattr(frappe.local, "session", None) and context.is_tenant_user():
+		frappe.local.flags.disable_traceback = True
+
+
 def enforce() -> None:
 	request = getattr(frappe.local, "request", None)
 	if request is None or request.method == "OPTIONS":
@@ -81,6 +89,20 @@ def enforce() -> None:
 		check_visible(target.doctype, target.docname)
 	elif target.kind == core.RESOURCE and target.doctype:
 		check_linked_joins(target.doctype, form.get("fields"))
+	elif request.path.rstrip("/") in RECORD_PAGES:
+		check_record_page(form)
+
+
+# web pages that show the record named by ``doctype`` and ``name`` in the query string
+RECORD_PAGES = frozenset({"/printview", "/printpreview"})
+
+
+def check_record_page(form) -> None:
+	"""Another practice's record on a print page answers as a missing one (the page would
+	say "not permitted", which tells that it exists)."""
+	doctype, name = form.get("doctype"), form.get("name")
+	if isinstance(doctype, str) and isinstance(name, str) and is_scoped(doctype):
+		check_visible(doctype, name)
 
 
 def _match(request) -> tuple[str | None, dict]:

@@ -15,6 +15,7 @@ from medic_plus.tenancy import context
 from medic_plus.tenancy.scope import (
 	HIDDEN,
 	LINKED_BY_DOCTYPE,
+	OWNED_BY_DOCTYPE,
 	PRACTICE_DOCTYPES,
 	REFERENCE_BY_DOCTYPE,
 	Mode,
@@ -60,6 +61,11 @@ def is_visible(doctype: str, name: str) -> bool:
 		if target and target_name and target in PRACTICE_DOCTYPES:
 			return is_visible(target, target_name)
 		return True
+	if (owned := OWNED_BY_DOCTYPE.get(doctype)) and not context.sees_everything():
+		from medic_plus.tenancy.permissions import owned_row_visible
+
+		if not owned_row_visible(owned, name):
+			return False
 	scope = get_scope(doctype)
 	if not scope and not context.sees_everything():
 		from medic_plus.tenancy.permissions import get_scoped_parents

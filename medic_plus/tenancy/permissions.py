@@ -90,7 +90,9 @@ def get_permission_query_conditions(user: str | None = None, doctype: str | None
 		if context.sees_everything(user):
 			return ""
 		practices = context.get_user_practices(user)
-		return tenancy_sql.not_owned_by_others(doctype, "Practice", owned.practice_field, practices, _quote)
+		return tenancy_sql.owned_by_none_or(
+			doctype, "Practice", owned.practice_field, practices, _quote, shared_rows(owned)
+		)
 	scope = get_scope(doctype) or LINKED_BY_DOCTYPE.get(doctype)
 	parents = [] if scope else get_scoped_parents(doctype)
 	if not scope and not parents:
@@ -100,6 +102,21 @@ def get_permission_query_conditions(user: str | None = None, doctype: str | None
 	if scope:
 		return condition_of(doctype, user)
 	return tenancy_sql.via_parent(doctype, {parent: condition_of(parent, user) for parent in parents})
+
+
+def shared_rows(owned) -> list[str]:
+	"""The rows of an owned doctype that every practice sees (the site's default company)."""
+	default = frappe.defaults.get_global_default(owned.shared_default) if owned.shared_default else None
+	return [default] if default else []
+
+
+def owned_row_visible(owned, name: str, user: str | None = None) -> bool:
+	"""Whether ``user`` may see a row of an owned doctype: one no practice owns, one of
+	their practices owns, or one every practice shares."""
+	if name in shared_rows(owned):
+		return True
+	owners = frappe.get_all("Practice", filters={owned.practice_field: name}, pluck="name")
+	return not owners or any(context.is_member(p, user) for p in owners)
 
 
 def _reference_condition(doctype: str, user: str) -> str:
@@ -152,8 +169,7 @@ def has_permission(
 	if owned := OWNED_BY_DOCTYPE.get(doc.doctype):
 		if context.sees_everything(user) or doc.is_new():
 			return None
-		owner = frappe.db.get_value("Practice", {owned.practice_field: doc.name}, "name")
-		return None if not owner or context.is_member(owner, user) else False
+		return None if owned_row_visible(owned, doc.name, user) else False
 	scope = get_scope(doc.doctype)
 	if not scope:
 		parents = get_scoped_parents(doc.doctype)

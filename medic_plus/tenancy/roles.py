@@ -33,6 +33,8 @@ MASTERS = (
 	"Gender",
 	"Salutation",
 	"Healthcare Settings",
+	# the books of the practice's records (a practice sees its own company and the platform's only)
+	"Company",
 	# the workspaces' cards and charts (each still shows only what the user may read)
 	"Number Card",
 	"Dashboard Chart",
@@ -89,27 +91,31 @@ def create_roles() -> None:
 
 
 def apply_role_permissions() -> None:
+	"""Grant what ROLE_PERMISSIONS says; a doctype whose permissions are already so is not
+	touched (a migrate that finds everything in place writes nothing)."""
+	changed: set[str] = set()
 	for role, doctypes in ROLE_PERMISSIONS.items():
 		for doctype, ptypes in doctypes.items():
-			if not frappe.db.exists("DocType", doctype):
-				continue
-			_grant(doctype, role, ptypes)
-	for doctype in {d for doctypes in ROLE_PERMISSIONS.values() for d in doctypes}:
-		if frappe.db.exists("DocType", doctype):
-			validate_permissions_for_doctype(doctype)
-			frappe.clear_cache(doctype=doctype)
+			if frappe.db.exists("DocType", doctype) and _grant(doctype, role, ptypes):
+				changed.add(doctype)
+	for doctype in changed:
+		validate_permissions_for_doctype(doctype)
+		frappe.clear_cache(doctype=doctype)
 
 
-def _grant(doctype: str, role: str, ptypes: tuple[str, ...]) -> None:
+def _grant(doctype: str, role: str, ptypes: tuple[str, ...]) -> bool:
+	"""Grant ``ptypes`` to ``role`` at level 0; whether anything had to change."""
 	meta = frappe.get_meta(doctype)
-	if not frappe.db.exists(
-		"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
-	):
+	wanted = [p for p in ptypes if p not in ROLE_ONLY_PTYPES or meta.is_submittable]
+	filters = {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
+	row = frappe.db.get_value("Custom DocPerm", filters, wanted, as_dict=True) if wanted else None
+	if row and all(row.get(p) for p in wanted):
+		return False
+	if not row:
 		add_permission(doctype, role, 0)
-	for ptype in ptypes:
-		if ptype in ROLE_ONLY_PTYPES and not meta.is_submittable:
-			continue
+	for ptype in wanted:
 		update_permission_property(doctype, role, 0, ptype, 1, validate=False)
+	return True
 
 
 def remove_role_permissions() -> None:

@@ -159,6 +159,10 @@ REFERENCES: tuple[Reference, ...] = (
 )
 REFERENCE_BY_DOCTYPE: dict[str, Reference] = {row.doctype: row for row in REFERENCES}
 
+# (doctype, name) column pairs that metadata does not declare as a Dynamic Link, besides
+# the reference above: checked on save like any link ("linked with" comments)
+UNDECLARED_LINKS: dict[str, tuple[tuple[str, str], ...]] = {"Comment": (("link_doctype", "link_name"),)}
+
 
 # --- owned by a practice through a field of the Practice -------------------------------
 
@@ -168,6 +172,8 @@ class Owned:
 	doctype: str
 	practice_field: str
 	why: str
+	# the global default (frappe.defaults) that names a row every practice sees
+	shared_default: str | None = None
 
 
 OWNED: tuple[Owned, ...] = (
@@ -176,6 +182,13 @@ OWNED: tuple[Owned, ...] = (
 		"letter_head",
 		"a practice's letter head (its address and branding; Frappe ships letter heads in every "
 		"user's boot data): seen by its practice only; the site's own letter heads stay shared",
+	),
+	Owned(
+		"Company",
+		"company",
+		"the books a practice's records go to, set by the platform: a company of other practices only "
+		"is not seen; the site's default company (the platform's) is seen by every practice",
+		shared_default="company",
 	),
 )
 OWNED_BY_DOCTYPE: dict[str, Owned] = {row.doctype: row for row in OWNED}

@@ -7,7 +7,17 @@ from frappe import _
 
 from medic_plus.tenancy import context
 from medic_plus.tenancy.guard import is_visible
-from medic_plus.tenancy.scope import LINKED_BY_DOCTYPE, SCOPE_BY_DOCTYPE, Mode, Scope, get_scope
+from medic_plus.tenancy.scope import (
+	LINKED_BY_DOCTYPE,
+	OWNED_BY_DOCTYPE,
+	PRACTICE_DOCTYPES,
+	SCOPE_BY_DOCTYPE,
+	STAMPED_DOCTYPES,
+	UNDECLARED_LINKS,
+	Mode,
+	Scope,
+	get_scope,
+)
 
 PRACTITIONER = "Healthcare Practitioner"
 
@@ -45,6 +55,25 @@ def stamp_practice(doc, method: str | None = None) -> None:
 			frappe.PermissionError,
 		)
 	doc.set(scope.field, practice)
+	_set_company(doc, practice)
+
+
+def _set_company(doc, practice: str) -> None:
+	"""A practice's records go to the practice's company (when it has one), whatever the
+	user's default company is."""
+	if doc.meta.has_field("company") and (company := frappe.db.get_value("Practice", practice, "company")):
+		doc.company = company
+
+
+def _owned_by(practice: str, doctype: str, name: str | None) -> bool:
+	"""Whether ``name`` (of an owned doctype) is unowned, shared, or owned by ``practice``."""
+	from medic_plus.tenancy.permissions import shared_rows
+
+	if not name:
+		return False
+	owned = OWNED_BY_DOCTYPE[doctype]
+	owners = frappe.get_all("Practice", filters={owned.practice_field: name}, pluck="name")
+	return not owners or practice in owners or name in shared_rows(owned)
 
 
 def validate_tenancy(doc, method: str | None = None) -> None:
@@ -77,6 +106,13 @@ def validate_tenancy(doc, method: str | None = None) -> None:
 			if target == PRACTITIONER:
 				_validate_practitioner(practice, value, df, row)
 				continue
+			if target in OWNED_BY_DOCTYPE:
+				if not context.sees_everything() and not _owned_by(practice, target, value):
+					frappe.throw(
+						_("Could not find {0}").format(_link_label(df, row, value)),
+						frappe.LinkValidationError,
+					)
+				continue
 			target_scope = get_scope(target)
 			if not target_scope or target_scope.mode is not Mode.OWN or not target_scope.stamp:
 				continue
@@ -85,6 +121,40 @@ def validate_tenancy(doc, method: str | None = None) -> None:
 			if target == getattr(linked, "target", None) and value == doc.get(linked.field):
 				continue
 			_validate_same_practice(practice, target_scope, value, df, row)
+
+
+def validate_links_are_visible(doc, method: str | None = None) -> None:
+	"""validate, for every doctype: a practice user's record links no record of another
+	practice (a ToDo, a Comment's link, a Communication's timeline, a company or letter
+	head), and the refusal reads as for a record that does not exist. The practice's own
+	doctypes are checked more strictly by ``validate_tenancy``."""
+	if doc.doctype in STAMPED_DOCTYPES or doc.doctype in LINKED_BY_DOCTYPE or not context.is_tenant_user():
+		return
+	for row, df, target, value in _links_into_practices(doc):
+		if not is_visible(target, value):
+			frappe.throw(
+				_("Could not find {0}").format(_link_label(df, row, value)), frappe.LinkValidationError
+			)
+
+
+def _links_into_practices(doc):
+	for row in [doc, *doc.get_all_children()]:
+		for df in row.meta.get_link_fields() + row.meta.get_dynamic_link_fields():
+			value = row.get(df.fieldname)
+			target = df.options if df.fieldtype == "Link" else row.get(df.options)
+			if _reaches_a_practice(target, value):
+				yield row, df, target, value
+	for type_field, name_field in UNDECLARED_LINKS.get(doc.doctype, ()):
+		target, value = doc.get(type_field), doc.get(name_field)
+		if _reaches_a_practice(target, value):
+			label = frappe._dict(label=name_field.replace("_", " ").title(), parent=doc.doctype)
+			yield doc, label, target, value
+
+
+def _reaches_a_practice(target: str | None, value) -> bool:
+	return (
+		bool(value) and isinstance(value, str) and (target in PRACTICE_DOCTYPES or target in OWNED_BY_DOCTYPE)
+	)
 
 
 def validate_child_rows_are_own(doc, method: str | None = None) -> None:

@@ -13,6 +13,7 @@ from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import code_for, practice_today
+from medic_plus.tests.utils import delete_booked
 
 PARALLEL = 20
 
@@ -31,8 +32,7 @@ class TestParallelBooking(IntegrationTestCase):
 		frappe.set_user("Administrator")
 		frappe.db.rollback()
 		for appointment, patient in self.created:
-			frappe.delete_doc("Patient Appointment", appointment, force=True, ignore_permissions=True)
-			frappe.delete_doc("Patient", patient, force=True, ignore_permissions=True)
+			delete_booked(appointment, patient)
 		frappe.db.commit()  # nosemgrep: remove what the server committed
 
 	def fire(self, url: str, practitioner: str, time: str) -> list[int]:

@@ -29,6 +29,34 @@ VERBS = (
 		{"json": {"doctype": "{dt}", "doc_name": "{name}", "user": "x"}},
 	),
 	("POST", "/api/method/frappe.share.add", {"json": {"doctype": "{dt}", "name": "{name}", "user": "x"}}),
+	("GET", "/api/method/frappe.utils.print_format.download_pdf?doctype={dt}&name={name}", {}),
+	("GET", "/printview?doctype={dt}&name={name}&trigger_print=1", {}),
+	(
+		"POST",
+		"/api/method/upload_file",
+		{"data": {"doctype": "{dt}", "docname": "{name}", "file_url": "/files/iso-x.png", "is_private": "1"}},
+	),
+	(
+		"POST",
+		"/api/method/frappe.client.rename_doc",
+		{"json": {"doctype": "{dt}", "old_name": "{name}", "new_name": "ISO-RENAMED"}},
+	),
+	(
+		"POST",
+		"/api/method/frappe.model.rename_doc.update_document_title",
+		{"json": {"doctype": "{dt}", "docname": "{name}", "name": "ISO-RENAMED", "title": "x"}},
+	),
+	# the other direction: one's own record renamed to the probed name
+	(
+		"POST",
+		"/api/method/frappe.client.rename_doc",
+		{"json": {"doctype": "{dt}", "old_name": "{own}", "new_name": "{name}"}},
+	),
+	(
+		"POST",
+		"/api/method/frappe.model.rename_doc.update_document_title",
+		{"json": {"doctype": "{dt}", "docname": "{own}", "name": "{name}", "merge": 0}},
+	),
 	(
 		"POST",
 		"/api/method/frappe.desk.form.utils.add_comment",
@@ -45,11 +73,11 @@ VERBS = (
 )
 
 
-def fill(value, dt: str, name: str):
+def fill(value, dt: str, name: str, own: str = ""):
 	if isinstance(value, str):
-		return value.replace("{dt}", dt).replace("{name}", name)
+		return value.replace("{dt}", dt).replace("{name}", name).replace("{own}", own)
 	if isinstance(value, dict):
-		return {k: fill(v, dt, name) for k, v in value.items()}
+		return {k: fill(v, dt, name, own) for k, v in value.items()}
 	return value
 
 
@@ -67,15 +95,28 @@ class TestEveryVerb(TenancyFixtureTestCase):
 			"Practice Member", {"practice": cls.fx.b.practice}, "name"
 		)
 		cls.others["Healthcare Practitioner"] = cls.fx.b.practitioner
+		cls.own = {dt: cls.fx.record("a", dt) for dt in ISOLATED_DOCTYPES}
+		cls.own["Clinical Note"] = ensure_note("ISO-A-NOTE", cls.fx.a.patient)
+		cls.own["Practice"] = cls.fx.a.practice
+		cls.own["Practice Member"] = frappe.db.get_value(
+			"Practice Member", {"practice": cls.fx.a.practice}, "name"
+		)
+		cls.own["Healthcare Practitioner"] = cls.fx.a.practitioner
 		frappe.db.commit()  # nosemgrep: fixture, seen by the request threads
 
 	def test_other_practice_record_answers_like_a_missing_one_for_every_verb(self):
 		for dt, other in self.others.items():
 			for verb, path, kwargs in VERBS:
-				with self.subTest(doctype=dt, verb=verb, path=path):
-					foreign = request(verb, fill(path, dt, other), self.auth, **fill(kwargs, dt, other))
-					missing = request(verb, fill(path, dt, MISSING), self.auth, **fill(kwargs, dt, MISSING))
+				own = self.own[dt]
+				with self.subTest(doctype=dt, verb=verb, path=path, kwargs=kwargs):
+					foreign = request(
+						verb, fill(path, dt, other, own), self.auth, **fill(kwargs, dt, other, own)
+					)
+					missing = request(
+						verb, fill(path, dt, MISSING, own), self.auth, **fill(kwargs, dt, MISSING, own)
+					)
 					self.assertEqual(shape(foreign, other), shape(missing, MISSING))
 		frappe.db.rollback()
 		for dt, other in self.others.items():
-			self.assertTrue(frappe.db.exists(dt, other), f"{dt} {other} was deleted")
+			self.assertTrue(frappe.db.exists(dt, other), f"{dt} {other} was deleted or renamed")
+			self.assertTrue(frappe.db.exists(dt, self.own[dt]), f"{dt} {self.own[dt]} was renamed")

@@ -11,3 +11,15 @@ def before_tests():
 	if not frappe.db.a_row_exists("Company") or not frappe.is_setup_complete():
 		erpnext_before_tests()
 	frappe.db.commit()  # nosemgrep: the test runner's own setup, outside any request
+
+
+def delete_booked(appointment: str, patient: str) -> None:
+	"""Remove an appointment that a test committed, with its patient and what Healthcare
+	made for them (fee validity), so no row is left linking a patient that is gone."""
+	import frappe
+
+	frappe.delete_doc("Patient Appointment", appointment, force=True, ignore_permissions=True)
+	for name in frappe.get_all("Fee Validity", filters={"patient": patient}, pluck="name"):
+		frappe.delete_doc("Fee Validity", name, force=True, ignore_permissions=True)
+	if not frappe.db.exists("Patient Appointment", {"patient": patient}):
+		frappe.delete_doc("Patient", patient, force=True, ignore_permissions=True)

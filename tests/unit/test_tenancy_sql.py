@@ -80,3 +80,47 @@ def test_member_practitioners():
 	assert tenancy_sql.member_practitioners("Healthcare Practitioner", [], quote) == "1=0"
 	with_owner = tenancy_sql.member_practitioners("Healthcare Practitioner", ["a"], quote, owner="u@x")
 	assert with_owner.endswith("or `tabHealthcare Practitioner`.`owner` = 'u@x')")
+
+
+def _owned_rows(practices: list[str]) -> list[str]:
+	"""Run ``owned_by_none_or`` against a small SQLite copy of Letter Head and Practice."""
+	import sqlite3
+
+	db = sqlite3.connect(":memory:")
+	db.execute("create table `tabLetter Head` (`name` text)")
+	db.execute("create table `tabPractice` (`name` text, `letter_head` text)")
+	db.executemany("insert into `tabLetter Head` values (?)", [("site",), ("lh-a",), ("lh-b",), ("shared",)])
+	db.executemany(
+		"insert into `tabPractice` values (?, ?)",
+		[("A", "lh-a"), ("B", "lh-b"), ("C", "shared"), ("D", "shared"), ("E", None), ("F", "")],
+	)
+	cond = tenancy_sql.owned_by_none_or("Letter Head", "Practice", "letter_head", practices, quote)
+	rows = db.execute(f"select `name` from `tabLetter Head` where {cond} order by `name`").fetchall()
+	return [row[0] for row in rows]
+
+
+def test_owned_rows_are_seen_by_their_practices_only():
+	assert _owned_rows(["A"]) == ["lh-a", "site"]
+	assert _owned_rows(["A", "B"]) == ["lh-a", "lh-b", "site"]
+
+
+def test_a_row_several_practices_own_is_seen_by_each_of_them():
+	assert _owned_rows(["C"]) == ["shared", "site"]
+	assert _owned_rows(["D"]) == ["shared", "site"]
+
+
+def test_with_no_practice_only_unowned_rows_are_seen():
+	assert _owned_rows([]) == ["site"]
+	assert _owned_rows(["E"]) == ["site"]
+
+
+def test_a_shared_row_is_seen_by_every_practice():
+	import sqlite3
+
+	db = sqlite3.connect(":memory:")
+	db.execute("create table `tabCompany` (`name` text)")
+	db.execute("create table `tabPractice` (`name` text, `company` text)")
+	db.executemany("insert into `tabCompany` values (?)", [("platform",), ("own-b",)])
+	db.executemany("insert into `tabPractice` values (?, ?)", [("B", "own-b"), ("C", "platform")])
+	cond = tenancy_sql.owned_by_none_or("Company", "Practice", "company", ["A"], quote, shared=["platform"])
+	assert [r[0] for r in db.execute(f"select `name` from `tabCompany` where {cond}")] == ["platform"]
