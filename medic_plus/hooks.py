@@ -19,9 +19,14 @@ after_migrate = "medic_plus.install.after_migrate"
 before_uninstall = "medic_plus.install.before_uninstall"
 before_tests = "medic_plus.tests.utils.before_tests"
 
-# Tracebacks hidden from practice users, website users and guests; the read-only FHIR R4
-# API at /fhir/R4 (see medic_plus/fhir/router.py)
-before_request = ["medic_plus.tenancy.gate.hide_tracebacks", "medic_plus.fhir.router.intercept"]
+# The read-only FHIR R4 API at /fhir/R4 (see medic_plus/fhir/router.py)
+# the client's IP from the trusted proxies of the site config first, before anything counts it
+# (and tracebacks hidden from practice users, website users and guests)
+before_request = [
+	"medic_plus.booking.guard.set_request_ip",
+	"medic_plus.tenancy.gate.hide_tracebacks",
+	"medic_plus.fhir.router.intercept",
+]
 
 # Desk
 # ----

@@ -41,15 +41,16 @@ def _each_practice(job: Callable, now_utc: datetime | None) -> dict[str, int]:
 		savepoint = f"medic_plus_{job.__name__.strip('_')}"
 		frappe.db.savepoint(savepoint)
 		try:
-			with system_scope():
+			with system_scope(), notify.outbox() as messages:
 				done[practice.name] = job(practice, slots.local_now(now_utc, practice.timezone or "UTC"))
 		except Exception:
 			frappe.db.rollback(save_point=savepoint)
 			frappe.log_error(
 				title=_("Medic Plus: {0} failed for practice {1}").format(job.__name__, practice.name)
 			)
-			continue
+			continue  # its text messages are dropped with its work
 		frappe.db.commit()  # nosemgrep: a scheduler job, one practice at a time
+		notify.send_later(messages)
 	return done
 
 
@@ -86,7 +87,7 @@ def _remind(practice, now: datetime) -> int:
 		if not jobs.reminder_due(availability.appointment_start(row), now, practice.reminder_hours):
 			continue
 		appointment = frappe.get_doc("Patient Appointment", row.name)
-		token = service.new_manage_token(appointment)
+		token = service.ensure_manage_token(appointment)
 		notify.send_reminder(practice, appointment, token)
 		appointment.db_set("custom_reminder_sent", 1, update_modified=False)
 		sent += 1

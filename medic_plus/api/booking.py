@@ -4,17 +4,21 @@ patients, no hint whether an e-mail address is known. ``practice`` is the slug."
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import date, timedelta
 
 import frappe
 from frappe import _
-from frappe.rate_limiter import rate_limit
 
 from medic_plus.booking import availability, notify, otp_store, service
+from medic_plus.booking.guard import check_form, clean_mobile, limit, new_form_token
 from medic_plus.core import booking_rules
 from medic_plus.core import otp as otp_core
 from medic_plus.core.booking_rules import BookingInputError
 from medic_plus.core.slots import MAX_RANGE_DAYS
+
+BOOKING_TRIES = 3  # a booking the database picks as a deadlock victim is tried again
 
 
 class BadBookingRequest(frappe.ValidationError):
@@ -33,7 +37,7 @@ class TooManyCodes(frappe.ValidationError):
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
-@rate_limit(limit=300, seconds=300)
+@limit(300, 300)
 def get_practice_info(practice: str) -> dict:
 	p = _practice(practice)
 	return {
@@ -51,7 +55,7 @@ def get_practice_info(practice: str) -> dict:
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
-@rate_limit(limit=300, seconds=300)
+@limit(300, 300)
 def get_practice_practitioners(practice: str) -> list[dict]:
 	p = _open_practice(practice)
 	with_schedule = []
@@ -69,7 +73,7 @@ def get_practice_practitioners(practice: str) -> list[dict]:
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
-@rate_limit(limit=300, seconds=300)
+@limit(300, 300)
 def get_availability(practice: str, practitioner: str, from_date: str, to_date: str | None = None) -> dict:
 	p = _open_practice(practice)
 	_bookable_practitioner(p, practitioner)
@@ -92,26 +96,44 @@ def get_availability(practice: str, practitioner: str, from_date: str, to_date: 
 # --- verifying and booking ------------------------------------------------------------
 
 
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@limit(120, 600)
+def get_form_token(practice: str) -> dict:
+	"""A fresh token for the booking form (the page carries one too)."""
+	_open_practice(practice)
+	return {"form_token": new_form_token()}
+
+
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(limit=20, seconds=3600)
-def request_booking_otp(practice: str, email: str | None = None, mobile: str | None = None) -> dict:
-	"""Send a one-time code. The answer is the same whether or not the person is known."""
+@limit(20, 3600)
+def request_booking_otp(
+	practice: str,
+	email: str | None = None,
+	mobile: str | None = None,
+	form_token: str | None = None,
+	website: str | None = None,
+) -> dict:
+	"""Send a one-time code to the address (or number) the person will prove they hold.
+	``form_token`` comes from the page (or ``get_form_token``); ``website`` is the form's
+	honeypot and must stay empty. The answer is the same whether or not the person is known."""
 	p = _open_practice(practice)
-	identifier, clean_email, clean_mobile = _identifier(p, email, mobile)
+	identifier, clean_email, clean_number = _identifier(p, email, mobile)
+	check_form(form_token, website)
 	try:
-		code = otp_store.issue(p.name, identifier)
+		code = otp_store.issue(p.name, identifier, sms=_by_sms(p))
 	except otp_core.SendBudgetExceeded as e:
 		frappe.throw(_(e.reason), TooManyCodes, title=_("Too Many Requests"))
-	notify.send_code(p, code, clean_email, clean_mobile)
+	notify.send_code(p, code, clean_email, clean_number)
 	return {
 		"sent": True,
-		"channel": "sms" if p.verification_channel == "SMS" else "email",
+		"channel": "sms" if _by_sms(p) else "email",
 		"expires_in": otp_core.POLICY.ttl,
+		"form_token": new_form_token(),  # for "send the code again"
 	}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(limit=60, seconds=600)
+@limit(60, 600)
 def verify_and_book(
 	practice: str,
 	otp: str,
@@ -120,12 +142,15 @@ def verify_and_book(
 	appointment_time: str,
 	first_name: str,
 	last_name: str,
-	email: str,
+	email: str | None = None,
 	mobile: str | None = None,
 	gender: str | None = None,
 	appointment_type: str | None = None,
 	notes: str | None = None,
 ) -> dict:
+	"""Book with the code sent by ``request_booking_otp``. Only the verified address (or
+	number) and the name find an existing patient of the practice; otherwise a new patient
+	is made. The code is spent only when the booking commits."""
 	p = _open_practice(practice)
 	try:
 		person = service.Person(
@@ -139,7 +164,8 @@ def verify_and_book(
 		at = booking_rules.parse_time(appointment_time)
 	except BookingInputError as e:
 		_bad(e.field, _(str(e)))
-	identifier, person.email, person.mobile = _identifier(p, email, mobile, require_email=True)
+	identifier, person.email, person.mobile = _identifier(p, email, mobile)
+	person.verified = "mobile" if _by_sms(p) else "email"
 	doctor = _bookable_practitioner(p, practitioner)
 	if appointment_type and not frappe.db.exists(
 		"Appointment Type", {"name": appointment_type, "allow_booking_for": "Practitioner"}
@@ -147,14 +173,25 @@ def verify_and_book(
 		_bad("appointment_type", _("Unknown appointment type."))
 	_check_window(p, day)
 
+	for attempt in range(1, BOOKING_TRIES + 1):
+		try:
+			otp_store.reserve_for_this_transaction(p.name, identifier, otp)
+		except otp_core.InvalidCode as e:
+			frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
+		try:
+			appointment, token = service.book(
+				p, practitioner, day, at, person, appointment_type, clean_notes or None
+			)
+			break
+		except frappe.QueryDeadlockError:
+			# the database chose this booking to give way to a parallel one: start afresh
+			# (the rollback gives the code back), with the slot re-checked under the lock
+			frappe.db.rollback()
+			if attempt == BOOKING_TRIES:
+				raise
+			time.sleep(random.uniform(0.02, 0.1) * attempt)
 	try:
-		otp_store.verify(p.name, identifier, otp)
-	except otp_core.InvalidCode as e:
-		frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
-
-	appointment, token = service.book(p, practitioner, day, at, person, appointment_type, clean_notes or None)
-	try:
-		notify.send_confirmation(p, appointment, doctor.practitioner_name, token)
+		notify.send_confirmation(p, appointment, doctor.practitioner_name, token, person)
 	except notify.MessageNotSentError:
 		frappe.clear_last_message()  # the booking stands; the practice sees it in Desk
 	return {
@@ -174,7 +211,7 @@ def verify_and_book(
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
-@rate_limit(limit=60, seconds=600)
+@limit(60, 600)
 def get_booking(token: str) -> dict:
 	appointment, p = _by_token(token)
 	doctor = frappe.db.get_value("Healthcare Practitioner", appointment.practitioner, "practitioner_name")
@@ -197,7 +234,7 @@ def get_booking(token: str) -> dict:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(limit=30, seconds=600)
+@limit(30, 600)
 def cancel_booking(token: str, reason: str | None = None) -> dict:
 	appointment, p = _by_token(token)
 	if appointment.status == "Cancelled":
@@ -243,22 +280,27 @@ def _bookable_practitioner(p, practitioner: str):
 	return rows[0]
 
 
-def _identifier(p, email: str | None, mobile: str | None, require_email: bool = False):
+def _by_sms(p) -> bool:
+	return p.verification_channel == "SMS"
+
+
+def _identifier(p, email: str | None, mobile: str | None):
+	"""(the identifier to verify, the e-mail, the mobile): the e-mail address, or with SMS
+	verification the mobile number (a mobile of the practice's countries, in E.164)."""
 	clean_email = otp_core.normalise_email(email) if email else None
-	clean_mobile = otp_core.normalise_mobile(mobile) if mobile else None
 	if email and not clean_email:
 		_bad("email", _("Please enter a valid e-mail address."))
-	if mobile and not clean_mobile:
-		_bad("mobile", _("Please enter a valid mobile number, e.g. +4915112345678."))
-	if p.verification_channel == "SMS":
-		if not clean_mobile:
+	if _by_sms(p):
+		if not mobile:
 			_bad("mobile", _("Please enter your mobile number."))
-		if require_email and not clean_email:
-			_bad("email", _("Please enter your e-mail address."))
-		return clean_mobile, clean_email, clean_mobile
+		number = clean_mobile(p, mobile)
+		return number, clean_email, number
+	number = otp_core.normalise_mobile(mobile) if mobile else None
+	if mobile and not number:
+		_bad("mobile", _("Please enter a valid mobile number, e.g. +4915112345678."))
 	if not clean_email:
 		_bad("email", _("Please enter your e-mail address."))
-	return clean_email, clean_email, clean_mobile
+	return clean_email, clean_email, number
 
 
 def _check_window(p, day: date) -> None:

@@ -35,6 +35,9 @@ PRACTICE_FIELDS = (
 	"reminder_hours",
 	"send_sms_reminders",
 	"no_show_grace_minutes",
+	"country",
+	"sms_countries",
+	"max_open_bookings",
 )
 
 

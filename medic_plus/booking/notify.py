@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import frappe
@@ -35,8 +36,22 @@ def send_code(practice, code: str, email: str | None, mobile: str | None) -> Non
 	)
 
 
-def send_confirmation(practice, appointment, practitioner_name: str, token: str) -> None:
+def send_confirmation(practice, appointment, practitioner_name: str, token: str, person) -> None:
+	"""The confirmation goes only to what the person proved they hold: the verified e-mail
+	(with the .ics), or by SMS the verified mobile number."""
 	start = appointment_start(appointment)
+	if person.verified == "mobile":
+		_queue_sms(
+			person.mobile,
+			_("{0}: appointment {1} with {2} on {3}. Manage: {4}").format(
+				practice.practice_name,
+				appointment.custom_booking_reference,
+				practitioner_name,
+				start.strftime("%d.%m. %H:%M"),
+				manage_url(token),
+			),
+		)
+		return
 	event = ics.event(
 		uid=f"{appointment.name}@{frappe.local.site}",
 		start_local=start,
@@ -50,10 +65,9 @@ def send_confirmation(practice, appointment, practitioner_name: str, token: str)
 			appointment.custom_booking_reference, manage_url(token)
 		),
 	)
-	email = frappe.db.get_value("Patient", appointment.patient, "email")
 	_sendmail(
 		practice,
-		email,
+		person.email,
 		subject=_("Your appointment at {0}: {1}").format(
 			practice.practice_name, appointment.custom_booking_reference
 		),
@@ -87,7 +101,28 @@ def _sendmail(practice, recipient: str | None, **kwargs) -> None:
 		)
 
 
+@contextmanager
+def outbox():
+	"""Hold the text messages queued inside: a job sends them with ``send_later`` once its
+	work has committed, and drops them when it rolls back."""
+	previous = frappe.flags.medic_plus_outbox
+	frappe.flags.medic_plus_outbox = messages = []
+	try:
+		yield messages
+	finally:
+		frappe.flags.medic_plus_outbox = previous
+
+
+def send_later(messages: list[dict]) -> None:
+	for message in messages:
+		frappe.enqueue("medic_plus.booking.notify.send_sms_now", queue="short", **message)
+
+
 def _queue_sms(mobile: str, message: str) -> None:
+	"""A text message, sent only once the current work has committed."""
+	if (held := frappe.flags.medic_plus_outbox) is not None:
+		held.append({"mobile": mobile, "message": message})
+		return
 	frappe.enqueue(
 		"medic_plus.booking.notify.send_sms_now",
 		queue="short",
@@ -101,6 +136,17 @@ def send_sms_now(mobile: str, message: str) -> None:
 	from frappe.core.doctype.sms_settings.sms_settings import send_sms
 
 	send_sms([mobile], message, success_msg=False)
+
+
+def _textable(practice, mobile: str | None) -> str | None:
+	"""The number in E.164 when it is a mobile of the practice's countries, else None."""
+	from medic_plus.booking.guard import sms_regions
+	from medic_plus.core import phone
+
+	try:
+		return phone.check_mobile(mobile, sms_regions(practice)) if mobile else None
+	except phone.PhoneError:
+		return None
 
 
 def send_reminder(practice, appointment, token: str) -> None:
@@ -119,7 +165,8 @@ def send_reminder(practice, appointment, token: str) -> None:
 		reference_doctype="Patient Appointment",
 		reference_name=appointment.name,
 	)
-	if practice.send_sms_reminders and mobile:
+	if practice.send_sms_reminders and (number := _textable(practice, mobile)):
+		mobile = number
 		_queue_sms(
 			mobile,
 			_("Reminder: {0} with {1} on {2}. Manage: {3}").format(

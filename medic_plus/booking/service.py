@@ -3,8 +3,9 @@ appointment. Everything inside one transaction; any failure leaves nothing behin
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
+import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -13,10 +14,9 @@ from frappe import _
 from frappe.model.naming import make_autoname
 
 from medic_plus.booking import availability
-from medic_plus.core.booking_rules import reference_series
+from medic_plus.core.booking_rules import reference_series, same_person
 from medic_plus.tenancy.context import system_scope
 
-TOKEN_BYTES = 32
 TOKEN_DAYS_AFTER = 7  # a manage link works until a week after the appointment
 
 
@@ -28,6 +28,13 @@ class BookingClosedError(frappe.ValidationError):
 	http_status_code = 403
 
 
+class TooManyOpenBookings(frappe.ValidationError):
+	http_status_code = 409
+
+
+OPEN_STATUSES = ("Scheduled", "Open", "Confirmed")
+
+
 @dataclass
 class Person:
 	first_name: str
@@ -35,6 +42,11 @@ class Person:
 	email: str
 	mobile: str | None = None
 	gender: str | None = None
+	verified: str = "email"  # the field the code proved: "email" or "mobile"
+
+	@property
+	def identifier(self) -> str | None:
+		return self.mobile if self.verified == "mobile" else self.email
 
 
 def token_hash(token: str) -> str:
@@ -67,8 +79,8 @@ def book(
 				SlotTakenError,
 				title=_("Slot Taken"),
 			)
+		check_open_bookings(practice, person)
 		patient = find_or_create_patient(practice, person)
-		token = secrets.token_urlsafe(TOKEN_BYTES)
 		appointment = frappe.get_doc(
 			{
 				"doctype": "Patient Appointment",
@@ -83,7 +95,6 @@ def book(
 				"notes": notes,
 				"custom_practice": practice.name,
 				"custom_booking_reference": make_autoname(reference_series(practice.short_code)),
-				"custom_manage_token_hash": token_hash(token),
 				"custom_booked_online": 1,
 				"custom_awaiting_approval": 1 if practice.require_approval else 0,
 			}
@@ -91,25 +102,33 @@ def book(
 		appointment.flags.ignore_permissions = True
 		appointment.flags.medic_plus_slot_duration = slot.duration
 		appointment.insert()
+		token = manage_token(appointment.name)
+		appointment.db_set("custom_manage_token_hash", token_hash(token), update_modified=False)
 		return appointment, token
 
 
-def find_or_create_patient(practice, person: Person) -> str:
-	"""The practice's own patient with this e-mail (or mobile), never another practice's."""
+def _verified_match(practice: str, person: Person):
+	"""Patients of ``practice`` whose field that the code proved holds the verified value."""
 	patient = frappe.qb.DocType("Patient")
-	match = patient.email == person.email
-	if person.mobile:
-		match = match | (patient.mobile == person.mobile)
-	found = (
+	return patient, (patient.custom_practice == practice) & (patient[person.verified] == person.identifier)
+
+
+def find_or_create_patient(practice, person: Person) -> str:
+	"""The practice's own patient whom the verified address (or number) and the name both
+	match, whatever their status (a new patient waiting for a registration fee is disabled);
+	otherwise a new patient. A field that was not verified never selects a record, and two
+	people sharing a phone or an address stay two patients."""
+	patient, match = _verified_match(practice.name, person)
+	candidates = (
 		frappe.qb.from_(patient)
-		.select(patient.name)
-		.where((patient.custom_practice == practice.name) & match & (patient.status != "Disabled"))
+		.select(patient.name, patient.first_name, patient.last_name)
+		.where(match)
 		.orderby(patient.creation)
-		.limit(1)
-		.run()
+		.run(as_dict=True)
 	)
-	if found:
-		return found[0][0]
+	for row in candidates:
+		if same_person(row.first_name, row.last_name, person.first_name, person.last_name):
+			return row.name
 	doc = frappe.get_doc(
 		{
 			"doctype": "Patient",
@@ -125,6 +144,38 @@ def find_or_create_patient(practice, person: Person) -> str:
 	doc.flags.ignore_permissions = True
 	doc.insert()
 	return doc.name
+
+
+def check_open_bookings(practice, person: Person) -> None:
+	"""A verified address (or number) holds at most ``max_open_bookings`` upcoming online
+	bookings at a practice."""
+	cap = practice.get("max_open_bookings") or 2
+	patient, match = _verified_match(practice.name, person)
+	appt = frappe.qb.DocType("Patient Appointment")
+	today = availability.practice_now(practice).date()
+	count = (
+		frappe.qb.from_(appt)
+		.join(patient)
+		.on(patient.name == appt.patient)
+		.select(frappe.query_builder.functions.Count("*"))
+		.where(
+			match
+			& (appt.custom_practice == practice.name)
+			& (appt.custom_booked_online == 1)
+			& appt.status.isin(OPEN_STATUSES)
+			& (appt.appointment_date >= today)
+		)
+		.run()[0][0]
+	)
+	if count >= cap:
+		frappe.throw(
+			_(
+				"You already have {0} upcoming online bookings at {1}. Please cancel one (the link is in "
+				"your confirmation) or call the practice."
+			).format(count, practice.practice_name),
+			TooManyOpenBookings,
+			title=_("Too Many Bookings"),
+		)
 
 
 def default_appointment_type() -> str:
@@ -143,10 +194,23 @@ def default_company() -> str:
 	return company
 
 
-def new_manage_token(appointment) -> str:
-	"""A fresh manage link for an appointment (the previous one stops working)."""
-	token = secrets.token_urlsafe(TOKEN_BYTES)
-	appointment.db_set("custom_manage_token_hash", token_hash(token), update_modified=False)
+def manage_token(appointment: str) -> str:
+	"""The one manage link of an appointment: derived from its name with the site's secret,
+	so the confirmation, its .ics and every reminder carry the same link."""
+	from frappe.utils.password import get_encryption_key
+
+	digest = hmac.new(
+		get_encryption_key().encode(), f"medic_plus:manage:{appointment}".encode(), hashlib.sha256
+	).digest()
+	return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def ensure_manage_token(appointment) -> str:
+	"""The appointment's manage token, its hash stored (appointments booked before links
+	were derived get theirs now)."""
+	token = manage_token(appointment.name)
+	if appointment.get("custom_manage_token_hash") != token_hash(token):
+		appointment.db_set("custom_manage_token_hash", token_hash(token), update_modified=False)
 	return token
 
 

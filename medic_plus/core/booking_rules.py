@@ -73,3 +73,22 @@ def clean_gender(value: str | None) -> str | None:
 def reference_series(short_code: str) -> str:
 	"""The naming series of a practice's appointment references: ABC01-A00042."""
 	return f"{short_code}-A.#####"
+
+
+def name_key(first_name: str | None, last_name: str | None) -> str:
+	"""A person's name as compared when a booking looks for its patient: case, accents,
+	punctuation and spacing do not count ("José  Müller-Lüdenscheidt" is "jose muller
+	ludenscheidt")."""
+	import unicodedata
+
+	text = f"{first_name or ''} {last_name or ''}"
+	text = unicodedata.normalize("NFKD", text)
+	text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+	text = re.sub(r"[^\w\s]|_", " ", text)
+	return " ".join(text.split())
+
+
+def same_person(first_a, last_a, first_b, last_b) -> bool:
+	"""Whether two first and last names are the same person's (both names must match)."""
+	a, b = name_key(first_a, last_a), name_key(first_b, last_b)
+	return bool(a) and a == b and bool(name_key(first_a, None)) and bool(name_key(None, last_a))

@@ -1,11 +1,18 @@
-"""One-time codes for guest booking: issue, verify, and the budgets around them.
+"""One-time codes for guest booking: issue, reserve, burn or release, and the budgets
+around them.
 
-Pure: the codes come from ``secrets``; state lives in a small key-value store passed in
-(Redis through Frappe's cache on a site, a dict in the unit tests).
+Pure: the codes come from ``secrets``; state lives in a small store passed in (Redis
+through Lua scripts on a site, a dict behind a lock in the unit tests). Every step that
+reads and writes the store is one atomic call of the store, so parallel requests cannot
+race it:
 
 - 6 digits, stored only as a keyed hash (HMAC-SHA256 with the site secret), with a TTL;
-- compared in constant time, single use, dead after ``max_attempts`` wrong tries;
-- send budgets per identifier (e-mail or mobile) and per IP address.
+- each try is counted before it is judged: at most ``max_attempts`` tries are ever
+  evaluated, and the code is dead after them, even for the right digits;
+- the right code is *reserved*, not spent: the booking burns it when it commits, and
+  releases it (with its remaining tries) when it fails;
+- send budgets per identifier across all practices, per practice, per IP address and
+  per site for SMS; they are taken all or nothing, so a refused request uses up nothing.
 """
 
 from __future__ import annotations
@@ -14,28 +21,60 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Protocol
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 MOBILE_RE = re.compile(r"^\+?[0-9]{7,15}$")
 
 
+class Outcome(str, Enum):
+	RESERVED = "reserved"  # the right code: now held for one booking
+	WRONG = "wrong"  # a counted wrong try
+	DEAD = "dead"  # no tries left: the code is gone
+	MISSING = "missing"  # no code (never sent, expired, spent)
+	BUSY = "busy"  # held by a booking in progress
+
+
+@dataclass(frozen=True)
+class Budget:
+	key: str
+	limit: int
+	window: int  # seconds
+
+
 class Store(Protocol):
-	def get(self, key: str) -> dict | None: ...
-	def set(self, key: str, value: dict, ttl: int) -> None: ...
-	def delete(self, key: str) -> None: ...
-	def incr(self, key: str, ttl: int) -> int: ...
+	def take(self, budgets: Sequence[Budget]) -> bool:
+		"""If every budget's count is below its limit, count one more on each (a new
+		counter expires after its window) and answer True; otherwise change nothing."""
+
+	def put_code(self, key: str, digest: str, ttl: int) -> None:
+		"""Store a new code (replacing any earlier one) with no tries used."""
+
+	def try_code(self, key: str, digest: str, max_attempts: int) -> Outcome:
+		"""Count one try, then judge it; the right code is reserved."""
+
+	def burn(self, key: str) -> None:
+		"""Spend a reserved code."""
+
+	def release(self, key: str) -> None:
+		"""Give a reserved code back, with the try that reserved it refunded."""
 
 
 @dataclass(frozen=True)
 class OTPPolicy:
 	digits: int = 6
 	ttl: int = 600  # seconds a code lives
-	max_attempts: int = 5  # wrong tries before the code dies
-	sends_per_identifier: int = 3  # codes sent to one address ...
-	sends_per_ip: int = 10  # ... and from one IP address ...
+	max_attempts: int = 5  # tries evaluated before the code dies
+	sends_per_identifier: int = 3  # codes sent to one address or number, all practices together ...
+	sends_per_ip: int = 10  # ... from one IP address ...
+	sends_per_practice: int = 300  # ... for one practice ...
 	send_window: int = 3600  # ... per this many seconds
+	sms_per_site: int = 500  # text messages of the whole site ...
+	sms_window: int = 86400  # ... per this many seconds
 
 
 POLICY = OTPPolicy()
@@ -69,61 +108,73 @@ def _digest(secret: str, scope: str, code: str) -> str:
 	return hmac.new(secret.encode(), f"{scope}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _key(scope: str, identifier: str) -> str:
-	return "medic_plus:otp:" + hashlib.sha256(f"{scope}:{identifier}".encode()).hexdigest()
+def _hash(*parts: str) -> str:
+	return hashlib.sha256(":".join(parts).encode()).hexdigest()
+
+
+def code_key(scope: str, identifier: str) -> str:
+	return "medic_plus:otp:" + _hash(scope, identifier)
+
+
+def send_budgets(
+	scope: str, identifier: str, ip: str | None, sms: bool = False, policy: OTPPolicy = POLICY
+) -> list[Budget]:
+	"""What one code costs: the identifier's budget is the person's, whatever practice asks."""
+	budgets = [
+		Budget("medic_plus:otp-to:" + _hash(identifier), policy.sends_per_identifier, policy.send_window),
+		Budget("medic_plus:otp-ip:" + _hash(ip or "-"), policy.sends_per_ip, policy.send_window),
+		Budget("medic_plus:otp-practice:" + _hash(scope), policy.sends_per_practice, policy.send_window),
+	]
+	if sms:
+		budgets.append(Budget("medic_plus:otp-sms-site", policy.sms_per_site, policy.sms_window))
+	return budgets
 
 
 def issue(
-	store: Store, secret: str, scope: str, identifier: str, ip: str | None, policy: OTPPolicy = POLICY
+	store: Store,
+	secret: str,
+	scope: str,
+	identifier: str,
+	ip: str | None,
+	policy: OTPPolicy = POLICY,
+	sms: bool = False,
 ) -> str:
-	"""A new code for ``identifier`` within ``scope`` (e.g. the practice); replaces any
-	earlier one. Raises SendBudgetExceeded when the identifier or the IP asked too often."""
-	id_count = store.incr(_key(scope, identifier) + ":sends", policy.send_window)
-	ip_count = store.incr(
-		"medic_plus:otp-ip:" + hashlib.sha256((ip or "-").encode()).hexdigest(), policy.send_window
-	)
-	if id_count > policy.sends_per_identifier or ip_count > policy.sends_per_ip:
+	"""A new code for ``identifier`` within ``scope`` (the practice); replaces any earlier
+	one. Raises SendBudgetExceeded, having taken nothing, when any budget is spent."""
+	if not store.take(send_budgets(scope, identifier, ip, sms, policy)):
 		raise SendBudgetExceeded()
 	code = f"{secrets.randbelow(10**policy.digits):0{policy.digits}d}"
-	store.set(_key(scope, identifier), {"hash": _digest(secret, scope, code), "attempts": 0}, policy.ttl)
+	store.put_code(code_key(scope, identifier), _digest(secret, scope, code), policy.ttl)
 	return code
+
+
+def reserve(
+	store: Store, secret: str, scope: str, identifier: str, code: str, policy: OTPPolicy = POLICY
+) -> str:
+	"""Hold the right ``code`` for one booking and return its key (for ``burn`` or
+	``release``); raise InvalidCode otherwise. Every call counts as one try."""
+	code = (code or "").strip()[:32]
+	outcome = store.try_code(code_key(scope, identifier), _digest(secret, scope, code), policy.max_attempts)
+	if outcome is not Outcome.RESERVED:
+		raise InvalidCode()
+	return code_key(scope, identifier)
 
 
 def verify(
 	store: Store, secret: str, scope: str, identifier: str, code: str, policy: OTPPolicy = POLICY
 ) -> None:
-	"""Accept ``code`` once; raise InvalidCode otherwise. Each wrong try counts; at
-	``max_attempts`` the code is dead even for the right digits."""
-	key = _key(scope, identifier)
-	record = store.get(key)
-	code = (code or "").strip()
-	if not record:
-		raise InvalidCode()
-	if record.get("attempts", 0) >= policy.max_attempts:
-		store.delete(key)
-		raise InvalidCode()
-	expected = record["hash"]
-	if not (
-		len(code) == policy.digits
-		and code.isdigit()
-		and hmac.compare_digest(expected, _digest(secret, scope, code))
-	):
-		record["attempts"] = record.get("attempts", 0) + 1
-		if record["attempts"] >= policy.max_attempts:
-			store.delete(key)
-		else:
-			store.set(key, record, policy.ttl)
-		raise InvalidCode()
-	store.delete(key)
+	"""Accept ``code`` once and spend it; raise InvalidCode otherwise."""
+	store.burn(reserve(store, secret, scope, identifier, code, policy))
 
 
 class MemoryStore:
-	"""A dict-backed Store with a clock, for tests and single-process use."""
+	"""A dict-backed Store with a clock and a lock, for tests and single-process use."""
 
 	def __init__(self, clock=None):
 		import time
 
 		self._clock = clock or time.monotonic
+		self._lock = threading.Lock()
 		self._data: dict[str, tuple[object, float]] = {}
 
 	def _live(self, key):
@@ -133,19 +184,44 @@ class MemoryStore:
 		self._data.pop(key, None)
 		return None
 
-	def get(self, key):
-		value = self._live(key)
-		return dict(value) if isinstance(value, dict) else None
+	def take(self, budgets):
+		with self._lock:
+			if any((self._live(b.key) or 0) >= b.limit for b in budgets):
+				return False
+			for b in budgets:
+				count = self._live(b.key)
+				expires = self._data[b.key][1] if count else self._clock() + b.window
+				self._data[b.key] = ((count or 0) + 1, expires)
+			return True
 
-	def set(self, key, value, ttl):
-		self._data[key] = (dict(value), self._clock() + ttl)
+	def put_code(self, key, digest, ttl):
+		with self._lock:
+			self._data[key] = ({"hash": digest, "attempts": 0, "held": False}, self._clock() + ttl)
 
-	def delete(self, key):
-		self._data.pop(key, None)
+	def try_code(self, key, digest, max_attempts):
+		with self._lock:
+			record = self._live(key)
+			if not record:
+				return Outcome.MISSING
+			if record["held"]:
+				return Outcome.BUSY
+			record["attempts"] += 1
+			if record["attempts"] > max_attempts:
+				self._data.pop(key, None)
+				return Outcome.DEAD
+			if hmac.compare_digest(record["hash"], digest):
+				record["held"] = True
+				return Outcome.RESERVED
+			if record["attempts"] >= max_attempts:
+				self._data.pop(key, None)
+			return Outcome.WRONG
 
-	def incr(self, key, ttl):
-		value = self._live(key)
-		count = (value or 0) + 1
-		expires = self._data[key][1] if value else self._clock() + ttl
-		self._data[key] = (count, expires)
-		return count
+	def burn(self, key):
+		with self._lock:
+			self._data.pop(key, None)
+
+	def release(self, key):
+		with self._lock:
+			if (record := self._live(key)) and record["held"]:
+				record["held"] = False
+				record["attempts"] -= 1

@@ -99,7 +99,7 @@ def route(request):
 	if len(parts) == 2:
 		return 200, read(caller, rtype, parts[1])
 	if len(parts) == 3 and rtype == "Patient" and parts[2] == "$everything":
-		return 200, everything(caller, parts[1])
+		return 200, everything(caller, parts[1], request.args)
 	raise FHIRError(404, "not-found", "Unknown operation.")
 
 
@@ -266,10 +266,10 @@ def search(caller: Caller, rtype: str, args):
 			filters += clause
 			if alternatives:
 				or_filters = alternatives
-	total = len(
-		frappe.get_all(
-			DOCTYPE[rtype], filters=filters, or_filters=or_filters, pluck="name", limit_page_length=0
-		)
+	total = (
+		frappe.db.count(DOCTYPE[rtype], filters=filters)
+		if not or_filters
+		else _count(rtype, filters, or_filters)
 	)
 	rows = fetch(rtype, filters, limit=count, offset=offset, or_filters=or_filters) if count else []
 	links = {"self": page_url(rtype, args, offset, count)}
@@ -278,6 +278,14 @@ def search(caller: Caller, rtype: str, args):
 	if offset > 0:
 		links["previous"] = page_url(rtype, args, max(offset - count, 0), count)
 	return fhir_map.bundle([to_resource(rtype, r) for r in rows], base_url(), total, links)
+
+
+def _count(rtype: str, filters: list, or_filters) -> int:
+	"""A COUNT query with both kinds of filters (``frappe.db.count`` takes no or-filters)."""
+	rows = frappe.get_all(
+		DOCTYPE[rtype], filters=filters, or_filters=or_filters, fields=["count(*) as total"], as_list=True
+	)
+	return int(rows[0][0]) if rows else 0
 
 
 def page_url(rtype: str, args, offset: int, count: int) -> str:
@@ -351,18 +359,38 @@ def _int(value, default: int, name: str, low: int, high: int) -> int:
 # --- Patient/<id>/$everything -----------------------------------------------------------
 
 
-def everything(caller: Caller, patient_id: str):
+def everything(caller: Caller, patient_id: str, args=None):
+	"""The patient, their appointments and encounters, and the practitioners and practice
+	they name: a page of ``_count`` resources at ``_offset`` (the patient on every page)."""
+	args = args or {}
+	count = _int(args.get("_count"), DEFAULT_COUNT, "_count", 1, MAX_COUNT)
+	offset = _int(args.get("_offset"), 0, "_offset", 0, 10**9)
 	patient = read(caller, "Patient", patient_id)
-	resources = [patient]
 	ref = [["patient", "=", fhir_map.frappe_name(patient_id)]]
-	appointments = fetch("Appointment", [*scope_filters(caller, "Appointment"), *ref])
-	encounters = fetch("Encounter", [*scope_filters(caller, "Encounter"), *ref])
-	resources += [to_resource("Appointment", r) for r in appointments]
-	resources += [to_resource("Encounter", r) for r in encounters]
-	practitioners = sorted({r.practitioner for r in appointments + encounters if r.practitioner})
+	parts = [
+		("Appointment", [*scope_filters(caller, "Appointment"), *ref]),
+		("Encounter", [*scope_filters(caller, "Encounter"), *ref]),
+	]
+	counts = [frappe.db.count(DOCTYPE[rtype], filters=filters) for rtype, filters in parts]
+	total = 1 + sum(counts)
+	rows: list[tuple[str, object]] = []
+	start, room = offset, count
+	for (rtype, filters), n in zip(parts, counts, strict=True):
+		if room <= 0:
+			break
+		if start >= n:
+			start -= n
+			continue
+		page = fetch(rtype, filters, limit=room, offset=start)
+		rows += [(rtype, r) for r in page]
+		room -= len(page)
+		start = 0
+	resources = [patient] + [to_resource(rtype, r) for rtype, r in rows]
+	practitioners = sorted({r.practitioner for _rtype, r in rows if r.practitioner})
 	if practitioners:
-		rows = fetch("Practitioner", [["name", "in", practitioners]])
-		resources += [to_resource("Practitioner", r) for r in rows]
+		resources += [
+			to_resource("Practitioner", r) for r in fetch("Practitioner", [["name", "in", practitioners]])
+		]
 	practice = (
 		fhir_map.frappe_name(patient.managingOrganization.reference.split("/")[-1])
 		if patient.managingOrganization
@@ -372,6 +400,10 @@ def everything(caller: Caller, patient_id: str):
 		resources += [
 			to_resource("Organization", r) for r in fetch("Organization", [["name", "=", practice]])
 		]
-	return fhir_map.bundle(
-		resources, base_url(), len(resources), {"self": f"{base_url()}/Patient/{patient_id}/$everything"}
-	)
+	url = f"{base_url()}/Patient/{patient_id}/$everything"
+	links = {"self": f"{url}?{urlencode({'_count': count, '_offset': offset})}"}
+	if offset + count < total - 1:
+		links["next"] = f"{url}?{urlencode({'_count': count, '_offset': offset + count})}"
+	if offset > 0:
+		links["previous"] = f"{url}?{urlencode({'_count': count, '_offset': max(offset - count, 0)})}"
+	return fhir_map.bundle(resources, base_url(), total, links)

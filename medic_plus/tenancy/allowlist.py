@@ -268,6 +268,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.booking.get_practice_info",
 		"medic_plus.api.booking.get_practice_practitioners",
 		"medic_plus.api.booking.get_availability",
+		"medic_plus.api.booking.get_form_token",
 		"medic_plus.api.booking.request_booking_otp",
 		"medic_plus.api.booking.verify_and_book",
 		"medic_plus.api.booking.get_booking",

@@ -22,7 +22,18 @@ def practice_today() -> date:
 def code_for(practice: str, identifier: str) -> str:
 	"""A code issued as request_booking_otp would (the e-mail itself is checked elsewhere)."""
 	ip = f"203.0.113.{frappe.generate_hash(length=6)}"
-	return otp_core.issue(otp_store.CacheStore(), otp_store.secret(), practice, identifier, ip)
+	unlimited = otp_core.OTPPolicy(sends_per_identifier=10**6, sends_per_practice=10**6)
+	return otp_core.issue(otp_store.RedisStore(), otp_store.secret(), practice, identifier, ip, unlimited)
+
+
+def form(age: float = 10) -> str:
+	"""A booking form token as the page carries it, served ``age`` seconds ago."""
+	import time
+
+	from medic_plus.booking import guard
+	from medic_plus.core import form_token
+
+	return form_token.make(guard._secret(), time.time() - age)
 
 
 class BookingTestCase(IntegrationTestCase):
@@ -34,6 +45,7 @@ class BookingTestCase(IntegrationTestCase):
 
 	def setUp(self):
 		frappe.cache.delete_keys("medic_plus:otp")
+		frappe.cache.delete_keys("medic_plus:rl")
 		frappe.set_user("Guest")
 		self.day = add_days(practice_today(), 10)
 
@@ -216,17 +228,20 @@ class TestReading(BookingTestCase):
 class TestOTP(BookingTestCase):
 	def test_answer_is_the_same_for_known_and_unknown_people(self):
 		frappe.local.request_ip = "198.51.100.7"
-		known = api.request_booking_otp(self.bf.slug, email=self.fx_patient_email())
-		unknown = api.request_booking_otp(self.bf.slug, email="nobody-knows-me@example.org")
+		known = api.request_booking_otp(self.bf.slug, email=self.fx_patient_email(), form_token=form())
+		unknown = api.request_booking_otp(
+			self.bf.slug, email="nobody-knows-me@example.org", form_token=form()
+		)
+		self.assertEqual(set(known), {"sent", "channel", "expires_in", "form_token"})
+		known.pop("form_token"), unknown.pop("form_token")
 		self.assertEqual(known, unknown)
-		self.assertEqual(set(known), {"sent", "channel", "expires_in"})
 
 	def fx_patient_email(self):
 		return frappe.db.get_value("Patient", self.fx.a.patient, "email")
 
 	def test_code_is_queued_by_email_with_the_practice_brand(self):
 		frappe.local.request_ip = "198.51.100.8"
-		api.request_booking_otp(self.bf.slug, email="Queue.Me@Example.org")
+		api.request_booking_otp(self.bf.slug, email="Queue.Me@Example.org", form_token=form())
 		frappe.set_user("Administrator")
 		mail = frappe.get_last_doc("Email Queue", filters={"message": ("like", "%ISO Booking Practice%")})
 		self.assertIn("queue.me@example.org", [r.recipient for r in mail.recipients])
@@ -235,29 +250,33 @@ class TestOTP(BookingTestCase):
 	def test_malformed_email_or_mobile_is_400(self):
 		for kwargs in ({"email": "not-an-email"}, {"email": "a@b.org", "mobile": "12ab"}, {}):
 			with self.subTest(**kwargs), self.assertRaises(api.BadBookingRequest):
-				api.request_booking_otp(self.bf.slug, **kwargs)
+				api.request_booking_otp(self.bf.slug, **kwargs, form_token=form())
 
 	def test_sms_practice_texts_the_code(self):
 		from unittest.mock import patch
 
-		frappe.db.set_value("Practice", self.bf.practice, "verification_channel", "SMS")
+		frappe.db.set_value(
+			"Practice", self.bf.practice, {"verification_channel": "SMS", "sms_countries": "DE"}
+		)
 		frappe.local.request_ip = "198.51.100.9"
 		with self.assertRaises(api.BadBookingRequest):
-			api.request_booking_otp(self.bf.slug, email="sms@example.org")
+			api.request_booking_otp(self.bf.slug, email="sms@example.org", form_token=form())
 		with patch("medic_plus.booking.notify._queue_sms") as queue_sms:
-			res = api.request_booking_otp(self.bf.slug, email="sms@example.org", mobile="+49 151 2222222")
+			res = api.request_booking_otp(
+				self.bf.slug, email="sms@example.org", mobile="+49 151 22222222", form_token=form()
+			)
 		self.assertEqual(res["channel"], "sms")
 		mobile, message = queue_sms.call_args.args
-		self.assertEqual(mobile, "+491512222222")
+		self.assertEqual(mobile, "+4915122222222")
 		code = next(word for word in message.replace(".", " ").split() if word.isdigit() and len(word) == 6)
-		otp_store.verify(self.bf.practice, "+491512222222", code)
+		otp_core.verify(otp_store.RedisStore(), otp_store.secret(), self.bf.practice, "+4915122222222", code)
 
 	def test_send_budget_per_address(self):
 		for i in range(3):
 			frappe.local.request_ip = f"198.51.100.{20 + i}"
-			api.request_booking_otp(self.bf.slug, email="budget@example.org")
+			api.request_booking_otp(self.bf.slug, email="budget@example.org", form_token=form())
 		with self.assertRaises(api.TooManyCodes):
-			api.request_booking_otp(self.bf.slug, email="budget@example.org")
+			api.request_booking_otp(self.bf.slug, email="budget@example.org", form_token=form())
 
 
 class TestVerifyAndBook(BookingTestCase):

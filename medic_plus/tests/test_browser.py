@@ -21,6 +21,7 @@ from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import practice_today
+from medic_plus.tests.utils import delete_booked
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -78,6 +79,35 @@ def latest_code(recipient: str) -> str:
 	raise AssertionError("no code in the e-mail")
 
 
+# Run in the booking page: three code requests a bot would send, each for the patient's
+# own address (so that a refusal that cost anything would leave no budget for the real one)
+BOT_ATTEMPTS = """
+async ({slug, email}) => {
+	const api = "/api/method/medic_plus.api.booking.";
+	const post = (args) => fetch(api + "request_booking_otp", {
+		method: "POST",
+		headers: {"Content-Type": "application/json", Accept: "application/json"},
+		body: JSON.stringify({practice: slug, email, ...args}),
+	}).then(async (r) => {
+		const body = await r.json();
+		const messages = JSON.parse(body._server_messages || "[]").map((m) => JSON.parse(m).message);
+		return {status: r.status, message: messages[0] || ""};
+	});
+	const fresh = async () =>
+		(await (await fetch(api + "get_form_token?practice=" + slug)).json()).message.form_token;
+	const out = [];
+	out.push(await post({form_token: await fresh()}));  // faster than a person
+	const [used, other] = [await fresh(), await fresh()];
+	await new Promise((done) => setTimeout(done, 3200));
+	out.push(await post({form_token: other, website: "http://spam.example"}));  // honeypot
+	const first = await post({form_token: used, email: "someone-else-" + email});
+	if (first.status !== 200) return [first];
+	out.push(await post({form_token: used}));  // replayed
+	return out;
+}
+"""
+
+
 @unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
 class TestBookingInBrowser(IntegrationTestCase):
 	@classmethod
@@ -95,8 +125,7 @@ class TestBookingInBrowser(IntegrationTestCase):
 			fields=["name", "patient"],
 			as_list=True,
 		):
-			frappe.delete_doc("Patient Appointment", name, force=True, ignore_permissions=True)
-			frappe.delete_doc("Patient", patient, force=True, ignore_permissions=True)
+			delete_booked(name, patient)
 		frappe.db.commit()  # nosemgrep: remove what the server committed
 
 	def shot(self, page, name: str):
@@ -133,6 +162,15 @@ class TestBookingInBrowser(IntegrationTestCase):
 			page.get_by_label("E-mail").fill(self.email)
 			page.get_by_label("Reason for the visit").fill("Browser test")
 			self.shot(page, "03-details")
+
+			# the bot check: too fast, replayed, honeypot: one generic refusal, no budget spent
+			refusals = page.evaluate(BOT_ATTEMPTS, {"slug": self.bf.slug, "email": self.email})
+			self.assertEqual(
+				[(r["status"], r["message"]) for r in refusals],
+				[(400, "Please reload the page and try again.")] * 3,
+				refusals,
+			)
+			page.wait_for_timeout(3200)  # a person takes at least 3 seconds to fill the form
 			page.get_by_role("button", name="Send me a code").click()
 			expect(page.get_by_label("Code")).to_be_visible()
 			self.shot(page, "04-code")

@@ -178,6 +178,40 @@ class TestFHIR(TenancyFixtureTestCase):
 		self.assertNotIn(fid(self.appt_b), ids)
 		self.assertEqual(self.get(f"/Patient/{fid(self.fx.b.patient)}/$everything").status_code, 404)
 
+	def test_patient_everything_is_paged(self):
+		path = f"/Patient/{fid(self.fx.a.patient)}/$everything"
+		whole = parse(self.get(path))
+		clinical = [
+			e.resource.id
+			for e in whole.entry
+			if e.resource.get_resource_type() in ("Appointment", "Encounter")
+		]
+		self.assertGreaterEqual(len(clinical), 2)  # the appointment and the encounter
+		seen, url = [], f"{path}?_count=1"
+		while url:
+			page = parse(self.get(url))
+			self.assertEqual(page.entry[0].resource.get_resource_type(), "Patient")
+			self.assertEqual(page.total, 1 + len(clinical))
+			seen += [
+				e.resource.id
+				for e in page.entry
+				if e.resource.get_resource_type() in ("Appointment", "Encounter")
+			]
+			links = {link.relation: link.url for link in page.link}
+			url = links["next"].split(BASE, 1)[1] if "next" in links else None
+		self.assertEqual(seen, clinical)
+
+	def test_search_total_is_counted_not_loaded(self):
+		from unittest.mock import patch
+
+		with patch("frappe.get_all", wraps=frappe.get_all) as get_all:
+			bundle = parse(self.get("/Practitioner?_count=1"))
+		self.assertEqual(bundle.total, 2)
+		for call in get_all.call_args_list:  # no query loads every practitioner to count them
+			if call.args and call.args[0] == "Healthcare Practitioner":
+				self.assertNotEqual(call.kwargs.get("limit_page_length"), 0)
+				self.assertNotIn("pluck", call.kwargs)
+
 	def test_session_user_sees_own_practices_by_role(self):
 		client = get_test_client()
 		out = {}

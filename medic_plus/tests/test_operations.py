@@ -60,7 +60,7 @@ class OperationsTestCase(TenancyFixtureTestCase):
 					"first_name": "Ops",
 					"sex": "Female",
 					"email": "ops@example.org",
-					"mobile": "+491513333333",
+					"mobile": "+4915133333333",
 					"invite_user": 0,
 					"custom_practice": self.bf.practice,
 				}
@@ -102,11 +102,18 @@ class TestReminders(OperationsTestCase):
 		self.assertEqual(tasks.send_reminders(utc("2030-01-06 12:00"))[self.bf.practice], 1)
 
 	def test_sms_reminder_where_the_practice_wants_it(self):
-		frappe.db.set_value("Practice", self.bf.practice, "send_sms_reminders", 1)
+		frappe.db.set_value("Practice", self.bf.practice, {"send_sms_reminders": 1, "sms_countries": "DE"})
 		self.appointment()
 		with patch("medic_plus.booking.notify._queue_sms") as queue_sms:
 			tasks.send_reminders(utc("2030-01-06 12:00"))
-		self.assertEqual(queue_sms.call_args.args[0], "+491513333333")
+		self.assertEqual(queue_sms.call_args.args[0], "+4915133333333")
+
+	def test_no_sms_reminder_to_a_number_the_practice_does_not_text(self):
+		frappe.db.set_value("Practice", self.bf.practice, {"send_sms_reminders": 1, "sms_countries": "GB"})
+		self.appointment()
+		with patch("medic_plus.booking.notify._queue_sms") as queue_sms:
+			tasks.send_reminders(utc("2030-01-06 12:00"))
+		queue_sms.assert_not_called()  # a German number, and the practice texts British ones
 
 	def test_one_practice_failing_does_not_stop_the_others(self):
 		self.appointment()

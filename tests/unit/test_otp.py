@@ -115,3 +115,76 @@ def test_normalise_email(value, expected):
 )
 def test_normalise_mobile(value, expected):
 	assert otp.normalise_mobile(value) == expected
+
+
+def test_send_budget_per_identifier_holds_across_practices(store):
+	for i in range(3):
+		otp.issue(store, SECRET, f"p{i}", "a@x.org", f"10.0.0.{i}")
+	with pytest.raises(SendBudgetExceeded):
+		otp.issue(store, SECRET, "p9", "a@x.org", "10.0.0.9")
+
+
+def test_a_refused_request_takes_nothing_of_the_other_budgets(store):
+	policy = OTPPolicy(sends_per_ip=2)
+	otp.issue(store, SECRET, "p1", "x@x.org", "6.6.6.6", policy)
+	otp.issue(store, SECRET, "p1", "y@x.org", "6.6.6.6", policy)
+	for _ in range(5):  # the attacker's IP is spent: the victim's address is not touched
+		with pytest.raises(SendBudgetExceeded):
+			otp.issue(store, SECRET, "p1", "victim@x.org", "6.6.6.6", policy)
+	for i in range(3):
+		otp.issue(store, SECRET, "p1", "victim@x.org", f"7.7.7.{i}", policy)
+
+
+def test_sms_budget_of_the_site(store):
+	policy = OTPPolicy(sms_per_site=2)
+	for i in range(2):
+		otp.issue(store, SECRET, "p1", f"+4915112345{i:03d}", f"1.1.1.{i}", policy, sms=True)
+	with pytest.raises(SendBudgetExceeded):
+		otp.issue(store, SECRET, "p1", "+4915112345999", "1.1.1.9", policy, sms=True)
+	otp.issue(store, SECRET, "p1", "e@x.org", "1.1.1.9", policy)  # e-mail is not counted
+
+
+def test_a_released_code_keeps_its_remaining_tries(store):
+	code = otp.issue(store, SECRET, "p1", "a@x.org", "1.1.1.1")
+	wrong = f"{(int(code) + 1) % 10**6:06d}"
+	for _ in range(4):
+		with pytest.raises(InvalidCode):
+			otp.reserve(store, SECRET, "p1", "a@x.org", wrong)
+	for _ in range(3):  # bookings that fail (slot taken, say) give the code back each time
+		key = otp.reserve(store, SECRET, "p1", "a@x.org", code)
+		store.release(key)
+	key = otp.reserve(store, SECRET, "p1", "a@x.org", code)
+	store.burn(key)
+	with pytest.raises(InvalidCode):
+		otp.reserve(store, SECRET, "p1", "a@x.org", code)
+
+
+def test_a_reserved_code_cannot_be_used_twice_at_once(store):
+	code = otp.issue(store, SECRET, "p1", "a@x.org", "1.1.1.1")
+	otp.reserve(store, SECRET, "p1", "a@x.org", code)
+	with pytest.raises(InvalidCode):
+		otp.reserve(store, SECRET, "p1", "a@x.org", code)
+
+
+def test_parallel_guesses_evaluate_at_most_five_tries(store):
+	import threading
+
+	code = otp.issue(store, SECRET, "p1", "a@x.org", "1.1.1.1")
+	wrong = f"{(int(code) + 1) % 10**6:06d}"
+	outcomes = []
+	key = otp.code_key("p1", "a@x.org")
+	digest = otp._digest(SECRET, "p1", wrong)
+	barrier = threading.Barrier(50)
+
+	def guess():
+		barrier.wait()
+		outcomes.append(store.try_code(key, digest, 5))
+
+	threads = [threading.Thread(target=guess) for _ in range(50)]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join()
+	assert outcomes.count(otp.Outcome.WRONG) == 5
+	with pytest.raises(InvalidCode):
+		otp.verify(store, SECRET, "p1", "a@x.org", code)

@@ -69,3 +69,12 @@ def test_timezone_rule():
 	assert rules.timezone_error("Europe/Berlin", known) is None
 	assert rules.timezone_error(None, known) is None
 	assert rules.timezone_error("Mars/Olympus", known)
+
+
+def test_same_person_ignores_case_accents_and_spacing():
+	from medic_plus.core.booking_rules import same_person
+
+	assert same_person("José", "Müller-Lüdenscheidt", " jose ", "MULLER ludenscheidt")
+	assert not same_person("Anna", "Schmidt", "Jonas", "Schmidt")  # a family sharing a phone
+	assert not same_person("Anna", "Schmidt", "Anna", "Schmitt")
+	assert not same_person("", "", "", "")

@@ -216,7 +216,7 @@
 
 	function checkDetails(d) {
 		if (!d.first_name || !d.last_name) return __("Please enter your first and last name.");
-		if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(d.email))
+		if ((boot.channel !== "SMS" || d.email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(d.email))
 			return __("Please enter a valid e-mail address.");
 		if (boot.channel === "SMS" && !d.mobile) return __("Please enter your mobile number.");
 		return "";
@@ -230,9 +230,16 @@
 		try {
 			const res = await call(
 				"request_booking_otp",
-				{ practice: boot.slug, email: d.email, mobile: d.mobile || null },
+				{
+					practice: boot.slug,
+					email: d.email || null,
+					mobile: d.mobile || null,
+					form_token: state.formToken || boot.form_token,
+					website: d.website || null,
+				},
 				true,
 			);
+			state.formToken = res.form_token;
 			showError("");
 			$("mp-details").hidden = true;
 			$("mp-verify").hidden = false;
@@ -244,6 +251,11 @@
 			$("mp-verify").elements.otp.focus();
 		} catch (e) {
 			showError(e.message);
+			// a form token is good for one request: take a fresh one for the next try
+			call("get_form_token", { practice: boot.slug }).then(
+				(r) => (state.formToken = r.form_token),
+				() => {},
+			);
 		} finally {
 			busy(button, false);
 		}
@@ -265,7 +277,7 @@
 					appointment_time: state.slot.time,
 					first_name: d.first_name,
 					last_name: d.last_name,
-					email: d.email,
+					email: d.email || null,
 					mobile: d.mobile || null,
 					notes: d.notes || null,
 				},

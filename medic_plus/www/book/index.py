@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from medic_plus.booking.availability import get_practice_by_slug
+from medic_plus.booking.guard import new_form_token
 
 no_cache = 1
 
@@ -31,6 +32,8 @@ def get_context(context):
 		"channel": practice.verification_channel or "Email",
 		"max_days_ahead": practice.max_days_ahead,
 		"bookable": context.bookable,
+		# the bot check: a signed token with the time the page was served
+		"form_token": new_form_token() if context.bookable else None,
 	}
 	# inside <script>: no "</" may close the tag early
 	context.boot_json = json.dumps(context.boot).replace("</", "<\\/")

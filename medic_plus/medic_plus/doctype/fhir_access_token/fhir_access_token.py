@@ -71,6 +71,6 @@ def find_token(token: str):
 	)
 	if not row or row.revoked or get_datetime(row.expires_on) <= now_datetime():
 		return None
-	if frappe.db.get_value("Practice", row.practice, "status") == "Inactive":
-		return None
+	if frappe.db.get_value("Practice", row.practice, "status") != "Active":
+		return None  # a suspended or inactive practice's tokens stop working
 	return row

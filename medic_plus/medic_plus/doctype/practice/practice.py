@@ -9,7 +9,7 @@ from frappe.model.document import Document
 from frappe.utils import get_system_timezone
 
 from medic_plus.clinical.letterhead import BRANDING_FIELDS, sync_letter_head
-from medic_plus.core import rules
+from medic_plus.core import phone, rules
 
 
 class PracticeValidationError(frappe.ValidationError):
@@ -86,6 +86,30 @@ class Practice(Document):
 				PracticeValidationError,
 				title=_("Invalid Booking Settings"),
 			)
+		self.max_open_bookings = self.max_open_bookings or 2
+		if not 1 <= self.max_open_bookings <= 50:
+			frappe.throw(
+				_("{0} must be between {1} and {2}.").format(_("Open Online Bookings per Person"), 1, 50),
+				PracticeValidationError,
+				title=_("Invalid Booking Settings"),
+			)
+		self.validate_sms_countries()
+
+	def validate_sms_countries(self):
+		if not (self.sms_countries or "").strip():
+			self.sms_countries = None
+			return
+		written = [c.strip().upper() for c in self.sms_countries.replace(";", ",").split(",") if c.strip()]
+		known = phone.regions(written)
+		if unknown := [c for c in written if c not in known]:
+			frappe.throw(
+				_("Unknown country code: {0}. Use two-letter codes such as ZA, DE or GB.").format(
+					", ".join(unknown)
+				),
+				PracticeValidationError,
+				title=_("Invalid SMS Countries"),
+			)
+		self.sms_countries = ", ".join(known)
 
 	def _validate_unique(self, fieldname: str, label: str):
 		value = self.get(fieldname)

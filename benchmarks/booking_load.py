@@ -1,0 +1,320 @@
+"""The public booking API under a crowd, over HTTP on a 4-worker gunicorn of this bench.
+
+10 and then 50 concurrent guests each load a doctor's 31-day calendar (different doctors
+and months) in a loop, while 5 others book. Prints requests per second and p50/p95/p99
+of the calendar per concurrency, the bookings' status codes, and checks that no slot was
+booked twice. Target at 50 concurrent on a 2-core machine: p95 <= 150 ms for the
+calendar, every booking 200 or 409 (never 5xx, never a double booking).
+
+Guests come from different addresses (``X-Forwarded-For`` through a trusted proxy, as
+behind nginx): the run sets ``medic_plus_trusted_proxies`` to the loopback address in
+the site config and puts the previous value back when it ends.
+
+Run by hand on a bench where medic_plus is installed (the practice, doctors and
+schedules are kept for re-runs; --cleanup removes them and the bookings):
+
+    cd ~/frappe-bench/sites
+    ../env/bin/python ../apps/medic_plus/benchmarks/booking_load.py --site test_site
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from datetime import time as dtime
+
+import requests
+
+SLUG = "bench-load"
+CODE = "BLD01"
+DOCTORS = 10
+BOOKERS = 5
+API = "/api/method/medic_plus.api.booking."
+
+
+def seed(site: str) -> list[str]:
+	import frappe
+
+	from medic_plus import demo
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		company = demo.default_company()
+		practice = demo.ensure_practice(
+			"Bench Load Practice",
+			SLUG,
+			CODE,
+			company=company,
+			max_days_ahead=120,
+			min_notice_minutes=0,
+			max_open_bookings=50,
+		)
+		demo.ensure_appointment_type()
+		doctors = []
+		for i in range(DOCTORS):
+			practitioner = demo.ensure_practitioner(f"Bench Load Doc {i:02d}")
+			user = demo.ensure_user(f"bench-load-doc-{i:02d}@example.com", f"Load Doc {i:02d}")
+			demo.ensure_member(practice, user, "Doctor", practitioner)
+			unit = demo.ensure_service_unit(f"{CODE} Room {i:02d}", company)
+			demo.ensure_schedule(
+				practice,
+				practitioner,
+				f"{CODE} Weekly {i:02d}",
+				unit,
+				slot_minutes=15,
+				hours=((dtime(8), dtime(12)), (dtime(13), dtime(18))),
+			)
+			doctors.append(practitioner)
+		frappe.db.commit()
+		return doctors
+	finally:
+		frappe.destroy()
+
+
+def codes(site: str, identifiers: list[str]) -> dict[str, str]:
+	"""One-time codes for the bookers, issued as request_booking_otp would (no e-mail)."""
+	import frappe
+
+	from medic_plus.booking import otp_store
+	from medic_plus.core import otp
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	try:
+		practice = frappe.db.get_value("Practice", {"slug": SLUG}, "name")
+		policy = otp.OTPPolicy(sends_per_identifier=10**6, sends_per_ip=10**6, sends_per_practice=10**6)
+		store, secret = otp_store.RedisStore(), otp_store.secret()
+		return {i: otp.issue(store, secret, practice, i, "bench", policy) for i in identifiers}
+	finally:
+		frappe.destroy()
+
+
+def set_trusted(site: str, value) -> object:
+	path = os.path.join(site, "site_config.json")
+	with open(path) as f:
+		config = json.load(f)
+	previous = config.get("medic_plus_trusted_proxies")
+	if value is None:
+		config.pop("medic_plus_trusted_proxies", None)
+	else:
+		config["medic_plus_trusted_proxies"] = value
+	with open(path, "w") as f:
+		json.dump(config, f, indent=1)
+	return previous
+
+
+def start_server(site: str, workers: int) -> tuple[subprocess.Popen, str]:
+	with socket.socket() as s:
+		s.bind(("127.0.0.1", 0))
+		port = s.getsockname()[1]
+	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+	proc = subprocess.Popen(
+		[
+			gunicorn,
+			"-b",
+			f"127.0.0.1:{port}",
+			"-w",
+			str(workers),
+			"-t",
+			"120",
+			"medic_plus.tests.wsgi:application",
+		],
+		env={**os.environ, "MEDIC_PLUS_TEST_SITE": site},
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
+	url = f"http://127.0.0.1:{port}"
+	for _ in range(180):
+		try:
+			if requests.get(f"{url}/api/method/ping", timeout=2).ok:
+				return proc, url
+		except requests.RequestException:
+			pass
+		time.sleep(0.5)
+	proc.kill()
+	raise SystemExit("the server did not start")
+
+
+def percentile(values: list[float], p: float) -> float:
+	values = sorted(values)
+	return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def crowd(url: str, doctors: list[str], guests: int, seconds: float, site: str) -> dict:
+	"""``guests`` threads loading calendars for ``seconds`` while BOOKERS threads book."""
+	stop = time.monotonic() + seconds
+	latencies: list[float] = []
+	errors: list[int] = []
+	bookings: list[int] = []
+	failures: list[str] = []
+	lock = threading.Lock()
+	months = [date.today().replace(day=1) + timedelta(days=31 * k) for k in range(3)]
+
+	def guest(n: int):
+		session = requests.Session()
+		headers = {"Host": site, "X-Forwarded-For": f"10.{n // 250}.{n % 250}.{random.randint(1, 250)}"}
+		i = 0
+		while time.monotonic() < stop:
+			doctor = doctors[(n + i) % len(doctors)]
+			start = max(months[(n + i) % len(months)], date.today())
+			params = {
+				"practice": SLUG,
+				"practitioner": doctor,
+				"from_date": start.isoformat(),
+				"to_date": (start + timedelta(days=30)).isoformat(),
+			}
+			t = time.perf_counter()
+			r = session.get(url + API + "get_availability", params=params, headers=headers, timeout=60)
+			elapsed = time.perf_counter() - t
+			with lock:
+				(latencies if r.ok else errors).append(elapsed if r.ok else r.status_code)
+			i += 1
+
+	def booker(n: int, code_of: dict):
+		session = requests.Session()
+		headers = {"Host": site}
+		k = 0
+		while time.monotonic() < stop:
+			email = f"bench-load-{n}-{k}@example.org"
+			if email not in code_of:
+				break
+			day = date.today() + timedelta(days=random.randint(1, 20))
+			while day.weekday() >= 5:
+				day += timedelta(days=1)
+			slot = f"{random.choice([8, 9, 10, 11, 13, 14, 15, 16, 17]):02d}:{random.choice([0, 15, 30, 45]):02d}"
+			r = session.post(
+				url + API + "verify_and_book",
+				data={
+					"practice": SLUG,
+					"otp": code_of[email],
+					"practitioner": random.choice(doctors[:3]),  # a few doctors: real contention
+					"appointment_date": day.isoformat(),
+					"appointment_time": slot,
+					"first_name": "Load",
+					"last_name": f"Booker {n} {k}",
+					"email": email,
+				},
+				headers={**headers, "X-Forwarded-For": f"172.16.{n}.{k % 250 + 1}"},
+				timeout=120,
+			)
+			with lock:
+				bookings.append(r.status_code)
+				if r.status_code >= 500:
+					failures.append(
+						r.json().get("exc_type")
+						if r.headers.get("content-type", "").startswith("application/json")
+						else r.text[:200]
+					)
+			k += 1
+
+	identifiers = [f"bench-load-{n}-{k}@example.org" for n in range(BOOKERS) for k in range(200)]
+	code_of = codes(site, identifiers)
+	started = time.monotonic()
+	with ThreadPoolExecutor(max_workers=guests + BOOKERS) as pool:
+		for n in range(guests):
+			pool.submit(guest, n)
+		for n in range(BOOKERS):
+			pool.submit(booker, n, code_of)
+	elapsed = time.monotonic() - started
+	return {
+		"latencies": latencies,
+		"errors": errors,
+		"bookings": bookings,
+		"failures": failures,
+		"elapsed": elapsed,
+	}
+
+
+def double_bookings(site: str) -> int:
+	import frappe
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	try:
+		rows = frappe.db.sql(
+			"""select count(*) from (
+				select practitioner, appointment_date, appointment_time, count(*) c
+				from `tabPatient Appointment`
+				where custom_practice = (select name from tabPractice where slug = %s)
+					and status != 'Cancelled'
+				group by practitioner, appointment_date, appointment_time having c > 1) d""",
+			SLUG,
+		)
+		return rows[0][0]
+	finally:
+		frappe.destroy()
+
+
+def cleanup(site: str) -> None:
+	import frappe
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		practice = frappe.db.get_value("Practice", {"slug": SLUG}, "name")
+		for name in frappe.get_all(
+			"Patient Appointment",
+			filters={"custom_practice": practice},
+			fields=["name", "patient"],
+			as_list=True,
+		):
+			frappe.delete_doc("Patient Appointment", name, force=True, ignore_permissions=True)
+		for name in frappe.get_all("Fee Validity", filters={"custom_practice": practice}, pluck="name"):
+			frappe.delete_doc("Fee Validity", name, force=True, ignore_permissions=True)
+		for name in frappe.get_all("Patient", filters={"custom_practice": practice}, pluck="name"):
+			frappe.delete_doc("Patient", name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		print("bookings and patients of the benchmark removed (doctors and schedules kept)")
+	finally:
+		frappe.destroy()
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser()
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--seconds", type=float, default=20, help="length of each round")
+	parser.add_argument("--cleanup", action="store_true")
+	args = parser.parse_args()
+	if args.cleanup:
+		cleanup(args.site)
+		return
+	doctors = seed(args.site)
+	previous = set_trusted(args.site, ["127.0.0.1"])
+	proc, url = start_server(args.site, workers=4)
+	try:
+		print(f"{DOCTORS} doctors, 31-day calendars, {BOOKERS} guests booking at the same time")
+		for guests in (10, 50):
+			result = crowd(url, doctors, guests, args.seconds, args.site)
+			lat = [x * 1000 for x in result["latencies"]]
+			book = result["bookings"]
+			print(
+				f"{guests:>3} concurrent: {len(lat) / result['elapsed']:.1f} calendar req/s, "
+				f"p50 {statistics.median(lat):.0f} ms, p95 {percentile(lat, 95):.0f} ms, "
+				f"p99 {percentile(lat, 99):.0f} ms; calendar errors {len(result['errors'])}; "
+				f"bookings {len(book)}: "
+				+ ", ".join(f"{code}: {book.count(code)}" for code in sorted(set(book)))
+			)
+			if result["failures"]:
+				print("  server errors:", ", ".join(sorted(set(map(str, result["failures"])))))
+	finally:
+		proc.terminate()
+		set_trusted(args.site, previous)
+	doubles = double_bookings(args.site)
+	print(f"slots booked twice: {doubles} (target 0)")
+
+
+if __name__ == "__main__":
+	main()
