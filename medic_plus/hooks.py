@@ -79,6 +79,23 @@ doc_events = {
 	},
 }
 
+# the public calendar's cache forgets what a change touches (booking/calendar_cache.py)
+_CAL = "medic_plus.booking.calendar_cache."
+for _doctype, _handler, _events in (
+	("Patient Appointment", "on_appointment_change", ("on_update", "after_insert", "on_trash", "on_cancel")),
+	("Healthcare Practitioner", "on_practitioner_change", ("on_update", "on_trash")),
+	("Practitioner Schedule", "on_practice_record_change", ("on_update", "on_trash")),
+	("Practice", "on_practice_record_change", ("on_update", "on_trash")),
+	("Practice Member", "on_practice_record_change", ("on_update", "on_trash")),
+	("Holiday List", "on_site_change", ("on_update", "on_trash")),
+	("Company", "on_site_change", ("on_update",)),
+	("Healthcare Service Unit", "on_site_change", ("on_update", "on_trash")),
+):
+	for _event in _events:
+		_existing = doc_events.setdefault(_doctype, {}).get(_event)
+		_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
+		doc_events[_doctype][_event] = [*_handlers, _CAL + _handler]
+
 # link search for practitioners: the members of the user's practices only
 standard_queries = {"Healthcare Practitioner": "medic_plus.tenancy.whitelisted.practitioner_query"}
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import frappe
 from frappe import _
 
-from medic_plus.booking import availability, notify, otp_store, service
+from medic_plus.booking import availability, calendar_cache, notify, otp_store, service
 from medic_plus.booking.guard import check_form, clean_mobile, limit, new_form_token
 from medic_plus.core import booking_rules
 from medic_plus.core import otp as otp_core
@@ -81,16 +81,21 @@ def get_availability(practice: str, practitioner: str, from_date: str, to_date: 
 	end = _date(to_date, "to_date") if to_date else start
 	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
 		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
-	avail = availability.compute(p, practitioner, start, end)
-	return {
-		"timezone": p.timezone,
-		"days": {
-			day.isoformat(): [
-				{"time": s.time, "duration": s.duration, "capacity_left": s.capacity_left} for s in slots
-			]
-			for day, slots in sorted(avail.days.items())
-		},
-	}
+
+	def compute() -> dict:
+		avail = availability.compute(p, practitioner, start, end)
+		return {
+			"timezone": p.timezone,
+			"days": {
+				day.isoformat(): [
+					{"time": s.time, "duration": s.duration, "capacity_left": s.capacity_left} for s in slots
+				]
+				for day, slots in sorted(avail.days.items())
+			},
+		}
+
+	now = availability.practice_now(p)
+	return calendar_cache.get_or_compute(p.name, practitioner, (start, end), now, compute)
 
 
 # --- verifying and booking ------------------------------------------------------------

@@ -13,7 +13,7 @@ import frappe
 from frappe import _
 from frappe.model.naming import make_autoname
 
-from medic_plus.booking import availability
+from medic_plus.booking import availability, calendar_cache
 from medic_plus.core.booking_rules import reference_series, same_person
 from medic_plus.tenancy.context import system_scope
 
@@ -242,6 +242,7 @@ def cancel(appointment, reason: str | None = None) -> None:
 
 	with system_scope():
 		update_status(appointment.name, "Cancelled")
+		calendar_cache.on_appointment_change(appointment)  # Healthcare writes the status directly
 		if reason:
 			note = _("Cancelled online: {0}").format(reason)
 			frappe.db.set_value(

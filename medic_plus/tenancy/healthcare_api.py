@@ -55,7 +55,12 @@ def update_status(appointment_id: str, status: str) -> None:
 	if status not in APPOINTMENT_STATUSES:
 		frappe.throw(_("{0} is not a valid appointment status.").format(frappe.bold(status)))
 	frappe.has_permission("Patient Appointment", "write", appointment_id, throw=True)
-	return _appointment.update_status(appointment_id, status)
+	result = _appointment.update_status(appointment_id, status)
+	# Healthcare writes the status directly (no document events): the public calendar forgets it
+	from medic_plus.booking import calendar_cache
+
+	calendar_cache.on_appointment_change(frappe.get_doc("Patient Appointment", appointment_id))
+	return result
 
 
 @frappe.whitelist(methods=["POST"])

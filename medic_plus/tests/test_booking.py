@@ -144,10 +144,47 @@ class TestReading(BookingTestCase):
 				api.get_availability(self.bf.slug, self.bf.doctor, *bad)
 
 	def test_availability_costs_the_same_queries_for_one_day_and_31(self):
+		from medic_plus.booking import calendar_cache
+
 		frappe.set_user("Guest")
-		counts = [self.count_queries(days) for days in (0, 30)]
+		counts = []
+		for days in (0, 30):
+			calendar_cache.bump("site")  # computed, not served from the cache
+			counts.append(self.count_queries(days))
 		self.assertEqual(counts[0], counts[1])
 		self.assertLessEqual(counts[1], 6)
+
+	def test_a_crowd_shares_one_computation_until_something_changes(self):
+		from medic_plus.booking import calendar_cache
+
+		frappe.set_user("Guest")
+		calendar_cache.bump("site")
+		first = self.count_queries(30)
+		again = self.count_queries(30)
+		self.assertLess(again, first)
+		self.assertLessEqual(again, 2)  # the practice and its doctor, not the calendar
+		self.assertIn("10:00", self.times())
+		self.book(time="10:00")  # a booking forgets the cached calendar at once
+		self.assertNotIn("10:00", self.times())
+
+	def test_a_cancellation_in_desk_frees_the_cached_slot(self):
+		from medic_plus.tenancy import healthcare_api
+
+		self.assertIn("10:00", self.times())
+		res = self.book(time="10:00")
+		self.assertNotIn("10:00", self.times())
+		frappe.set_user("Administrator")
+		name = frappe.db.get_value("Patient Appointment", {"custom_booking_reference": res["reference"]})
+		healthcare_api.update_status(name, "Cancelled")  # Healthcare writes the status directly
+		self.assertIn("10:00", self.times())
+
+	def test_a_schedule_change_reaches_the_cached_calendar(self):
+		self.assertIn("10:00", self.times())
+		frappe.set_user("Administrator")
+		schedule = frappe.get_doc("Practitioner Schedule", "ISOBK Doc Every Day")
+		schedule.time_slots = [row for row in schedule.time_slots if str(row.from_time) not in ("10:00:00",)]
+		schedule.save()
+		self.assertNotIn("10:00", self.times())
 
 	def count_queries(self, days: int) -> int:
 		queries = []

@@ -1,0 +1,123 @@
+"""The public calendar, cached: a doctor's free times as ``get_availability`` answers them,
+kept in Redis so that a crowd of guests costs one computation, not one each.
+
+An answer is served from the cache only while nothing that shapes it has changed. Every
+change bumps a version that is part of the cache key, so the old answer is never read
+again:
+
+- an appointment (booked, moved, cancelled, deleted): its practitioner, and every
+  practitioner whose schedules use its service unit;
+- a practitioner (status, schedules), a Practitioner Schedule, a Practice, a Practice
+  Member: the practice or practitioner concerned;
+- a Holiday List, a Company or a Healthcare Service Unit: every calendar of the site.
+
+The key also holds the current minute (minimum notice moves with the clock), and an
+entry lives at most two minutes. Booking never trusts the cache: it re-checks the slot
+under the practitioner's lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import frappe
+
+TTL = 120
+PREFIX = "medic_plus:calendar"
+
+
+def _version_key(kind: str, name: str = "") -> str:
+	return f"{PREFIX}:v:{kind}:{name}"
+
+
+def _versions(practice: str, practitioner: str) -> list[str]:
+	keys = [
+		frappe.cache.make_key(_version_key("site")),
+		frappe.cache.make_key(_version_key("practice", practice)),
+		frappe.cache.make_key(_version_key("practitioner", practitioner)),
+	]
+	return [(v.decode() if isinstance(v, bytes) else str(v or 0)) for v in frappe.cache.mget(keys)]
+
+
+def get_or_compute(practice: str, practitioner: str, args: tuple, now: datetime, compute) -> dict:
+	"""The cached answer for ``args`` (the request's dates), else ``compute()`` stored."""
+	parts = [
+		*_versions(practice, practitioner),
+		practice,
+		practitioner,
+		*map(str, args),
+		now.strftime("%Y%m%d%H%M"),
+	]
+	key = frappe.cache.make_key(f"{PREFIX}:{hashlib.sha256('|'.join(parts).encode()).hexdigest()}")
+	try:
+		if (cached := frappe.cache.get(key)) is not None:
+			return json.loads(cached)
+	except Exception:
+		pass  # a cache that cannot answer computes instead
+	answer = compute()
+	try:
+		frappe.cache.set(key, json.dumps(answer), ex=TTL)
+	except Exception:
+		pass
+	return answer
+
+
+def bump(kind: str, *names: str) -> None:
+	"""Forget the cached calendars of ``names``: now (for this transaction's own reads),
+	once the change commits (a parallel request may have cached what it saw before), and
+	if it rolls back (what this transaction cached no longer holds)."""
+	keys = [
+		frappe.cache.make_key(_version_key(kind, name)) for name in names or ("",) if name or kind == "site"
+	]
+	if not keys:
+		return
+
+	def forget():
+		for key in keys:
+			frappe.cache.incr(key)
+
+	forget()
+	if getattr(frappe.local, "db", None):
+		frappe.db.after_commit.add(forget)
+		frappe.db.after_rollback.add(forget)
+
+
+def practitioners_of_unit(unit: str | None) -> list[str]:
+	if not unit:
+		return []
+	return frappe.get_all(
+		"Practitioner Service Unit Schedule",
+		filters={"service_unit": unit, "parenttype": "Healthcare Practitioner"},
+		pluck="parent",
+		distinct=True,
+	)
+
+
+# --- doc_events ----------------------------------------------------------------------
+
+
+def on_appointment_change(doc, method: str | None = None) -> None:
+	practitioners = {doc.get("practitioner"), *practitioners_of_unit(doc.get("service_unit"))}
+	before = doc.get_doc_before_save() if hasattr(doc, "get_doc_before_save") else None
+	if before:
+		practitioners |= {before.get("practitioner"), *practitioners_of_unit(before.get("service_unit"))}
+	bump("practitioner", *sorted(p for p in practitioners if p))
+
+
+def on_practitioner_change(doc, method: str | None = None) -> None:
+	bump("practitioner", doc.name)
+
+
+def on_practice_record_change(doc, method: str | None = None) -> None:
+	"""A Practice, or a record of one (schedule, member): that practice's calendars."""
+	practice = doc.name if doc.doctype == "Practice" else doc.get("practice") or doc.get("custom_practice")
+	if practice:
+		bump("practice", practice)
+	else:
+		bump("site")
+
+
+def on_site_change(doc, method: str | None = None) -> None:
+	bump("site")
