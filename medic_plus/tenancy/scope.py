@@ -213,6 +213,20 @@ HIDDEN: dict[str, str] = {
 	"Webhook": "a tool for platform admins",
 	"Treatment Plan Template": "a template that names an encounter of some practice",
 	"Error Log": "errors of every practice, with the records and tracebacks they name",
+	"Google Calendar": "a user's calendar integration with its tokens: set up by the platform",
+	**dict.fromkeys(
+		(
+			"Customer Group",
+			"Territory",
+			"Price List",
+			"Warehouse",
+			"Account",
+			"Supplier",
+			"Terms and Conditions",
+		),
+		"an ERPNext setting of the books and sales: the platform's, optional on the forms",
+	),
+	"Employee": "the platform's HR records (a lab test's employee field is optional)",
 	**dict.fromkeys(
 		(
 			"Appointment",

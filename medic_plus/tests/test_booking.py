@@ -3,10 +3,10 @@ practice iso-book with two doctors bookable every day from 07:00 to 21:00)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import frappe
-from frappe.utils import add_days
+from frappe.utils import add_days, getdate
 
 from medic_plus.api import booking as api
 from medic_plus.booking import availability, otp_store
@@ -507,13 +507,18 @@ class TestManageBooking(BookingTestCase):
 				api.get_booking(token)
 
 	def test_no_cancelling_after_the_cut_off(self):
-		today = practice_today()
-		now = availability.practice_now(frappe._dict(timezone=BOOKING_TZ))
-		soon = now + timedelta(minutes=90)
-		if soon.date() != today or soon.hour >= 21:
-			self.skipTest("too late in the day for a same-day slot")
-		slot = soon.replace(minute=0 if soon.minute < 30 else 30) + timedelta(minutes=30)
-		res = self.book(day=slot.date(), time=slot.strftime("%H:%M"))
-		frappe.db.set_value("Practice", self.bf.practice, "cancel_cutoff_minutes", 600)
-		with self.assertRaises(frappe.ValidationError):
-			api.cancel_booking(self.token_of(res))
+		from unittest.mock import patch
+		from zoneinfo import ZoneInfo
+
+		day = add_days(practice_today(), 2)
+		res = self.book(day=day, time="10:00")
+		frappe.db.set_value("Practice", self.bf.practice, "cancel_cutoff_minutes", 120)
+		at = datetime.combine(getdate(day), datetime.min.time()).replace(hour=8, minute=30)
+		frozen = at.replace(tzinfo=ZoneInfo(BOOKING_TZ)).astimezone(timezone.utc)
+		with patch("medic_plus.booking.availability.utcnow", return_value=frozen):
+			self.assertFalse(api.get_booking(self.token_of(res))["can_cancel"])
+			with self.assertRaises(frappe.ValidationError):
+				api.cancel_booking(self.token_of(res))
+		earlier = frozen - timedelta(minutes=31)  # 07:59: still before the cut-off
+		with patch("medic_plus.booking.availability.utcnow", return_value=earlier):
+			self.assertTrue(api.get_booking(self.token_of(res))["can_cancel"])
