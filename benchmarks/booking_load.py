@@ -23,10 +23,7 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -42,63 +39,53 @@ BOOKERS = 5
 API = "/api/method/medic_plus.api.booking."
 
 
-def seed(site: str) -> list[str]:
+def seed() -> list[str]:
 	import frappe
 
 	from medic_plus import demo
 
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
 	frappe.set_user("Administrator")
-	try:
-		company = demo.default_company()
-		practice = demo.ensure_practice(
-			"Bench Load Practice",
-			SLUG,
-			CODE,
-			company=company,
-			max_days_ahead=120,
-			min_notice_minutes=0,
-			max_open_bookings=50,
+	company = demo.default_company()
+	practice = demo.ensure_practice(
+		"Bench Load Practice",
+		SLUG,
+		CODE,
+		company=company,
+		max_days_ahead=120,
+		min_notice_minutes=0,
+		max_open_bookings=50,
+	)
+	demo.ensure_appointment_type()
+	doctors = []
+	for i in range(DOCTORS):
+		practitioner = demo.ensure_practitioner(f"Bench Load Doc {i:02d}")
+		user = demo.ensure_user(f"bench-load-doc-{i:02d}@example.com", f"Load Doc {i:02d}")
+		demo.ensure_member(practice, user, "Doctor", practitioner)
+		unit = demo.ensure_service_unit(f"{CODE} Room {i:02d}", company)
+		demo.ensure_schedule(
+			practice,
+			practitioner,
+			f"{CODE} Weekly {i:02d}",
+			unit,
+			slot_minutes=15,
+			hours=((dtime(8), dtime(12)), (dtime(13), dtime(18))),
 		)
-		demo.ensure_appointment_type()
-		doctors = []
-		for i in range(DOCTORS):
-			practitioner = demo.ensure_practitioner(f"Bench Load Doc {i:02d}")
-			user = demo.ensure_user(f"bench-load-doc-{i:02d}@example.com", f"Load Doc {i:02d}")
-			demo.ensure_member(practice, user, "Doctor", practitioner)
-			unit = demo.ensure_service_unit(f"{CODE} Room {i:02d}", company)
-			demo.ensure_schedule(
-				practice,
-				practitioner,
-				f"{CODE} Weekly {i:02d}",
-				unit,
-				slot_minutes=15,
-				hours=((dtime(8), dtime(12)), (dtime(13), dtime(18))),
-			)
-			doctors.append(practitioner)
-		frappe.db.commit()
-		return doctors
-	finally:
-		frappe.destroy()
+		doctors.append(practitioner)
+	frappe.db.commit()  # nosemgrep: benchmark data, outside any request
+	return doctors
 
 
-def codes(site: str, identifiers: list[str]) -> dict[str, str]:
+def codes(identifiers: list[str]) -> dict[str, str]:
 	"""One-time codes for the bookers, issued as request_booking_otp would (no e-mail)."""
 	import frappe
 
 	from medic_plus.booking import otp_store
 	from medic_plus.core import otp
 
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	try:
-		practice = frappe.db.get_value("Practice", {"slug": SLUG}, "name")
-		policy = otp.OTPPolicy(sends_per_identifier=10**6, sends_per_ip=10**6, sends_per_practice=10**6)
-		store, secret = otp_store.RedisStore(), otp_store.secret()
-		return {i: otp.issue(store, secret, practice, i, "bench", policy) for i in identifiers}
-	finally:
-		frappe.destroy()
+	practice = frappe.db.get_value("Practice", {"slug": SLUG}, "name")
+	policy = otp.OTPPolicy(sends_per_identifier=10**6, sends_per_ip=10**6, sends_per_practice=10**6)
+	store, secret = otp_store.RedisStore(), otp_store.secret()
+	return {i: otp.issue(store, secret, practice, i, "bench", policy) for i in identifiers}
 
 
 def set_trusted(site: str, value) -> object:
@@ -113,38 +100,6 @@ def set_trusted(site: str, value) -> object:
 	with open(path, "w") as f:
 		json.dump(config, f, indent=1)
 	return previous
-
-
-def start_server(site: str, workers: int) -> tuple[subprocess.Popen, str]:
-	with socket.socket() as s:
-		s.bind(("127.0.0.1", 0))
-		port = s.getsockname()[1]
-	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-	proc = subprocess.Popen(
-		[
-			gunicorn,
-			"-b",
-			f"127.0.0.1:{port}",
-			"-w",
-			str(workers),
-			"-t",
-			"120",
-			"medic_plus.tests.wsgi:application",
-		],
-		env={**os.environ, "MEDIC_PLUS_TEST_SITE": site},
-		stdout=subprocess.DEVNULL,
-		stderr=subprocess.DEVNULL,
-	)
-	url = f"http://127.0.0.1:{port}"
-	for _ in range(180):
-		try:
-			if requests.get(f"{url}/api/method/ping", timeout=2).ok:
-				return proc, url
-		except requests.RequestException:
-			pass
-		time.sleep(0.5)
-	proc.kill()
-	raise SystemExit("the server did not start")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -220,7 +175,7 @@ def crowd(url: str, doctors: list[str], guests: int, seconds: float, site: str) 
 			k += 1
 
 	identifiers = [f"bench-load-{n}-{k}@example.org" for n in range(BOOKERS) for k in range(200)]
-	code_of = codes(site, identifiers)
+	code_of = codes(identifiers)
 	started = time.monotonic()
 	with ThreadPoolExecutor(max_workers=guests + BOOKERS) as pool:
 		for n in range(guests):
@@ -237,83 +192,83 @@ def crowd(url: str, doctors: list[str], guests: int, seconds: float, site: str) 
 	}
 
 
-def double_bookings(site: str) -> int:
+def double_bookings() -> int:
 	import frappe
 
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	try:
-		rows = frappe.db.sql(
-			"""select count(*) from (
-				select practitioner, appointment_date, appointment_time, count(*) c
-				from `tabPatient Appointment`
-				where custom_practice = (select name from tabPractice where slug = %s)
-					and status != 'Cancelled'
-				group by practitioner, appointment_date, appointment_time having c > 1) d""",
-			SLUG,
-		)
-		return rows[0][0]
-	finally:
-		frappe.destroy()
+	frappe.db.rollback()  # a fresh snapshot: see what the server committed
+	rows = frappe.db.sql(
+		"""select count(*) from (
+			select practitioner, appointment_date, appointment_time, count(*) c
+			from `tabPatient Appointment`
+			where custom_practice = (select name from tabPractice where slug = %s)
+				and status != 'Cancelled'
+			group by practitioner, appointment_date, appointment_time having c > 1) d""",
+		SLUG,
+	)
+	return rows[0][0]
 
 
-def cleanup(site: str) -> None:
+def cleanup() -> None:
 	import frappe
 
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
 	frappe.set_user("Administrator")
-	try:
-		practice = frappe.db.get_value("Practice", {"slug": SLUG}, "name")
-		for name in frappe.get_all(
-			"Patient Appointment",
-			filters={"custom_practice": practice},
-			fields=["name", "patient"],
-			as_list=True,
-		):
-			frappe.delete_doc("Patient Appointment", name, force=True, ignore_permissions=True)
-		for name in frappe.get_all("Fee Validity", filters={"custom_practice": practice}, pluck="name"):
-			frappe.delete_doc("Fee Validity", name, force=True, ignore_permissions=True)
-		for name in frappe.get_all("Patient", filters={"custom_practice": practice}, pluck="name"):
-			frappe.delete_doc("Patient", name, force=True, ignore_permissions=True)
-		frappe.db.commit()
-		print("bookings and patients of the benchmark removed (doctors and schedules kept)")
-	finally:
-		frappe.destroy()
+	practice = frappe.db.get_value("Practice", {"slug": SLUG}, "name")
+	for name in frappe.get_all(
+		"Patient Appointment",
+		filters={"custom_practice": practice},
+		fields=["name", "patient"],
+		as_list=True,
+	):
+		frappe.delete_doc("Patient Appointment", name, force=True, ignore_permissions=True)
+	for name in frappe.get_all("Fee Validity", filters={"custom_practice": practice}, pluck="name"):
+		frappe.delete_doc("Fee Validity", name, force=True, ignore_permissions=True)
+	for name in frappe.get_all("Patient", filters={"custom_practice": practice}, pluck="name"):
+		frappe.delete_doc("Patient", name, force=True, ignore_permissions=True)
+	frappe.db.commit()  # nosemgrep: benchmark data
+	print("bookings and patients of the benchmark removed (doctors and schedules kept)")
 
 
 def main() -> None:
+	import frappe
+
+	from medic_plus.tests.server import running_server
+
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--seconds", type=float, default=20, help="length of each round")
 	parser.add_argument("--cleanup", action="store_true")
 	args = parser.parse_args()
-	if args.cleanup:
-		cleanup(args.site)
-		return
-	doctors = seed(args.site)
-	previous = set_trusted(args.site, ["127.0.0.1"])
-	proc, url = start_server(args.site, workers=4)
+	frappe.init(site=args.site, sites_path=".")
+	frappe.connect()
 	try:
-		print(f"{DOCTORS} doctors, 31-day calendars, {BOOKERS} guests booking at the same time")
-		for guests in (10, 50):
-			result = crowd(url, doctors, guests, args.seconds, args.site)
-			lat = [x * 1000 for x in result["latencies"]]
-			book = result["bookings"]
-			print(
-				f"{guests:>3} concurrent: {len(lat) / result['elapsed']:.1f} calendar req/s, "
-				f"p50 {statistics.median(lat):.0f} ms, p95 {percentile(lat, 95):.0f} ms, "
-				f"p99 {percentile(lat, 99):.0f} ms; calendar errors {len(result['errors'])}; "
-				f"bookings {len(book)}: "
-				+ ", ".join(f"{code}: {book.count(code)}" for code in sorted(set(book)))
-			)
-			if result["failures"]:
-				print("  server errors:", ", ".join(sorted(set(map(str, result["failures"])))))
+		if args.cleanup:
+			cleanup()
+			return
+		doctors = seed()
+		previous = set_trusted(args.site, ["127.0.0.1"])
+		try:
+			with running_server(workers=4) as url:
+				print(f"{DOCTORS} doctors, 31-day calendars, {BOOKERS} guests booking at the same time")
+				for guests in (10, 50):
+					report(guests, crowd(url, doctors, guests, args.seconds, args.site))
+		finally:
+			set_trusted(args.site, previous)
+		print(f"slots booked twice: {double_bookings()} (target 0)")
 	finally:
-		proc.terminate()
-		set_trusted(args.site, previous)
-	doubles = double_bookings(args.site)
-	print(f"slots booked twice: {doubles} (target 0)")
+		frappe.destroy()
+
+
+def report(guests: int, result: dict) -> None:
+	lat = [x * 1000 for x in result["latencies"]]
+	book = result["bookings"]
+	print(
+		f"{guests:>3} concurrent: {len(lat) / result['elapsed']:.1f} calendar req/s, "
+		f"p50 {statistics.median(lat):.0f} ms, p95 {percentile(lat, 95):.0f} ms, "
+		f"p99 {percentile(lat, 99):.0f} ms; calendar errors {len(result['errors'])}; "
+		f"bookings {len(book)}: " + ", ".join(f"{code}: {book.count(code)}" for code in sorted(set(book)))
+	)
+	if result["failures"]:
+		print("  server errors:", ", ".join(sorted(set(map(str, result["failures"])))))
 
 
 if __name__ == "__main__":

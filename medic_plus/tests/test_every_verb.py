@@ -81,27 +81,25 @@ def fill(value, dt: str, name: str, own: str = ""):
 	return value
 
 
+def records_of(fx, side: str) -> dict[str, str]:
+	"""One record of practice ``side`` for each kind of doctype the verbs are tried on."""
+	from medic_plus.tests.test_scope_kinds import ensure_note
+
+	s = fx.a if side == "a" else fx.b
+	records = {dt: fx.record(side, dt) for dt in ISOLATED_DOCTYPES}
+	records["Clinical Note"] = ensure_note(f"ISO-{side.upper()}-NOTE", s.patient)
+	records["Practice"] = s.practice
+	records["Practice Member"] = frappe.db.get_value("Practice Member", {"practice": s.practice}, "name")
+	records["Healthcare Practitioner"] = s.practitioner
+	return records
+
+
 class TestEveryVerb(TenancyFixtureTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		from medic_plus.tests.test_scope_kinds import ensure_note
-
 		cls.auth = {"Authorization": api_token(cls.fx.a.admin)}
-		cls.others = {dt: cls.fx.record("b", dt) for dt in ISOLATED_DOCTYPES}
-		cls.others["Clinical Note"] = ensure_note("ISO-B-NOTE", cls.fx.b.patient)
-		cls.others["Practice"] = cls.fx.b.practice
-		cls.others["Practice Member"] = frappe.db.get_value(
-			"Practice Member", {"practice": cls.fx.b.practice}, "name"
-		)
-		cls.others["Healthcare Practitioner"] = cls.fx.b.practitioner
-		cls.own = {dt: cls.fx.record("a", dt) for dt in ISOLATED_DOCTYPES}
-		cls.own["Clinical Note"] = ensure_note("ISO-A-NOTE", cls.fx.a.patient)
-		cls.own["Practice"] = cls.fx.a.practice
-		cls.own["Practice Member"] = frappe.db.get_value(
-			"Practice Member", {"practice": cls.fx.a.practice}, "name"
-		)
-		cls.own["Healthcare Practitioner"] = cls.fx.a.practitioner
+		cls.others, cls.own = records_of(cls.fx, "b"), records_of(cls.fx, "a")
 		frappe.db.commit()  # nosemgrep: fixture, seen by the request threads
 
 	def test_other_practice_record_answers_like_a_missing_one_for_every_verb(self):
