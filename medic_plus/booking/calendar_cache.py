@@ -100,8 +100,7 @@ def practitioners_of_unit(unit: str | None) -> list[str]:
 
 def on_appointment_change(doc, method: str | None = None) -> None:
 	practitioners = {doc.get("practitioner"), *practitioners_of_unit(doc.get("service_unit"))}
-	before = doc.get_doc_before_save() if hasattr(doc, "get_doc_before_save") else None
-	if before:
+	if before := doc.get_doc_before_save():
 		practitioners |= {before.get("practitioner"), *practitioners_of_unit(before.get("service_unit"))}
 	bump("practitioner", *sorted(p for p in practitioners if p))
 

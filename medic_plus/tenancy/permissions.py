@@ -111,12 +111,17 @@ def shared_rows(owned) -> list[str]:
 
 
 def owned_row_visible(owned, name: str, user: str | None = None) -> bool:
-	"""Whether ``user`` may see a row of an owned doctype: one no practice owns, one of
-	their practices owns, or one every practice shares."""
+	"""Whether ``user`` may see a row of an owned doctype."""
+	return owned_row_open_to(owned, name, context.get_user_practices(user))
+
+
+def owned_row_open_to(owned, name: str, practices: list[str]) -> bool:
+	"""Whether a row of an owned doctype is one no practice owns, one that one of
+	``practices`` owns, or one every practice shares."""
 	if name in shared_rows(owned):
 		return True
 	owners = frappe.get_all("Practice", filters={owned.practice_field: name}, pluck="name")
-	return not owners or any(context.is_member(p, user) for p in owners)
+	return not owners or bool(set(owners) & set(practices))
 
 
 def _reference_condition(doctype: str, user: str) -> str:

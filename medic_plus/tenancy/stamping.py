@@ -67,13 +67,9 @@ def _set_company(doc, practice: str) -> None:
 
 def _owned_by(practice: str, doctype: str, name: str | None) -> bool:
 	"""Whether ``name`` (of an owned doctype) is unowned, shared, or owned by ``practice``."""
-	from medic_plus.tenancy.permissions import shared_rows
+	from medic_plus.tenancy.permissions import owned_row_open_to
 
-	if not name:
-		return False
-	owned = OWNED_BY_DOCTYPE[doctype]
-	owners = frappe.get_all("Practice", filters={owned.practice_field: name}, pluck="name")
-	return not owners or practice in owners or name in shared_rows(owned)
+	return bool(name) and owned_row_open_to(OWNED_BY_DOCTYPE[doctype], name, [practice])
 
 
 def validate_tenancy(doc, method: str | None = None) -> None:
