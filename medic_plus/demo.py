@@ -1,12 +1,17 @@
 """Demo data: two practices with doctors, schedules, patients and appointments.
 
-``bench --site <site> medic-plus-demo`` (idempotent). The ``ensure_*`` helpers are also
-the factories of the integration tests.
+``bench --site <site> medic-plus-demo`` (idempotent). On a site where the setup wizard
+never ran it first completes it with demo values, and it creates what the practices
+need that such a site lacks (holiday list, department, formulary); it never changes a
+value a site already has. The ``ensure_*`` helpers are also the factories of the
+integration tests.
 """
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+import io
+from contextlib import redirect_stdout
+from datetime import date, time, timedelta
 
 import frappe
 from frappe.utils import add_days, getdate, nowdate
@@ -14,6 +19,140 @@ from frappe.utils import add_days, getdate, nowdate
 DEMO_PASSWORD = "Demo-Pass-2026!"
 APPOINTMENT_TYPE = "Consultation"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+DEPARTMENT = "General Practice"
+
+# the setup wizard's answers, used only on a site where it never ran
+WIZARD = {
+	"language": "English",
+	"country": "Germany",
+	"timezone": "Europe/Berlin",
+	"currency": "EUR",
+	"company_name": "Medic Plus Demo",
+	"company_abbr": "MPD",
+	"chart_of_accounts": "Standard",
+}
+
+# a small formulary: (medication, class, strength in mg, dosage form, dosage, duration)
+FORMULARY = (
+	("Amoxicillin 500 mg", "Antibiotics", 500, "Capsule", "1-1-1", "1 Week"),
+	("Ibuprofen 400 mg", "Analgesics", 400, "Tablet", "1-0-1", "3 Day"),
+	("Paracetamol 500 mg", "Analgesics", 500, "Tablet", "1-1-1", "3 Day"),
+	("Ramipril 5 mg", "Antihypertensives", 5, "Tablet", "1-0-0", "1 Month"),
+	("Metformin 500 mg", "Antidiabetics", 500, "Tablet", "1-0-1", "1 Month"),
+)
+
+
+def ensure_site_setup() -> list[str]:
+	"""Complete the setup wizard with demo values where it never ran; returns what to tell."""
+	if frappe.is_setup_complete():
+		return []
+	from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
+
+	year = getdate().year
+	# ERPNext makes the company only where there is none. The wizard's stages print what
+	# they skip (a root item group Healthcare made first, dashboards): kept off the screen
+	# unless the setup fails.
+	output = io.StringIO()
+	try:
+		with redirect_stdout(output):
+			setup_complete({**WIZARD, "fy_start_date": f"{year}-01-01", "fy_end_date": f"{year}-12-31"})
+	except Exception:
+		print(output.getvalue())
+		raise
+	frappe.clear_cache()
+	return [
+		"The setup wizard had not run: it was completed with demo values ({country}, {currency}, "
+		"{timezone}, company {company}); change them in System Settings and Company.".format(
+			company=default_company(), **WIZARD
+		)
+	]
+
+
+def ensure_holiday_list(company: str) -> None:
+	"""Weekends off, this year and next, for the demo's own company (a site's company
+	keeps its holidays, or its lack of them: it decides when its practices open)."""
+	if company != WIZARD["company_name"] or frappe.db.get_value("Company", company, "default_holiday_list"):
+		return
+	year = getdate().year
+	name = f"{company} Weekends"
+	if not frappe.db.exists("Holiday List", name):
+		start, end = date(year, 1, 1), date(year + 1, 12, 31)
+		days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+		frappe.get_doc(
+			{
+				"doctype": "Holiday List",
+				"holiday_list_name": name,
+				"from_date": start,
+				"to_date": end,
+				"holidays": [
+					{"holiday_date": d, "description": d.strftime("%A"), "weekly_off": 1}
+					for d in days
+					if d.weekday() >= 5
+				],
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.set_value("Company", company, "default_holiday_list", name)
+
+
+def ensure_department(name: str = DEPARTMENT) -> str:
+	if not frappe.db.exists("Medical Department", name):
+		frappe.get_doc({"doctype": "Medical Department", "department": name}).insert(ignore_permissions=True)
+	return name
+
+
+def ensure_formulary() -> list[str]:
+	"""The demo's medications, each with its billable item."""
+	price_list = frappe.db.get_single_value("Selling Settings", "selling_price_list") or frappe.db.get_value(
+		"Price List", {"selling": 1, "enabled": 1}
+	)
+	item_group = frappe.db.exists("Item Group", "Drug") or frappe.db.get_value("Item Group", {"is_group": 0})
+	uom = frappe.db.exists("UOM", "Milligram") or frappe.db.exists("UOM", "mg")
+	names = []
+	for medication, drug_class, strength, form, dosage, duration in FORMULARY:
+		names.append(medication)
+		if frappe.db.exists("Medication", medication):
+			continue
+		if not frappe.db.exists("Medication Class", drug_class):
+			frappe.get_doc({"doctype": "Medication Class", "medication_class": drug_class}).insert(
+				ignore_permissions=True
+			)
+		code = medication.upper().replace(" ", "-")
+		frappe.get_doc(
+			{
+				"doctype": "Medication",
+				"generic_name": medication,
+				"medication_class": drug_class,
+				"strength": strength,
+				"strength_uom": uom,
+				"dosage_form": form if frappe.db.exists("Dosage Form", form) else None,
+				"default_prescription_dosage": frappe.db.exists("Prescription Dosage", dosage),
+				"default_prescription_duration": frappe.db.exists("Prescription Duration", duration),
+				"price_list": price_list,
+				"linked_items": [
+					{
+						"item_code": code,
+						"item_group": item_group,
+						"stock_uom": frappe.db.get_single_value("Stock Settings", "stock_uom") or "Nos",
+						"is_billable": 1,
+						"description": medication,
+					}
+				],
+			}
+		).insert(ignore_permissions=True)
+	return names
+
+
+def admin_notes() -> list[str]:
+	"""What only a real admin can decide, one line each."""
+	notes = []
+	if not frappe.db.exists("Email Account", {"default_outgoing": 1, "enable_outgoing": 1}):
+		notes.append(
+			"No outgoing e-mail account: booking codes and confirmations wait in the Email Queue "
+			"until one is set up (Email Account, Default Outgoing)."
+		)
+	if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
+		notes.append("No SMS gateway: practices that send codes by SMS need SMS Settings first.")
+	return notes
 
 
 def ensure_practice(practice_name: str, slug: str, short_code: str, **values) -> str:
@@ -62,6 +201,8 @@ def ensure_user(
 
 def ensure_practitioner(name: str, department: str | None = None) -> str:
 	if existing := frappe.db.get_value("Healthcare Practitioner", {"practitioner_name": name}):
+		if department and not frappe.db.get_value("Healthcare Practitioner", existing, "department"):
+			frappe.db.set_value("Healthcare Practitioner", existing, "department", department)
 		return existing
 	first, _, last = name.partition(" ")
 	return (
@@ -125,6 +266,17 @@ def ensure_appointment_type(name: str = APPOINTMENT_TYPE, duration: int = 20) ->
 			}
 		).insert(ignore_permissions=True)
 	return name
+
+
+def ensure_online_types(practice: str, types: tuple[tuple[str, int], ...]) -> None:
+	"""The practice's online appointment types, where it has none yet."""
+	if not types or frappe.db.exists("Practice Appointment Type", {"parent": practice}):
+		return
+	doc = frappe.get_doc("Practice", practice)
+	for name, duration in types:
+		doc.append("appointment_types", {"appointment_type": ensure_appointment_type(name, duration)})
+	doc.flags.ignore_permissions = True
+	doc.save()
 
 
 def ensure_service_unit(name: str, company: str, capacity: int = 1) -> str:
@@ -217,6 +369,8 @@ DEMO = (
 			("dr.kaya@harbour.example.com", "Elif Kaya", "Doctor", "Elif Kaya"),
 		),
 		"patients": (("Mia", "Schulz"), ("Noah", "Weber"), ("Emma", "Fischer")),
+		# what patients may book online, each with its length
+		"appointment_types": ((APPOINTMENT_TYPE, 20), ("Check-up", 40)),
 	},
 	{
 		"practice_name": "Lindenhof Clinic",
@@ -236,25 +390,30 @@ DEMO = (
 )
 
 
-def create() -> list[dict]:
+def create() -> dict:
 	"""Create (or complete) the demo; returns what to print."""
+	notes = ensure_site_setup()
 	company = default_company()
+	ensure_holiday_list(company)
+	department = ensure_department()
+	formulary = ensure_formulary()
 	appointment_type = ensure_appointment_type()
 	out = []
 	for spec in DEMO:
 		extra = {k: spec[k] for k in ("brand_color", "phone", "address", "require_approval") if k in spec}
 		practice = ensure_practice(spec["practice_name"], spec["slug"], spec["short_code"], **extra)
+		ensure_online_types(practice, spec.get("appointment_types", ()))
 		logins = []
 		doctors = []
 		for email, full_name, role, practitioner_name in spec["people"]:
 			ensure_user(email, full_name)
-			practitioner = ensure_practitioner(practitioner_name) if practitioner_name else None
+			practitioner = ensure_practitioner(practitioner_name, department) if practitioner_name else None
 			ensure_member(practice, email, role, practitioner)
 			logins.append((email, role))
 			if practitioner:
 				doctors.append(practitioner)
 		for i, practitioner in enumerate(doctors):
-			unit = ensure_service_unit(f"{spec['short_code']} Room {i + 1}", company) if company else None
+			unit = ensure_service_unit(f"{spec['short_code']} Room {i + 1}", company)
 			ensure_schedule(practice, practitioner, f"{spec['short_code']} {practitioner} Weekdays", unit)
 		patients = [
 			ensure_patient(
@@ -264,7 +423,13 @@ def create() -> list[dict]:
 		]
 		_demo_appointments(practice, doctors, patients, appointment_type, company)
 		out.append({"practice": spec["practice_name"], "slug": spec["slug"], "logins": logins})
-	return out
+	return {
+		"practices": out,
+		"password": DEMO_PASSWORD,
+		"company": company,
+		"formulary": formulary,
+		"notes": notes + admin_notes(),
+	}
 
 
 def _demo_appointments(practice, doctors, patients, appointment_type, company) -> None:
@@ -289,3 +454,29 @@ def _demo_appointments(practice, doctors, patients, appointment_type, company) -
 		)
 		doc.flags.ignore_permissions = True
 		doc.insert()
+
+
+FOOTPRINT = (
+	"Company",
+	"Fiscal Year",
+	"Holiday List",
+	"Medical Department",
+	"Medication",
+	"Item",
+	"Appointment Type",
+	"Practice",
+	"Practice Member",
+	"Practice Appointment Type",
+	"User",
+	"Healthcare Practitioner",
+	"Practitioner Schedule",
+	"Healthcare Service Unit",
+	"Patient",
+	"Patient Appointment",
+	"Letter Head",
+)
+
+
+def footprint() -> dict[str, int]:
+	"""How many records of each kind the demo touches (the same after a second run)."""
+	return {doctype: frappe.db.count(doctype) for doctype in FOOTPRINT}

@@ -35,6 +35,7 @@ doctype_js = {
 	"Patient Appointment": "public/js/patient_appointment.js",
 	"Patient Encounter": "public/js/patient_encounter.js",
 }
+doctype_list_js = {"Patient Appointment": "public/js/patient_appointment_list.js"}
 
 # Print formats of the clinical documents
 jinja = {"methods": ["medic_plus.clinical.printing.clinical_print_context"]}

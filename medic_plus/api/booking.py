@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import time
 from datetime import date, timedelta
+from urllib.parse import quote_plus
 
 import frappe
 from frappe import _
@@ -51,7 +52,22 @@ def get_practice_info(practice: str) -> dict:
 		"allow_online_booking": bool(p.allow_online_booking and p.status == "Active"),
 		"verification_channel": p.verification_channel or "Email",
 		"max_days_ahead": p.max_days_ahead,
+		"address": p.address,
+		"map_url": map_url(p),
+		"appointment_types": [
+			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
+			for t in availability.online_types(p)
+		],
 	}
+
+
+def map_url(p) -> str | None:
+	"""The practice's map link, else an OpenStreetMap search for its address."""
+	if p.map_link:
+		return p.map_link
+	if p.address:
+		return "https://www.openstreetmap.org/search?query=" + quote_plus(" ".join(p.address.split()))
+	return None
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
@@ -74,7 +90,13 @@ def get_practice_practitioners(practice: str) -> list[dict]:
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
 @limit(300, 300)
-def get_availability(practice: str, practitioner: str, from_date: str, to_date: str | None = None) -> dict:
+def get_availability(
+	practice: str,
+	practitioner: str,
+	from_date: str,
+	to_date: str | None = None,
+	appointment_type: str | None = None,
+) -> dict:
 	p = _open_practice(practice)
 	_bookable_practitioner(p, practitioner)
 	start = _date(from_date, "from_date")
@@ -83,7 +105,9 @@ def get_availability(practice: str, practitioner: str, from_date: str, to_date: 
 		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
 
 	def compute() -> dict:
-		avail = availability.compute(p, practitioner, start, end)
+		# the practice's types are part of what the cache's practice version covers
+		_type, duration = _visit_type(p, appointment_type)
+		avail = availability.compute(p, practitioner, start, end, duration=duration)
 		return {
 			"timezone": p.timezone,
 			"days": {
@@ -95,7 +119,9 @@ def get_availability(practice: str, practitioner: str, from_date: str, to_date: 
 		}
 
 	now = availability.practice_now(p)
-	return calendar_cache.get_or_compute(p.name, practitioner, (start, end), now, compute)
+	return calendar_cache.get_or_compute(
+		p.name, practitioner, (start, end, appointment_type or ""), now, compute
+	)
 
 
 # --- verifying and booking ------------------------------------------------------------
@@ -172,10 +198,7 @@ def verify_and_book(
 	identifier, person.email, person.mobile = _identifier(p, email, mobile)
 	person.verified = "mobile" if _by_sms(p) else "email"
 	doctor = _bookable_practitioner(p, practitioner)
-	if appointment_type and not frappe.db.exists(
-		"Appointment Type", {"name": appointment_type, "allow_booking_for": "Practitioner"}
-	):
-		_bad("appointment_type", _("Unknown appointment type."))
+	appointment_type, duration = _visit_type(p, appointment_type)
 	_check_window(p, day)
 
 	for attempt in range(1, BOOKING_TRIES + 1):
@@ -185,7 +208,7 @@ def verify_and_book(
 			frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
 		try:
 			appointment, token = service.book(
-				p, practitioner, day, at, person, appointment_type, clean_notes or None
+				p, practitioner, day, at, person, appointment_type, clean_notes or None, duration
 			)
 			break
 		except frappe.QueryDeadlockError:
@@ -195,6 +218,7 @@ def verify_and_book(
 			if attempt == BOOKING_TRIES:
 				raise
 			time.sleep(random.uniform(0.02, 0.1) * attempt)
+	notify.tell_practitioner(p, appointment, "booked")
 	try:
 		notify.send_confirmation(p, appointment, doctor.practitioner_name, token, person)
 	except notify.MessageNotSentError:
@@ -234,7 +258,11 @@ def get_booking(token: str) -> dict:
 		"status": appointment.status,
 		"timezone": p.timezone,
 		"can_cancel": _can_cancel(appointment, p),
+		"can_reschedule": bool(
+			_can_cancel(appointment, p) and p.status == "Active" and p.allow_online_booking
+		),
 		"cancel_until": deadline.strftime("%Y-%m-%d %H:%M"),
+		"max_days_ahead": p.max_days_ahead,
 	}
 
 
@@ -255,6 +283,68 @@ def cancel_booking(token: str, reason: str | None = None) -> dict:
 	except BookingInputError as e:
 		_bad("reason", _(str(e)))
 	service.cancel(appointment, reason or None)
+	notify.tell_practitioner(p, appointment, "cancelled")
+	return get_booking(token)
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@limit(60, 600)
+def get_reschedule_times(token: str, from_date: str, to_date: str | None = None) -> dict:
+	"""Free times the booking could move to: its doctor, its length, under the same rules
+	as a new booking (the booking's own time counts as free)."""
+	appointment, p = _by_token(token)
+	p = _changeable(appointment, p)
+	start = _date(from_date, "from_date")
+	end = _date(to_date, "to_date") if to_date else start
+	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
+		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
+	avail = availability.compute(
+		p,
+		appointment.practitioner,
+		start,
+		end,
+		duration=int(appointment.duration or 0) or None,
+		exclude=appointment.name,
+	)
+	return {
+		"timezone": p.timezone,
+		"days": {
+			day.isoformat(): [{"time": s.time, "duration": s.duration} for s in slots]
+			for day, slots in sorted(avail.days.items())
+		},
+	}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@limit(20, 600)
+def reschedule_booking(token: str, appointment_date: str, appointment_time: str) -> dict:
+	"""Move the booking to another free time of the same doctor: the same rules and checks
+	as a booking; the new time is taken and the old one freed in one transaction, and the
+	manage link stays the same."""
+	appointment, p = _by_token(token)
+	p = _changeable(appointment, p)
+	try:
+		day = booking_rules.parse_date(appointment_date)
+		at = booking_rules.parse_time(appointment_time)
+	except BookingInputError as e:
+		_bad(e.field, _(str(e)))
+	_check_window(p, day)
+	doctor = _bookable_practitioner(p, appointment.practitioner)
+	was = availability.appointment_start(appointment)
+	for attempt in range(1, BOOKING_TRIES + 1):
+		try:
+			moved = service.reschedule(p, appointment.name, day, at)
+			break
+		except frappe.QueryDeadlockError:
+			frappe.db.rollback()
+			if attempt == BOOKING_TRIES:
+				raise
+			time.sleep(random.uniform(0.02, 0.1) * attempt)
+	notify.tell_practitioner(p, moved, "rescheduled", was)
+	try:
+		notify.send_confirmation(p, moved, doctor.practitioner_name, token, notify.patient_contact(p, moved))
+	except notify.MessageNotSentError:
+		frappe.clear_last_message()  # the move stands; the practice sees it in Desk
 	return get_booking(token)
 
 
@@ -269,7 +359,10 @@ def _practice(slug: str):
 
 
 def _open_practice(slug: str):
-	p = _practice(slug)
+	return _check_open(_practice(slug))
+
+
+def _check_open(p):
 	if p.status != "Active" or not p.allow_online_booking:
 		frappe.throw(
 			_("{0} does not take online bookings at the moment.").format(p.practice_name),
@@ -283,6 +376,24 @@ def _bookable_practitioner(p, practitioner: str):
 	if not rows:
 		frappe.throw(_("Practitioner not found"), frappe.DoesNotExistError)
 	return rows[0]
+
+
+def _visit_type(p, appointment_type: str | None) -> tuple[str | None, int | None]:
+	"""(appointment type, its length) for a booking: one of the practice's online types
+	(the first when none is named); where the practice lists none, any type bookable with
+	a practitioner, as long as each schedule slot."""
+	types = availability.online_types(p)
+	if not types:
+		if appointment_type and not frappe.db.exists(
+			"Appointment Type", {"name": appointment_type, "allow_booking_for": "Practitioner"}
+		):
+			_bad("appointment_type", _("Unknown appointment type."))
+		return appointment_type, None
+	chosen = next((t for t in types if t.appointment_type == appointment_type), None)
+	if appointment_type and not chosen:
+		_bad("appointment_type", _("Unknown appointment type."))
+	chosen = chosen or types[0]
+	return chosen.appointment_type, chosen.duration or None
 
 
 def _by_sms(p) -> bool:
@@ -337,6 +448,18 @@ def _by_token(token: str):
 	if availability.practice_now(p) > service.token_expiry(appointment):
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
 	return appointment, p
+
+
+def _changeable(appointment, p):
+	"""The practice of a booking the patient may still move: open for online booking,
+	and before the cancellation cut-off."""
+	if not _can_cancel(appointment, p):
+		frappe.throw(
+			_("This appointment can no longer be changed online. Please call the practice."),
+			frappe.ValidationError,
+			title=_("Too Late to Change"),
+		)
+	return _check_open(p)
 
 
 def _can_cancel(appointment, p) -> bool:

@@ -6,6 +6,10 @@ import frappe
 from frappe import _
 
 from medic_plus.tenancy import context
+from medic_plus.tenancy.scope import PRACTICE_DOCTYPES
+
+# the app's own doctypes that hold a practice's records
+APP_DOCTYPES = ("Sick Note", "Practice Member", "FHIR Access Token")
 
 
 @frappe.whitelist(methods=["GET", "POST"])
@@ -76,6 +80,8 @@ def _practice_card(practice) -> dict:
 
 
 def boot_session(bootinfo) -> None:
-	"""Desk boot: the context, for the practice switcher."""
+	"""Desk boot: the context, for the practice switcher, and the doctypes that hold a
+	practice's records, whose buttons and forms Desk offers only to those who may use them."""
 	if frappe.session.user != "Guest":
 		bootinfo.medic_plus = get_context()
+		bootinfo.medic_plus["doctypes"] = [*PRACTICE_DOCTYPES, *APP_DOCTYPES]

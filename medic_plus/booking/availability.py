@@ -32,12 +32,14 @@ PRACTICE_FIELDS = (
 	"email",
 	"phone",
 	"address",
+	"map_link",
 	"reminder_hours",
 	"send_sms_reminders",
 	"no_show_grace_minutes",
 	"country",
 	"sms_countries",
 	"max_open_bookings",
+	"notify_practitioner_by_email",
 )
 
 
@@ -145,7 +147,12 @@ def get_schedule_rows(practice: str, practitioner: str) -> list[ScheduleRow]:
 
 
 def get_bookings(
-	practitioner: str, units: list[str], from_date: date, to_date: date, lock: bool = False
+	practitioner: str,
+	units: list[str],
+	from_date: date,
+	to_date: date,
+	lock: bool = False,
+	exclude: str | None = None,
 ) -> list[Booking]:
 	"""Non-cancelled appointments of the practitioner (any practice, any unit) and of
 	the schedule's service units, between the two dates. ``lock`` reads the latest
@@ -163,6 +170,8 @@ def get_bookings(
 		.where(appt.status != "Cancelled")
 		.where(who)
 	)
+	if exclude:
+		query = query.where(appt.name != exclude)
 	if lock:
 		query = query.for_update()
 	return [
@@ -195,20 +204,54 @@ def get_holidays(company: str | None, from_date: date, to_date: date) -> set[dat
 
 
 def compute(
-	practice, practitioner: str, from_date: date, to_date: date | None = None, lock: bool = False
+	practice,
+	practitioner: str,
+	from_date: date,
+	to_date: date | None = None,
+	lock: bool = False,
+	duration: int | None = None,
+	exclude: str | None = None,
 ) -> Availability:
-	"""Free slots of ``practitioner`` in ``practice`` (a row from get_practice_by_slug)."""
+	"""Free slots of ``practitioner`` in ``practice`` (a row from get_practice_by_slug),
+	``duration`` minutes long (an appointment type's) or as long as each schedule row;
+	``exclude``: an appointment whose own time counts as free (the one being moved)."""
 	to_date = to_date or from_date
 	days = slots.date_range(from_date, to_date)
 	rows = get_schedule_rows(practice.name, practitioner)
 	if not rows:
 		return Availability()
 	units = sorted({r.service_unit for r in rows if r.service_unit})
-	bookings = get_bookings(practitioner, units, days[0], days[-1], lock=lock)
+	bookings = get_bookings(practitioner, units, days[0], days[-1], lock=lock, exclude=exclude)
 	holidays = get_holidays(practice.company, days[0], days[-1])
 	return slots.free_slots(
-		rows, bookings, rules_of(practice), practice_now(practice), days[0], days[-1], holidays
+		rows,
+		bookings,
+		rules_of(practice),
+		practice_now(practice),
+		days[0],
+		days[-1],
+		holidays,
+		duration=duration,
 	)
+
+
+def online_types(practice) -> list[frappe._dict]:
+	"""The reasons for a visit the practice offers online, in its order, each with its
+	length in minutes (the row's, else the appointment type's default)."""
+	row = frappe.qb.DocType("Practice Appointment Type")
+	kind = frappe.qb.DocType("Appointment Type")
+	return [
+		frappe._dict(appointment_type=r.appointment_type, duration=int(r.duration or r.default_duration or 0))
+		for r in (
+			frappe.qb.from_(row)
+			.join(kind)
+			.on(kind.name == row.appointment_type)
+			.select(row.appointment_type, row.duration, kind.default_duration)
+			.where((row.parent == practice.name) & (row.parenttype == "Practice"))
+			.orderby(row.idx)
+			.run(as_dict=True)
+		)
+	]
 
 
 def _as_time(value):

@@ -1,5 +1,6 @@
 """Messages to patients: the booking code, the confirmation with its .ics, by e-mail
-(queued through Frappe's Email Queue) or SMS (through SMS Settings, after commit)."""
+(queued through Frappe's Email Queue) or SMS (through SMS Settings, after commit); and
+to the practitioner, of what patients did online."""
 
 from __future__ import annotations
 
@@ -173,3 +174,66 @@ def send_reminder(practice, appointment, token: str) -> None:
 				practice.practice_name, practitioner_name, start.strftime("%d.%m. %H:%M"), manage_url(token)
 			),
 		)
+
+
+# --- to the practice ----------------------------------------------------------------
+
+
+def tell_practitioner(practice, appointment, what: str, was: datetime | None = None) -> None:
+	"""Tell the appointment's practitioner of an online booking ("booked"), cancellation
+	("cancelled") or move ("rescheduled"): a Desk notification, and an e-mail where the
+	practice asks for it."""
+	user = practitioner_user(practice.name, appointment.practitioner)
+	if not user:
+		return
+	patient = appointment.patient_name or appointment.patient
+	when = appointment_start(appointment).strftime("%d.%m.%Y %H:%M")
+	if what == "booked":
+		subject = _("Booked online: {0} on {1}").format(patient, when)
+	elif what == "cancelled":
+		subject = _("Cancelled online: {0} on {1}").format(patient, when)
+	else:
+		subject = _("Moved online: {0}, now on {1} (was {2})").format(
+			patient, when, was.strftime("%d.%m.%Y %H:%M") if was else ""
+		)
+	frappe.get_doc(
+		{
+			"doctype": "Notification Log",
+			"for_user": user,
+			"from_user": "Administrator",
+			"type": "Alert",  # Frappe e-mails no alert: the practice's setting decides
+			"document_type": "Patient Appointment",
+			"document_name": appointment.name,
+			"subject": subject,
+		}
+	).insert(ignore_permissions=True)
+	if practice.notify_practitioner_by_email:
+		_sendmail(
+			practice,
+			frappe.db.get_value("User", user, "email"),
+			subject=subject,
+			message=subject,
+			reference_doctype="Patient Appointment",
+			reference_name=appointment.name,
+		)
+
+
+def practitioner_user(practice: str, practitioner: str | None) -> str | None:
+	"""The user behind the practitioner: their membership of the practice, else the
+	practitioner's own user."""
+	if not practitioner:
+		return None
+	return frappe.db.get_value(
+		"Practice Member",
+		{"practice": practice, "practitioner": practitioner, "is_active": 1},
+		"user",
+	) or frappe.db.get_value("Healthcare Practitioner", practitioner, "user_id")
+
+
+def patient_contact(practice, appointment) -> frappe._dict:
+	"""Where a booking's patient is told of a change: the channel the practice verifies
+	bookings by, at the patient's address or number on record."""
+	email, mobile = frappe.db.get_value("Patient", appointment.patient, ["email", "mobile"]) or (None, None)
+	if practice.verification_channel == "SMS" and _textable(practice, mobile):
+		return frappe._dict(verified="mobile", mobile=mobile, email=None)
+	return frappe._dict(verified="email", email=email, mobile=None)

@@ -67,12 +67,16 @@ def book(
 	person: Person,
 	appointment_type: str | None = None,
 	notes: str | None = None,
+	duration: int | None = None,
 ) -> tuple[frappe._dict, str]:
-	"""Create the appointment; returns (appointment, manage token)."""
+	"""Create the appointment, ``duration`` minutes long (else the slot's); returns
+	(appointment, manage token)."""
 	with system_scope():
 		lock_practitioner(practitioner)
 		when = datetime.combine(appointment_date, appointment_time)
-		slot = availability.compute(practice, practitioner, appointment_date, lock=True).slot_at(when)
+		slot = availability.compute(
+			practice, practitioner, appointment_date, lock=True, duration=duration
+		).slot_at(when)
 		if not slot:
 			frappe.throw(
 				_("Sorry, this time has just been taken. Please choose another one."),
@@ -251,3 +255,40 @@ def cancel(appointment, reason: str | None = None) -> None:
 				"notes",
 				"\n".join(filter(None, [appointment.notes, note])),
 			)
+
+
+def reschedule(practice, appointment: str, day: date, at: time) -> frappe._dict:
+	"""Move ``appointment`` to ``day`` ``at``, as long as before, after the same checks as a
+	booking under the practitioner's lock; returns it moved."""
+	with system_scope():
+		doc = frappe.get_doc("Patient Appointment", appointment, for_update=True)
+		lock_practitioner(doc.practitioner)
+		when = datetime.combine(day, at)
+		slot = availability.compute(
+			practice,
+			doc.practitioner,
+			day,
+			lock=True,
+			duration=int(doc.duration or 0) or None,
+			exclude=doc.name,
+		).slot_at(when)
+		if not slot:
+			frappe.throw(
+				_("Sorry, this time has just been taken. Please choose another one."),
+				SlotTakenError,
+				title=_("Slot Taken"),
+			)
+		was = availability.appointment_start(doc)
+		doc.appointment_date = day
+		doc.appointment_time = at.strftime("%H:%M:%S")
+		doc.service_unit = slot.service_unit
+		doc.flags.ignore_permissions = True
+		doc.flags.medic_plus_slot_duration = slot.duration
+		doc.save()
+		doc.add_comment(
+			"Info",
+			_("Moved online by the patient from {0} to {1}.").format(
+				was.strftime("%d.%m.%Y %H:%M"), when.strftime("%d.%m.%Y %H:%M")
+			),
+		)
+		return doc

@@ -6,6 +6,11 @@ Pure: no Frappe import. All datetimes are naive and in the practice's local time
 A schedule row is one slot, as in Healthcare's Practitioner Schedule: from_time to
 to_time, on a weekday. A row with ``maximum_appointments`` is a block that takes that
 many appointments, all booked at the block's start, each of the row's ``duration``.
+
+An appointment type may last longer or shorter than a row (``duration``): then a slot
+starts where a row starts and runs for that duration, within the practitioner's
+working time (rows that follow each other without a gap), and must be free for all of
+it.
 """
 
 from __future__ import annotations
@@ -113,8 +118,10 @@ def free_slots(
 	to_date: date | None = None,
 	holidays: Iterable[date] = (),
 	blocked: Iterable[Blocked] = (),
+	duration: int | None = None,
 ) -> Availability:
-	"""Every free slot from ``from_date`` to ``to_date``, day by day, earliest first."""
+	"""Every free slot from ``from_date`` to ``to_date``, day by day, earliest first;
+	with ``duration`` (minutes), slots of that length instead of each row's."""
 	by_day: dict[str, list[ScheduleRow]] = {}
 	for row in rows:
 		by_day.setdefault(row.day, []).append(row)
@@ -127,14 +134,16 @@ def free_slots(
 		bookings_by_date.setdefault(b.start.date(), []).append(b)
 	earliest, last_day = bookable_window(now, rules)
 
+	spans_by_day = {day: _working_spans(day_rows) for day, day_rows in by_day.items()}
 	out = Availability()
 	for day in date_range(from_date, to_date):
 		if day < now.date() or day > last_day or day in holidays:
 			continue
 		day_bookings = _DayBookings(bookings_by_date.get(day, []))
 		slots: dict[datetime, Slot] = {}
-		for row in by_day.get(WEEKDAYS[day.weekday()], []):
-			slot = _slot_for(row, day, day_bookings, rules)
+		weekday = WEEKDAYS[day.weekday()]
+		for row in by_day.get(weekday, []):
+			slot = _slot_for(row, day, day_bookings, rules, duration, spans_by_day.get(weekday, ()))
 			if slot is None or slot.start < earliest or slot.capacity_left <= 0:
 				continue
 			if any(_overlaps(slot.start, slot.end, b.start, b.end) for b in blocked):
@@ -172,10 +181,35 @@ class _DayBookings:
 		return self.rows[lo:hi]
 
 
-def _slot_for(row: ScheduleRow, day: date, bookings: _DayBookings, rules: Rules) -> Slot | None:
+def _working_spans(rows: list[ScheduleRow]) -> list[tuple[int, int]]:
+	"""A day's working time in minutes: its (non-block) rows, joined where they touch."""
+	spans: list[list[int]] = []
+	for row in rows:  # sorted by start
+		if row.maximum_appointments:
+			continue
+		start, end = _minutes(row.start), _minutes(row.end)
+		if spans and start <= spans[-1][1]:
+			spans[-1][1] = max(spans[-1][1], end)
+		elif end > start:
+			spans.append([start, end])
+	return [(a, b) for a, b in spans]
+
+
+def _slot_for(
+	row: ScheduleRow,
+	day: date,
+	bookings: _DayBookings,
+	rules: Rules,
+	duration: int | None = None,
+	spans: Iterable[tuple[int, int]] = (),
+) -> Slot | None:
 	start_m, end_m = _minutes(row.start), _minutes(row.end)
 	if end_m <= start_m:
 		return None
+	if duration and not row.maximum_appointments:
+		end_m = start_m + duration
+		if not any(a <= start_m and end_m <= b for a, b in spans):
+			return None
 
 	def relevant(unit, own):
 		# the practitioner cannot be in two places; a service unit is shared with colleagues

@@ -273,6 +273,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.booking.verify_and_book",
 		"medic_plus.api.booking.get_booking",
 		"medic_plus.api.booking.cancel_booking",
+		"medic_plus.api.booking.get_reschedule_times",
+		"medic_plus.api.booking.reschedule_booking",
 	),
 }
 

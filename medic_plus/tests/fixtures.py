@@ -214,8 +214,10 @@ def get_booking_fixture() -> BookingFixture:
 	)
 	doctor_user = ensure_user(email("iso-book-doctor"), "Iso Book Doctor")
 	group_user = ensure_user(email("iso-book-group"), "Iso Book Group")
-	doctor = ensure_practitioner("ISO Book Doc")
-	group_doctor = ensure_practitioner("ISO Book Group Doc")
+	# Healthcare's slot picker in Desk asks for the doctor's department
+	department = demo.ensure_department()
+	doctor = ensure_practitioner("ISO Book Doc", department)
+	group_doctor = ensure_practitioner("ISO Book Group Doc", department)
 	ensure_member(practice, doctor_user, "Doctor", doctor)
 	ensure_member(practice, group_user, "Doctor", group_doctor)
 	ensure_member(practice, ensure_user(email("iso-book-admin"), "Iso Book Admin"), "Admin")

@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 import frappe
 from frappe.utils import add_days, getdate
 
+from medic_plus import demo
 from medic_plus.api import booking as api
-from medic_plus.booking import availability, otp_store
+from medic_plus.booking import availability, otp_store, service
 from medic_plus.core import otp as otp_core
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import BOOKING_TZ, get_booking_fixture, get_fixture
@@ -91,6 +92,9 @@ class TestReading(BookingTestCase):
 				"allow_online_booking",
 				"verification_channel",
 				"max_days_ahead",
+				"address",
+				"map_url",
+				"appointment_types",
 			},
 		)
 		self.assertEqual((info["slug"], info["timezone"]), ("iso-book", BOOKING_TZ))
@@ -278,10 +282,12 @@ class TestOTP(BookingTestCase):
 
 	def test_code_is_queued_by_email_with_the_practice_brand(self):
 		frappe.local.request_ip = "198.51.100.8"
-		api.request_booking_otp(self.bf.slug, email="Queue.Me@Example.org", form_token=form())
+		address = f"Queue.Me.{frappe.generate_hash(length=6)}@Example.org"
+		api.request_booking_otp(self.bf.slug, email=address, form_token=form())
 		frappe.set_user("Administrator")
-		mail = frappe.get_last_doc("Email Queue", filters={"message": ("like", "%ISO Booking Practice%")})
-		self.assertIn("queue.me@example.org", [r.recipient for r in mail.recipients])
+		queued = frappe.db.get_value("Email Queue Recipient", {"recipient": address.lower()}, "parent")
+		mail = frappe.get_doc("Email Queue", queued)
+		self.assertIn("ISO Booking Practice", mail.message)
 		self.assertEqual(mail.status, "Not Sent")
 
 	def test_malformed_email_or_mobile_is_400(self):
@@ -522,3 +528,166 @@ class TestManageBooking(BookingTestCase):
 		earlier = frozen - timedelta(minutes=31)  # 07:59: still before the cut-off
 		with patch("medic_plus.booking.availability.utcnow", return_value=earlier):
 			self.assertTrue(api.get_booking(self.token_of(res))["can_cancel"])
+
+
+class TestAppointmentTypes(BookingTestCase):
+	"""A practice that lists its online appointment types: each one's length sets the
+	length of the times offered and of the appointment booked."""
+
+	def setUp(self):
+		super().setUp()
+		frappe.set_user("Administrator")
+		demo.ensure_appointment_type("ISO Check-up", 60)
+		demo.ensure_appointment_type("ISO Unlisted", 15)
+		practice = frappe.get_doc("Practice", self.bf.practice)
+		practice.set("appointment_types", [])
+		practice.append("appointment_types", {"appointment_type": demo.APPOINTMENT_TYPE, "duration": 30})
+		practice.append("appointment_types", {"appointment_type": "ISO Check-up"})
+		practice.save()
+
+	def slots(self, appointment_type=None):
+		frappe.set_user("Guest")
+		res = api.get_availability(
+			self.bf.slug, self.bf.doctor, str(self.day), appointment_type=appointment_type
+		)
+		return res["days"].get(str(self.day), [])
+
+	def test_the_page_lists_the_types_with_their_lengths(self):
+		frappe.set_user("Guest")
+		info = api.get_practice_info(self.bf.slug)
+		self.assertEqual(
+			[(t["appointment_type"], t["duration"]) for t in info["appointment_types"]],
+			[(demo.APPOINTMENT_TYPE, 30), ("ISO Check-up", 60)],
+		)
+
+	def test_a_longer_type_is_offered_where_its_whole_time_is_free(self):
+		checkup = self.slots("ISO Check-up")
+		self.assertEqual({s["duration"] for s in checkup}, {60})
+		times = [s["time"] for s in checkup]
+		self.assertEqual((times[0], times[-1]), ("07:00", "20:00"))  # the day ends at 21:00
+		self.book(time="10:00", appointment_type=demo.APPOINTMENT_TYPE)
+		times = [s["time"] for s in self.slots("ISO Check-up")]
+		self.assertNotIn("09:30", times)
+		self.assertNotIn("10:00", times)
+		self.assertIn("09:00", times)
+		self.assertIn("10:30", times)
+
+	def test_the_booking_has_the_type_and_its_length(self):
+		res = self.book(time="11:00", appointment_type="ISO Check-up")
+		self.assertEqual(res["duration"], 60)
+		frappe.set_user("Administrator")
+		appointment = frappe.get_doc("Patient Appointment", {"custom_booking_reference": res["reference"]})
+		self.assertEqual((appointment.appointment_type, appointment.duration), ("ISO Check-up", 60))
+		self.assertNotIn("11:30", [s["time"] for s in self.slots()])
+
+	def test_no_type_named_books_the_first(self):
+		res = self.book(time="12:00")
+		self.assertEqual(res["duration"], 30)
+
+	def test_a_type_the_practice_does_not_offer_is_400(self):
+		for name in ("ISO Unlisted", "No such type"):
+			with self.subTest(name=name):
+				with self.assertRaises(api.BadBookingRequest):
+					self.slots(name)
+				with self.assertRaises(api.BadBookingRequest):
+					self.book(time="13:00", appointment_type=name)
+		frappe.set_user("Administrator")
+		self.assertFalse(
+			frappe.db.exists(
+				"Patient Appointment", {"appointment_time": "13:00:00", "appointment_date": self.day}
+			)
+		)
+
+
+class TestRescheduling(BookingTestCase):
+	"""From the manage link the patient moves the booking, under a booking's rules."""
+
+	def token_of(self, res):
+		return res["manage_url"].split("token=")[1]
+
+	def free(self, token, day=None):
+		frappe.set_user("Guest")
+		day = str(day or self.day)
+		return [s["time"] for s in api.get_reschedule_times(token, day, day)["days"].get(day, [])]
+
+	def alerts(self, what: str) -> list[str]:
+		return frappe.get_all(
+			"Notification Log",
+			filters={"for_user": self.bf.doctor_user, "subject": ("like", f"{what}%")},
+			pluck="document_name",
+		)
+
+	def test_the_patient_moves_the_booking_and_the_old_time_frees(self):
+		res = self.book(time="10:00")
+		token = self.token_of(res)
+		self.assertTrue(api.get_booking(token)["can_reschedule"])
+		free = self.free(token)
+		self.assertIn("10:00", free)  # its own time is no obstacle
+		self.assertIn("11:00", free)
+		frappe.set_user("Guest")
+		moved = api.reschedule_booking(token, str(self.day), "11:00")
+		self.assertEqual((moved["appointment_time"], moved["reference"]), ("11:00", res["reference"]))
+		self.assertEqual(api.get_booking(token)["appointment_time"], "11:00")  # the same link
+		self.assertIn("10:00", self.times())
+		self.assertNotIn("11:00", self.times())
+		frappe.set_user("Administrator")
+		name = frappe.db.get_value("Patient Appointment", {"custom_booking_reference": res["reference"]})
+		appointment = frappe.get_doc("Patient Appointment", name)
+		self.assertEqual(str(appointment.appointment_time), "11:00:00")
+		self.assertIn(name, self.alerts("Moved online"))
+		self.assertTrue(
+			frappe.db.exists("Comment", {"reference_name": name, "content": ("like", "Moved online%")})
+		)
+
+	def test_a_taken_time_is_409_and_nothing_moves(self):
+		self.book(time="10:00")
+		mine = self.book(time="11:00")
+		token = self.token_of(mine)
+		self.assertNotIn("10:00", self.free(token))
+		frappe.set_user("Guest")
+		with self.assertRaises(service.SlotTakenError):
+			api.reschedule_booking(token, str(self.day), "10:00")
+		self.assertEqual(api.get_booking(token)["appointment_time"], "11:00")
+
+	def test_the_booking_rules_hold_for_the_new_time(self):
+		token = self.token_of(self.book(time="10:00"))
+		frappe.set_user("Guest")
+		for day, at, error in (
+			(str(add_days(practice_today(), -1)), "10:00", api.BadBookingRequest),  # the past
+			(str(add_days(practice_today(), 200)), "10:00", api.BadBookingRequest),  # beyond the horizon
+			(str(self.day), "10:10", service.SlotTakenError),  # off the schedule's grid
+			(str(self.day), "not a time", api.BadBookingRequest),
+		):
+			with self.subTest(day=day, at=at), self.assertRaises(error):
+				api.reschedule_booking(token, day, at)
+		self.assertEqual(api.get_booking(token)["appointment_time"], "10:00")
+
+	def test_a_cancelled_booking_cannot_be_moved(self):
+		token = self.token_of(self.book(time="10:00"))
+		frappe.set_user("Guest")
+		api.cancel_booking(token)
+		self.assertFalse(api.get_booking(token)["can_reschedule"])
+		with self.assertRaises(frappe.ValidationError):
+			api.reschedule_booking(token, str(self.day), "11:00")
+		with self.assertRaises(frappe.ValidationError):
+			api.get_reschedule_times(token, str(self.day))
+
+	def test_the_doctor_hears_of_each_online_booking_and_cancellation(self):
+		frappe.db.set_value("Practice", self.bf.practice, "notify_practitioner_by_email", 1)
+		res = self.book(time="10:00")
+		frappe.set_user("Administrator")
+		name = frappe.db.get_value("Patient Appointment", {"custom_booking_reference": res["reference"]})
+		self.assertIn(name, self.alerts("Booked online"))
+		frappe.set_user("Guest")
+		api.cancel_booking(self.token_of(res))
+		frappe.set_user("Administrator")
+		self.assertIn(name, self.alerts("Cancelled online"))
+		to_doctor = frappe.get_all(
+			"Email Queue Recipient", filters={"recipient": self.bf.doctor_user}, pluck="parent"
+		)
+		subjects = frappe.get_all(
+			"Email Queue",
+			filters={"name": ("in", to_doctor or [""]), "reference_name": name},
+			pluck="message",
+		)
+		self.assertEqual(len(subjects), 2)

@@ -47,6 +47,13 @@ def new_page(pw, width: int, height: int):
 	return browser, browser.new_page(viewport={"width": width, "height": height}, locale="en-GB")
 
 
+def script_errors(page) -> list[str]:
+	"""The uncaught script errors the page will throw, collected as they happen."""
+	errors: list[str] = []
+	page.on("pageerror", lambda error: errors.append(str(error)))
+	return errors
+
+
 def log_in(page, url: str, user: str, password: str) -> None:
 	"""Log in through the login page and wait for the Desk."""
 	page.goto(f"{url}/login")
@@ -137,6 +144,7 @@ class TestBookingInBrowser(IntegrationTestCase):
 		day = getdate(add_days(practice_today(), 12))
 		with running_server(workers=2) as url, sync_playwright() as pw:
 			browser, page = new_page(pw, 375, 812)
+			errors = script_errors(page)
 
 			page.goto(f"{url}/book?practice=no-such-practice")
 			expect(page.get_by_role("heading", name="We could not find this practice")).to_be_visible()
@@ -144,6 +152,7 @@ class TestBookingInBrowser(IntegrationTestCase):
 
 			page.goto(f"{url}/book?practice={self.bf.slug}")
 			expect(page.get_by_role("heading", name="ISO Booking Practice")).to_be_visible()
+			self.assertTrue(page.locator("html").get_attribute("lang").startswith("en"))
 			page.get_by_text("ISO Book Doc", exact=True).click()
 			expect(page.locator("#mp-calendar")).to_be_visible()
 			self.shot(page, "01-doctor-and-calendar")
@@ -160,7 +169,7 @@ class TestBookingInBrowser(IntegrationTestCase):
 			page.get_by_label("First name").fill("Bruno")
 			page.get_by_label("Last name").fill("Browser")
 			page.get_by_label("E-mail").fill(self.email)
-			page.get_by_label("Reason for the visit").fill("Browser test")
+			page.get_by_label("Anything the practice should know").fill("Browser test")
 			self.shot(page, "03-details")
 
 			# the bot check: too fast, replayed, honeypot: one generic refusal, no budget spent
@@ -185,10 +194,25 @@ class TestBookingInBrowser(IntegrationTestCase):
 			page.locator("#mp-manage").click()
 			expect(page.locator("#mp-details")).to_contain_text(reference)
 			self.shot(page, "06-manage")
+
+			# moved to another time from the same link, with the keyboard only
+			page.get_by_role("button", name="Change the time").focus()
+			page.keyboard.press("Enter")
+			page.get_by_label("Day").fill(day.isoformat())
+			page.get_by_label("Day").dispatch_event("change")
+			new_time = page.locator("#mp-change-times button", has_text="11:30")
+			expect(new_time).to_be_visible()
+			new_time.focus()
+			page.keyboard.press("Enter")
+			page.get_by_role("button", name="Move my appointment").click()
+			expect(page.locator("#mp-note")).to_have_text("Your appointment has been moved.")
+			expect(page.locator("#mp-details")).to_contain_text("11:30")
+			self.shot(page, "06b-moved")
 			page.get_by_role("button", name="Cancel appointment").click()
 			expect(page.locator("#mp-note")).to_have_text("This appointment is cancelled.")
 			self.shot(page, "07-cancelled")
 			browser.close()
+		self.assertEqual(errors, [], "script errors on the booking pages")
 
 		frappe.db.rollback()
 		status = frappe.db.get_value("Patient Appointment", {"custom_booking_reference": reference}, "status")

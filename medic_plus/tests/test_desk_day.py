@@ -93,20 +93,7 @@ class TestDeskDay(IntegrationTestCase):
 		cls.bf = get_booking_fixture()
 		cls.recep = ensure_user(email("iso-book-recep"), "Iso Book Receptionist")
 		demo.ensure_member(cls.bf.practice, cls.recep, "Receptionist")
-		# Healthcare's slot picker asks for the doctor's department
-		department = frappe.db.get_value("Medical Department", {}, "name")
-		frappe.db.set_value("Healthcare Practitioner", cls.bf.doctor, "department", department)
-		if not frappe.db.exists("Item", "ISO-AMOX-500"):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": "ISO-AMOX-500",
-					"item_name": "Amoxicillin 500 mg",
-					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
-					"stock_uom": "Nos",
-					"is_stock_item": 0,
-				}
-			).insert(ignore_permissions=True)
+		cls.drug = demo.ensure_formulary()[0]
 		frappe.db.commit()  # nosemgrep: fixture, seen by the web server
 		cls.shots = artifacts_dir("desk")
 		cls.tag = frappe.generate_hash(length=5)
@@ -240,7 +227,24 @@ class TestDeskDay(IntegrationTestCase):
 		)
 		self.assertFalse(page.evaluate("() => cur_frm.doc.__islocal"))
 		self.shot(page, "04-new-appointment")
+		# a receptionist writes no encounters: not offered, and the form's address tells so
+		self.assertEqual(
+			page.locator(".inner-group-button .dropdown-item", has_text="Patient Encounter").count(), 0
+		)
+		page.goto(f"{url}/app/patient-encounter/new")
+		expect(page.get_by_text("You are not permitted to view this page")).to_be_visible(timeout=15000)
+		watch.check("a form the receptionist may not open")
+		self.shot(page, "04b-encounter-not-permitted")
 
+		# the list and the calendar open on the appointments still to come, "Scheduled" too
+		self.visit(
+			page,
+			watch,
+			f"{url}/app/patient-appointment",
+			lambda p: p.locator(".list-row-container", has_text=f"Desk {self.tag}").first,
+			"appointment list",
+			"05-appointment-list",
+		)
 		self.visit(
 			page,
 			watch,
@@ -248,6 +252,10 @@ class TestDeskDay(IntegrationTestCase):
 			lambda p: p.locator(".fc-view-container, .fc-view-harness, .fc").first,
 			"calendar",
 			"05-calendar",
+		)
+		self.assertEqual(
+			page.evaluate("() => cur_list.filter_area.get().map((f) => f.slice(1, 4))"),
+			[["status", "!=", "Cancelled"]],
 		)
 		self.visit(
 			page,
@@ -268,21 +276,16 @@ class TestDeskDay(IntegrationTestCase):
 		page.goto(f"{url}/app/patient-encounter/new")
 		self.pick_link(page, "patient", f"Desk {self.tag}")
 		self.pick_link(page, "practitioner", "ISO Book Doc")
-		page.evaluate(
-			"""() => Promise.all([
-				frappe.db.get_value("Prescription Dosage", {}, "name"),
-				frappe.db.get_value("Prescription Duration", {}, "name"),
-				frappe.db.get_value("Dosage Form", {}, "name"),
-			]).then(([dosage, period, form]) => {
-				cur_frm.add_child("drug_prescription", {
-					drug_code: "ISO-AMOX-500", drug_name: "Amoxicillin 500 mg",
-					dosage: dosage.message.name, period: period.message.name,
-					dosage_form: form.message.name, comment: "After meals",
-				});
-				cur_frm.refresh_field("drug_prescription");
-			})"""
+		# a prescription row: the drug picked from the formulary, its item, dosage and
+		# duration filled in from the medication
+		grid = page.locator('.frappe-control[data-fieldname="drug_prescription"]')
+		grid.locator(".grid-add-row").click()
+		grid.locator('.grid-row[data-idx="1"] .grid-static-col[data-fieldname="medication"]').click()
+		self.pick_link(page, "medication", self.drug, parent='.grid-row[data-idx="1"]')
+		page.wait_for_function(
+			"() => cur_frm.doc.drug_prescription[0].drug_code && cur_frm.doc.drug_prescription[0].period",
+			timeout=15000,
 		)
-		page.wait_for_timeout(800)
 		self.save(page, watch, "encounter with a prescription")
 		encounter = page.evaluate("() => cur_frm.doc.name")
 		self.shot(page, "07-encounter")
@@ -320,7 +323,9 @@ class TestDeskDay(IntegrationTestCase):
 
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("Patient Encounter", encounter, "patient"), patient)
-		self.assertEqual(frappe.db.count("Drug Prescription", {"parent": encounter}), 1)
+		self.assertEqual(
+			frappe.db.get_value("Drug Prescription", {"parent": encounter}, "medication"), self.drug
+		)
 		self.assertTrue(frappe.db.exists("ToDo", {"reference_name": encounter, "allocated_to": self.recep}))
 		self.assertEqual(frappe.db.get_value("Sick Note", note, "patient"), patient)
 		self.assertTrue(frappe.db.get_value("Patient", patient, "image"))

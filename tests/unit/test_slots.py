@@ -194,3 +194,45 @@ def test_property_booking_a_free_slot_removes_it(n):
 	after = free_slots(rows, [Booking(slot.start, slot.duration)], Rules(), NOW, MONDAY)
 	assert slot.time not in times(after)
 	assert len(times(after)) == len(times(avail)) - 1
+
+
+# --- appointment types with their own duration ------------------------------------------
+
+
+def test_a_longer_type_runs_over_several_rows_within_working_time():
+	rows = rows_every(20) + rows_every(20, start="14:00", end="15:00")
+	avail = free_slots(rows, [], Rules(), NOW, MONDAY, duration=40)
+	# every row start whose 40 minutes stay inside 09:00-12:00 or 14:00-15:00
+	assert times(avail) == [
+		"09:00", "09:20", "09:40", "10:00", "10:20", "10:40", "11:00", "11:20", "14:00", "14:20",
+	]  # fmt: skip
+	assert {s.duration for s in avail.days[MONDAY]} == {40}
+
+
+def test_a_longer_type_needs_all_of_its_time_free():
+	bookings = [Booking(datetime.combine(MONDAY, time(10)), 20)]
+	avail = free_slots(rows_every(20), bookings, Rules(), NOW, MONDAY, duration=40)
+	assert "09:40" not in times(avail) and "10:00" not in times(avail)
+	assert "09:20" in times(avail) and "10:20" in times(avail)
+
+
+def test_a_longer_type_keeps_the_buffer_on_both_sides():
+	bookings = [Booking(datetime.combine(MONDAY, time(10)), 20)]
+	avail = free_slots(rows_every(20), bookings, Rules(buffer=10), NOW, MONDAY, duration=40)
+	assert "09:20" not in times(avail) and "10:20" not in times(avail)
+	assert "09:00" in times(avail) and "10:40" in times(avail)
+
+
+def test_a_shorter_type_takes_a_row_and_leaves_it_for_nobody_else():
+	avail = free_slots(rows_every(30), [], Rules(), NOW, MONDAY, duration=10)
+	assert times(avail)[:2] == ["09:00", "09:30"]
+	assert avail.days[MONDAY][0].duration == 10
+	bookings = [Booking(datetime.combine(MONDAY, time(9)), 10)]
+	assert "09:00" not in times(free_slots(rows_every(30), bookings, Rules(), NOW, MONDAY, duration=10))
+
+
+def test_a_gap_in_the_schedule_is_not_worked_through():
+	rows = [r for r in rows_every(20) if r.start != time(10)]  # 10:00-10:20 not worked
+	avail = free_slots(rows, [], Rules(), NOW, MONDAY, duration=40)
+	assert "09:40" not in times(avail) and "10:00" not in times(avail)
+	assert "09:20" in times(avail) and "10:20" in times(avail)

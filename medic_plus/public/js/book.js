@@ -5,6 +5,7 @@
 	const $ = (id) => document.getElementById(id);
 	const __ = window.__ || ((s) => s);
 	const state = { doctor: null, month: null, days: {}, date: null, slot: null, result: null };
+	const types = boot.appointment_types || [];
 
 	const call = window.medic_plus_booking.call;
 
@@ -55,7 +56,62 @@
 			year: "numeric",
 		});
 
-	// ---- step 1: doctor, day, time --------------------------------------------------
+	// ---- step 1: reason, doctor, day, time ------------------------------------------
+	function chosenType() {
+		const input = document.querySelector('input[name="appointment_type"]:checked');
+		return types.find((t) => input && t.appointment_type === input.value) || types[0] || null;
+	}
+
+	function monthDays(first) {
+		// the bookable part of the month that starts at ``first``: [from, to] or null
+		const last = new Date(first.getFullYear(), first.getMonth() + 1, 0);
+		const today = new Date();
+		today.setHours(0, 0, 0, 0);
+		const horizon = new Date(today);
+		horizon.setDate(horizon.getDate() + (boot.max_days_ahead || 0));
+		const from = first < today ? today : first;
+		const to = last > horizon ? horizon : last;
+		return from <= to ? [from, to] : null;
+	}
+
+	function fetchDays(from, to) {
+		const type = chosenType();
+		const args = {
+			practice: boot.slug,
+			practitioner: state.doctor.practitioner,
+			from_date: iso(from),
+			to_date: iso(to),
+		};
+		if (type) args.appointment_type = type.appointment_type;
+		return call("get_availability", args).then((data) => data.days);
+	}
+
+	// the earliest free time from this month on, within the booking horizon
+	async function nextFree(button) {
+		busy(button, true, __("Looking…"));
+		$("mp-next-free-none").hidden = true;
+		const today = new Date();
+		let month = new Date(today.getFullYear(), today.getMonth(), 1);
+		try {
+			for (let range = monthDays(month); range; range = monthDays(month)) {
+				const days = await fetchDays(...range);
+				const first = Object.keys(days).find((k) => days[k].length);
+				if (first) {
+					state.month = month;
+					await renderMonth();
+					chooseDate(first);
+					return;
+				}
+				month = new Date(month.getFullYear(), month.getMonth() + 1, 1);
+			}
+			$("mp-next-free-none").hidden = false;
+		} catch (e) {
+			showError(e.message);
+		} finally {
+			busy(button, false);
+		}
+	}
+
 	async function loadDoctors() {
 		const box = $("mp-doctors");
 		try {
@@ -108,6 +164,7 @@
 		today.setHours(0, 0, 0, 0);
 		const horizon = new Date(today);
 		horizon.setDate(horizon.getDate() + (boot.max_days_ahead || 0));
+		const range = monthDays(first);
 		$("mp-month").textContent = first.toLocaleDateString(undefined, {
 			month: "long",
 			year: "numeric",
@@ -118,18 +175,10 @@
 		const grid = $("mp-grid");
 		grid.innerHTML = "";
 		grid.setAttribute("aria-busy", "true");
-		const from = first < today ? today : first;
-		const to = last > horizon ? horizon : last;
 		state.days = {};
-		if (from <= to) {
+		if (range) {
 			try {
-				const data = await call("get_availability", {
-					practice: boot.slug,
-					practitioner: state.doctor.practitioner,
-					from_date: iso(from),
-					to_date: iso(to),
-				});
-				state.days = data.days;
+				state.days = await fetchDays(...range);
 			} catch (e) {
 				showError(e.message);
 			}
@@ -165,7 +214,7 @@
 			btn.addEventListener("click", () => chooseDate(key));
 			grid.append(btn);
 		}
-		if (!Object.keys(state.days).length && from <= to) {
+		if (!Object.keys(state.days).length && range) {
 			const p = document.createElement("p");
 			p.className = "mp-muted mp-empty";
 			p.textContent = __("No free times this month.");
@@ -199,10 +248,16 @@
 
 	function chooseSlot(slot) {
 		state.slot = slot;
-		$("mp-summary").textContent =
-			`${state.doctor.practitioner_name} · ${longDate(state.date)} · ${
-				slot.time
-			} (${boot.timezone}) · ${slot.duration} ${__("minutes")}`;
+		const type = chosenType();
+		$("mp-summary").textContent = [
+			type && type.label,
+			state.doctor.practitioner_name,
+			longDate(state.date),
+			`${slot.time} (${boot.timezone})`,
+			`${slot.duration} ${__("minutes")}`,
+		]
+			.filter(Boolean)
+			.join(" · ");
 		$("mp-details").hidden = false;
 		$("mp-verify").hidden = true;
 		goto(2);
@@ -275,6 +330,7 @@
 					practitioner: state.doctor.practitioner,
 					appointment_date: state.date,
 					appointment_time: state.slot.time,
+					appointment_type: chosenType() ? chosenType().appointment_type : null,
 					first_name: d.first_name,
 					last_name: d.last_name,
 					email: d.email || null,
@@ -357,6 +413,15 @@
 		renderMonth();
 	});
 	$("mp-back-1").addEventListener("click", () => goto(1));
+	$("mp-next-free").addEventListener("click", (e) => nextFree(e.currentTarget));
+	document.querySelectorAll('input[name="appointment_type"]').forEach((input) =>
+		input.addEventListener("change", () => {
+			state.date = null;
+			state.slot = null;
+			$("mp-times").hidden = true;
+			if (state.doctor) renderMonth();
+		}),
+	);
 	$("mp-back-2").addEventListener("click", () => {
 		$("mp-verify").hidden = true;
 		$("mp-details").hidden = false;

@@ -40,6 +40,9 @@
 		$("mp-loading").hidden = true;
 		$("mp-card").setAttribute("aria-busy", "false");
 		$("mp-cancel").hidden = !b.can_cancel;
+		$("mp-change-actions").hidden = !b.can_reschedule;
+		$("mp-change").hidden = true;
+		booking = b;
 		const note = $("mp-note");
 		note.hidden = b.can_cancel;
 		note.textContent =
@@ -76,6 +79,97 @@
 		} finally {
 			btn.disabled = false;
 			btn.textContent = __("Cancel appointment");
+		}
+	});
+
+	// ---- moving the booking: a day, its free times, one of them -------------------------
+	let booking = null;
+	let chosen = null;
+	const pad = (n) => String(n).padStart(2, "0");
+	const iso = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+	$("mp-change-open").addEventListener("click", () => {
+		const today = new Date();
+		const last = new Date();
+		last.setDate(last.getDate() + (booking.max_days_ahead || 0));
+		const day = $("mp-change-day");
+		day.min = iso(today);
+		day.max = iso(last);
+		day.value = booking.appointment_date;
+		$("mp-change-tz").textContent = __("Times are in {0}.", [booking.timezone]).replace(
+			"{0}",
+			booking.timezone,
+		);
+		$("mp-change").hidden = false;
+		$("mp-change-actions").hidden = true;
+		loadTimes();
+		day.focus();
+	});
+	$("mp-change-close").addEventListener("click", () => show(booking));
+	$("mp-change-day").addEventListener("change", loadTimes);
+
+	async function loadTimes() {
+		const day = $("mp-change-day").value;
+		const list = $("mp-change-times");
+		list.innerHTML = "";
+		chosen = null;
+		$("mp-change-btn").disabled = true;
+		$("mp-change-none").hidden = true;
+		if (!day) return;
+		try {
+			const data = await call("get_reschedule_times", {
+				token: boot.token,
+				from_date: day,
+				to_date: day,
+			});
+			const slots = data.days[day] || [];
+			$("mp-change-none").hidden = slots.length > 0;
+			slots.forEach((slot) => {
+				const btn = document.createElement("button");
+				btn.type = "button";
+				btn.className = "mp-btn mp-btn-ghost mp-time";
+				btn.textContent = slot.time;
+				btn.setAttribute("aria-pressed", "false");
+				btn.addEventListener("click", () => {
+					list.querySelectorAll("button").forEach((b) =>
+						b.setAttribute("aria-pressed", "false"),
+					);
+					btn.setAttribute("aria-pressed", "true");
+					chosen = slot.time;
+					$("mp-change-btn").disabled = false;
+				});
+				list.append(btn);
+			});
+		} catch (err) {
+			fail(err);
+		}
+	}
+
+	$("mp-change").addEventListener("submit", async (e) => {
+		e.preventDefault();
+		if (!chosen) return;
+		const btn = $("mp-change-btn");
+		btn.disabled = true;
+		btn.textContent = __("Moving…");
+		try {
+			show(
+				await call(
+					"reschedule_booking",
+					{
+						token: boot.token,
+						appointment_date: $("mp-change-day").value,
+						appointment_time: chosen,
+					},
+					true,
+				),
+			);
+			$("mp-note").hidden = false;
+			$("mp-note").textContent = __("Your appointment has been moved.");
+		} catch (err) {
+			fail(err);
+			loadTimes();
+		} finally {
+			btn.textContent = __("Move my appointment");
 		}
 	});
 

@@ -1,4 +1,5 @@
-// Medic Plus: the practice switcher in the Desk user menu.
+// Medic Plus in Desk: the practice switcher in the user menu, and no button or form
+// offered for a practice doctype the user may not use.
 frappe.provide("medic_plus");
 
 medic_plus.context = () => frappe.boot.medic_plus || { memberships: [] };
@@ -69,3 +70,31 @@ medic_plus.render_switcher = function () {
 };
 
 $(document).on("toolbar_setup", () => medic_plus.render_switcher());
+
+// the practice doctype a button label or a route names, if any
+medic_plus.doctype_named = function (label) {
+	const doctypes = medic_plus.context().doctypes || [];
+	return doctypes.find(
+		(doctype) => label === __(doctype) || label === frappe.router.slug(doctype),
+	);
+};
+
+// "Create > Patient Encounter" on a form: only for those who may create one
+const add_custom_button = frappe.ui.form.Form.prototype.add_custom_button;
+frappe.ui.form.Form.prototype.add_custom_button = function (label, fn, group) {
+	const doctype = medic_plus.doctype_named(label);
+	if (doctype && !frappe.model.can_create(doctype)) return $();
+	return add_custom_button.call(this, label, fn, group);
+};
+
+// /app/patient-encounter/new for someone who may not read encounters: Desk's own
+// "not permitted" page, not a failed request for a page of that name
+const show_page = frappe.views.pageview.show;
+frappe.views.pageview.show = function (name) {
+	const doctype = name && medic_plus.doctype_named(name);
+	if (doctype && !frappe.model.can_read(doctype)) {
+		frappe.show_not_permitted(__(doctype));
+		return;
+	}
+	return show_page.call(this, name);
+};

@@ -5,7 +5,8 @@ import json
 import frappe
 from frappe import _
 
-from medic_plus.booking.availability import get_practice_by_slug
+from medic_plus.api.booking import map_url
+from medic_plus.booking.availability import get_practice_by_slug, online_types
 from medic_plus.booking.guard import new_form_token
 
 no_cache = 1
@@ -25,16 +26,23 @@ def get_context(context):
 	context.bookable = bool(practice.status == "Active" and practice.allow_online_booking)
 	context.brand_color = practice.brand_color or "#1F6FEB"
 	context.title = _("Book an appointment at {0}").format(practice.practice_name)
-	context.boot = {
+	# Frappe's own page boot (language, asset map) stays in `boot`
+	context.booking = {
 		"slug": practice.slug,
 		"practice_name": practice.practice_name,
 		"timezone": practice.timezone,
 		"channel": practice.verification_channel or "Email",
 		"max_days_ahead": practice.max_days_ahead,
 		"bookable": context.bookable,
+		"appointment_types": [
+			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
+			for t in online_types(practice)
+		],
 		# the bot check: a signed token with the time the page was served
 		"form_token": new_form_token() if context.bookable else None,
 	}
+	context.map_url = map_url(practice)
+	context.address_lines = [line.strip() for line in (practice.address or "").splitlines() if line.strip()]
 	# inside <script>: no "</" may close the tag early
-	context.boot_json = json.dumps(context.boot).replace("</", "<\\/")
+	context.booking_json = json.dumps(context.booking).replace("</", "<\\/")
 	return context

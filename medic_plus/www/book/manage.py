@@ -13,5 +13,5 @@ def get_context(context):
 	token = frappe.form_dict.get("token") or ""
 	context.title = _("Your appointment")
 	# the page loads the booking through the API, so that one code path decides
-	context.boot_json = json.dumps({"token": token}).replace("</", "<\\/")
+	context.booking_json = json.dumps({"token": token}).replace("</", "<\\/")
 	return context

@@ -14,7 +14,7 @@ frappe.query_reports["Practice Appointments"] = {
 			fieldname: "to_date",
 			label: __("To Date"),
 			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
+			default: frappe.datetime.add_days(frappe.datetime.get_today(), 30),
 			reqd: 1,
 		},
 		{
