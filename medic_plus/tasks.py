@@ -41,7 +41,7 @@ def _each_practice(job: Callable, now_utc: datetime | None) -> dict[str, int]:
 		savepoint = f"medic_plus_{job.__name__.strip('_')}"
 		frappe.db.savepoint(savepoint)
 		try:
-			with system_scope(), notify.outbox() as messages:
+			with system_scope(), notify.outbox() as messages, notify.in_language(practice):
 				done[practice.name] = job(practice, slots.local_now(now_utc, practice.timezone or "UTC"))
 		except Exception:
 			frappe.db.rollback(save_point=savepoint)

@@ -355,6 +355,7 @@ def _practice(slug: str):
 	p = availability.get_practice_by_slug(slug) if slug and len(slug) <= 63 else None
 	if not p or p.status == "Inactive":
 		frappe.throw(_("Practice not found"), frappe.DoesNotExistError)
+	notify.use_language(p)
 	return p
 
 
@@ -445,6 +446,7 @@ def _by_token(token: str):
 	if not appointment:
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
 	p = availability.get_practices({"name": appointment.custom_practice}, limit=1)[0]
+	notify.use_language(p)
 	if availability.practice_now(p) > service.token_expiry(appointment):
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
 	return appointment, p

@@ -40,6 +40,7 @@ PRACTICE_FIELDS = (
 	"sms_countries",
 	"max_open_bookings",
 	"notify_practitioner_by_email",
+	"language",
 )
 
 

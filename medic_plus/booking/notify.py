@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 
 import frappe
 from frappe import _
@@ -17,6 +18,42 @@ from medic_plus.core import ics
 
 class MessageNotSentError(frappe.ValidationError):
 	http_status_code = 503
+
+
+@contextmanager
+def in_language(practice):
+	"""Speak the practice's language inside (its booking pages, its messages to patients)."""
+	previous = frappe.local.lang
+	frappe.local.lang = practice.language or previous
+	try:
+		yield
+	finally:
+		frappe.local.lang = previous
+
+
+def use_language(practice) -> None:
+	"""The rest of this request speaks the practice's language."""
+	if practice.language:
+		frappe.local.lang = practice.language
+
+
+def page_messages(*scripts: str) -> dict[str, str]:
+	"""The translations, in the request's language, of the messages of the booking pages'
+	scripts, for ``frappe._messages`` on a page without Desk's translation boot."""
+	from frappe.translate import get_all_translations
+
+	if not frappe.local.lang or frappe.local.lang == "en":
+		return {}
+	translations = get_all_translations(frappe.local.lang)
+	return {m: translations[m] for script in scripts for m in _script_messages(script) if m in translations}
+
+
+@lru_cache(maxsize=8)
+def _script_messages(script: str) -> tuple[str, ...]:
+	from frappe.translate import get_messages_from_file
+
+	path = frappe.get_app_path("medic_plus", "public", "js", script)
+	return tuple(message[1] for message in get_messages_from_file(path))
 
 
 def manage_url(token: str) -> str:

@@ -691,3 +691,45 @@ class TestRescheduling(BookingTestCase):
 			pluck="message",
 		)
 		self.assertEqual(len(subjects), 2)
+
+
+class TestPracticeLanguage(BookingTestCase):
+	"""A practice that speaks German: its booking pages, their scripts' messages, the
+	API's errors and its e-mails to patients."""
+
+	def setUp(self):
+		super().setUp()
+		frappe.db.set_value("Practice", self.bf.practice, "language", "de")
+		frappe.db.commit()  # nosemgrep: the page is fetched by another connection
+		self.lang = frappe.local.lang
+
+	def tearDown(self):
+		super().tearDown()  # rolls back what the test booked
+		frappe.local.lang = self.lang
+		frappe.db.set_value("Practice", self.bf.practice, "language", None)
+		frappe.db.commit()  # nosemgrep: undo the setting above
+
+	def test_the_booking_page_is_german(self):
+		from medic_plus.tests.http import body_text, request
+
+		html = body_text(request("GET", f"/book?practice={self.bf.slug}"))
+		for german in (
+			'<html lang="de"',
+			"Termin online buchen",
+			"Nächster freier Termin",
+			"Suche l\\u00e4uft",  # a message of book.js, for frappe._messages
+		):
+			self.assertTrue(german in html, german)
+
+	def test_errors_and_e_mails_are_german(self):
+		frappe.set_user("Guest")
+		with self.assertRaises(api.BadBookingRequest) as caught:
+			api.get_availability(self.bf.slug, self.bf.doctor, "2026-13-01")
+		self.assertIn("Daten bitte im Format", str(caught.exception))
+		res = self.book(time="14:00")
+		frappe.set_user("Administrator")
+		name = frappe.db.get_value("Patient Appointment", {"custom_booking_reference": res["reference"]})
+		mail = frappe.get_all(
+			"Email Queue", filters={"reference_name": name}, fields=["message"], order_by="creation desc"
+		)[0]
+		self.assertIn("Ihr Termin bei", mail.message)

@@ -49,7 +49,7 @@
 		return new Date(y, m - 1, d);
 	};
 	const longDate = (s) =>
-		parseIso(s).toLocaleDateString(undefined, {
+		parseIso(s).toLocaleDateString(document.documentElement.lang || undefined, {
 			weekday: "long",
 			day: "numeric",
 			month: "long",
@@ -165,33 +165,43 @@
 		const horizon = new Date(today);
 		horizon.setDate(horizon.getDate() + (boot.max_days_ahead || 0));
 		const range = monthDays(first);
-		$("mp-month").textContent = first.toLocaleDateString(undefined, {
-			month: "long",
-			year: "numeric",
-		});
+		$("mp-month").textContent = first.toLocaleDateString(
+			document.documentElement.lang || undefined,
+			{
+				month: "long",
+				year: "numeric",
+			},
+		);
 		$("mp-prev").disabled = first <= new Date(today.getFullYear(), today.getMonth(), 1);
 		$("mp-next").disabled = last >= horizon;
 
 		const grid = $("mp-grid");
 		grid.innerHTML = "";
 		grid.setAttribute("aria-busy", "true");
-		state.days = {};
+		const ticket = (state.asked = (state.asked || 0) + 1);
+		let days = {};
 		if (range) {
 			try {
-				state.days = await fetchDays(...range);
+				days = await fetchDays(...range);
 			} catch (e) {
 				showError(e.message);
 			}
 		}
+		if (ticket !== state.asked) return; // a newer month or type was asked for meanwhile
+		state.days = days;
+		grid.innerHTML = "";
 		grid.setAttribute("aria-busy", "false");
 		const lead = (first.getDay() + 6) % 7; // weeks start on Monday
 		for (let i = 0; i < 7; i++) {
 			const h = document.createElement("span");
 			h.className = "mp-wd";
 			h.setAttribute("aria-hidden", "true");
-			h.textContent = new Date(2024, 0, 1 + i).toLocaleDateString(undefined, {
-				weekday: "narrow",
-			});
+			h.textContent = new Date(2024, 0, 1 + i).toLocaleDateString(
+				document.documentElement.lang || undefined,
+				{
+					weekday: "narrow",
+				},
+			);
 			grid.append(h);
 		}
 		for (let i = 0; i < lead; i++) grid.append(document.createElement("span"));

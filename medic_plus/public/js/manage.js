@@ -24,12 +24,15 @@
 			[__("Doctor"), b.practitioner_name],
 			[
 				__("Date"),
-				new Date(b.appointment_date + "T00:00:00").toLocaleDateString(undefined, {
-					weekday: "long",
-					day: "numeric",
-					month: "long",
-					year: "numeric",
-				}),
+				new Date(b.appointment_date + "T00:00:00").toLocaleDateString(
+					document.documentElement.lang || undefined,
+					{
+						weekday: "long",
+						day: "numeric",
+						month: "long",
+						year: "numeric",
+					},
+				),
 			],
 			[__("Time"), `${b.appointment_time} (${b.timezone})`],
 			[__("Duration"), `${b.duration} ${__("minutes")}`],
@@ -108,9 +111,11 @@
 	$("mp-change-close").addEventListener("click", () => show(booking));
 	$("mp-change-day").addEventListener("change", loadTimes);
 
+	let asked = 0; // only the answer to the latest question is shown
 	async function loadTimes() {
 		const day = $("mp-change-day").value;
 		const list = $("mp-change-times");
+		const ticket = ++asked;
 		list.innerHTML = "";
 		chosen = null;
 		$("mp-change-btn").disabled = true;
@@ -122,6 +127,8 @@
 				from_date: day,
 				to_date: day,
 			});
+			if (ticket !== asked) return;
+			list.innerHTML = "";
 			const slots = data.days[day] || [];
 			$("mp-change-none").hidden = slots.length > 0;
 			slots.forEach((slot) => {

@@ -8,6 +8,7 @@ from frappe import _
 from medic_plus.api.booking import map_url
 from medic_plus.booking.availability import get_practice_by_slug, online_types
 from medic_plus.booking.guard import new_form_token
+from medic_plus.booking.notify import page_messages, use_language
 
 no_cache = 1
 
@@ -22,6 +23,9 @@ def get_context(context):
 		context.http_status_code = 404
 		context.title = _("Practice not found")
 		return context
+	use_language(practice)
+	if context.get("boot"):  # Frappe's page boot, made before this: <html lang>
+		context.boot["lang"] = frappe.local.lang
 	context.practice = practice
 	context.bookable = bool(practice.status == "Active" and practice.allow_online_booking)
 	context.brand_color = practice.brand_color or "#1F6FEB"
@@ -45,4 +49,5 @@ def get_context(context):
 	context.address_lines = [line.strip() for line in (practice.address or "").splitlines() if line.strip()]
 	# inside <script>: no "</" may close the tag early
 	context.booking_json = json.dumps(context.booking).replace("</", "<\\/")
+	context.messages_json = json.dumps(page_messages("booking_client.js", "book.js")).replace("</", "<\\/")
 	return context
