@@ -97,8 +97,12 @@ for _doctype, _handler, _events in (
 		_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
 		doc_events[_doctype][_event] = [*_handlers, _CAL + _handler]
 
-# link search for practitioners: the members of the user's practices only
-standard_queries = {"Healthcare Practitioner": "medic_plus.tenancy.whitelisted.practitioner_query"}
+# link search for practitioners: the members of the user's practices only; for patients:
+# each with its practice, for a user who sees several
+standard_queries = {
+	"Healthcare Practitioner": "medic_plus.tenancy.whitelisted.practitioner_query",
+	"Patient": "medic_plus.tenancy.whitelisted.patient_query",
+}
 
 # The request gate: practice users, website users and guests run only what
 # medic_plus/tenancy/allowlist.py names (an auth hook: it knows the API-key and OAuth user too)

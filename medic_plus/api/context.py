@@ -6,7 +6,8 @@ import frappe
 from frappe import _
 
 from medic_plus.tenancy import context
-from medic_plus.tenancy.scope import PRACTICE_DOCTYPES
+from medic_plus.tenancy.scope import PRACTICE_DOCTYPES, SCOPES, Mode
+from medic_plus.tenancy.whitelisted import several_practices
 
 # the app's own doctypes that hold a practice's records
 APP_DOCTYPES = ("Sick Note", "Practice Member", "FHIR Access Token")
@@ -85,3 +86,8 @@ def boot_session(bootinfo) -> None:
 	if frappe.session.user != "Guest":
 		bootinfo.medic_plus = get_context()
 		bootinfo.medic_plus["doctypes"] = [*PRACTICE_DOCTYPES, *APP_DOCTYPES]
+		# where each record names its practice, for the lists of users who see several
+		bootinfo.medic_plus["practice_fields"] = {
+			s.doctype: s.field for s in SCOPES if s.mode == Mode.OWN and s.field != "name"
+		}
+		bootinfo.medic_plus["several_practices"] = several_practices()

@@ -140,6 +140,7 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.search.get_link_title",
 		"frappe.desk.search.get_names_for_mentions",
 		"medic_plus.tenancy.whitelisted.practitioner_query",
+		"medic_plus.tenancy.whitelisted.patient_query",
 	),
 	"print": (
 		"frappe.www.printview.get_html_and_style",
@@ -233,6 +234,7 @@ DOC_METHODS: dict[str, tuple[str, ...]] = {
 # Link queries that ``search_link``/``search_widget`` may run (``query=``)
 LINK_QUERIES: tuple[str, ...] = (
 	"medic_plus.tenancy.whitelisted.practitioner_query",
+	"medic_plus.tenancy.whitelisted.patient_query",
 	"medic_plus.tenancy.healthcare_api.get_healthcare_service_units",
 )
 

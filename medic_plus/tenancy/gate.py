@@ -266,19 +266,26 @@ def _search(form) -> None:
 
 def check_linked_joins(doctype, fields) -> None:
 	"""``fields=["patient.dob"]`` joins the linked table with no permission check of its
-	own: a join into a scoped doctype is refused."""
+	own: a join into a scoped doctype is refused, but for the title that the target shows
+	in place of its name in every link (a list's Practice column asks for
+	``custom_practice.practice_name``; a row links only inside its own practice)."""
 	if not isinstance(doctype, str) or not fields:
 		return
 	meta = frappe.get_meta(doctype) if frappe.db.exists("DocType", doctype) else None
-	for link, _name in core.linked_field_joins(fields):
+	for link, name in core.linked_field_joins(fields):
 		df = meta and meta.get_field(link)
-		if df and df.fieldtype == "Link" and is_scoped(df.options):
+		if df and df.fieldtype == "Link" and is_scoped(df.options) and not _link_title(df.options, name):
 			frappe.throw(
 				_("Fields of a linked {0} cannot be read in a list of {1}.").format(
 					_(df.options), _(doctype)
 				),
 				frappe.PermissionError,
 			)
+
+
+def _link_title(doctype: str, fieldname: str) -> bool:
+	target = frappe.get_meta(doctype)
+	return bool(target.show_title_field_in_link and fieldname == target.title_field)
 
 
 def _list(form) -> None:

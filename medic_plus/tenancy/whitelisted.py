@@ -16,7 +16,7 @@ from frappe.utils.global_search import search as _global_search
 
 from medic_plus.tenancy import context, guard
 from medic_plus.tenancy.permissions import get_scoped_parents, is_scoped
-from medic_plus.tenancy.scope import Mode, get_scope
+from medic_plus.tenancy.scope import PRACTICE_FIELD, Mode, get_scope
 
 
 @frappe.whitelist()
@@ -223,6 +223,52 @@ def practitioner_query(
 		order_by="name, practitioner_name",
 		as_list=1,
 	)
+
+
+@frappe.whitelist()
+@frappe.validate_and_sanitize_search_inputs
+def patient_query(
+	doctype: str,
+	txt: str,
+	searchfield: str,
+	start: int,
+	page_len: int,
+	filters: dict | list | str | None = None,
+):
+	"""Link search for Patient, by name, ID, mobile, e-mail, phone or identification
+	number, like Frappe's own; for a user who sees several practices, each result also
+	names its practice."""
+	filters = frappe.parse_json(filters) if isinstance(filters, str) else filters
+	fields = ["name", "patient_name", PRACTICE_FIELD, "mobile", "email"]
+	searched = ("name", "patient_name", "mobile", "email", "phone", "uid")
+	rows = frappe.get_list(
+		"Patient",
+		fields=fields,
+		filters=filters or {},
+		or_filters={f: ("like", f"%{txt}%") for f in searched},
+		start=start,
+		page_length=page_len,
+		order_by="patient_name asc, name asc",
+		as_list=1,
+	)
+	if not several_practices():
+		return [(name, patient_name, mobile, email) for name, patient_name, _p, mobile, email in rows]
+	names = dict(
+		frappe.get_all(
+			"Practice",
+			filters={"name": ("in", list({r[2] for r in rows if r[2]}) or [""])},
+			fields=["name", "practice_name"],
+			as_list=1,
+		)
+	)
+	return [
+		(name, patient_name, names.get(p), mobile, email) for name, patient_name, p, mobile, email in rows
+	]
+
+
+def several_practices(user: str | None = None) -> bool:
+	"""Whether the user sees the records of more than one practice."""
+	return context.sees_everything(user) or len(set(context.get_user_practices(user))) > 1
 
 
 @frappe.whitelist()

@@ -260,6 +260,26 @@ class TestPracticeSwitcherInDesk(IntegrationTestCase):
 
 		self.assertEqual(get_active_practice(self.fx.both), self.fx.b.practice)
 
+	def test_a_user_of_two_practices_sees_each_records_practice(self):
+		"""In the patient list (a Practice column) and in the patient link search."""
+		with running_server(workers=2) as url, sync_playwright() as pw:
+			browser, page = new_page(pw, 1400, 900)
+			log_in(page, url, self.fx.both, self.password)
+			page.goto(f"{url}/app/patient?patient_name=IsoA%20Patient")
+			row = page.locator(".list-row-container", has_text="IsoA").first
+			expect(row).to_contain_text("ISO Alpha Practice", timeout=30000)
+			expect(page.locator(".list-row-head")).to_contain_text("Practice")
+			self.shot(page, "desk-04-list-with-practice")
+			page.goto(f"{url}/app/patient-appointment/new")
+			field = page.locator('.frappe-control[data-fieldname="patient"] input').first
+			field.click()
+			field.fill("Iso")
+			options = page.locator('ul[role="listbox"]:visible [role="option"]')
+			expect(options.filter(has_text="ISO Beta Practice").first).to_be_visible(timeout=15000)
+			expect(options.filter(has_text="ISO Alpha Practice").first).to_be_visible()
+			self.shot(page, "desk-05-link-search-with-practice")
+			browser.close()
+
 	def shot(self, page, name: str):
 		page.screenshot(path=os.path.join(self.shots, f"{name}.png"))
 

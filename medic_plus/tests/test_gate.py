@@ -471,6 +471,18 @@ class TestPermissionsOffPaths(GateTestCase):
 			data={"doctype": "Patient Appointment", "fields": '["name"]'},
 		)
 		self.assertEqual(plain.status_code, 200, body_text(plain)[:300])
+		# the title a link shows in place of its name (the list's Practice column) is read
+		titled = self.call(
+			"a_recep",
+			"frappe.desk.reportview.get",
+			data={
+				"doctype": "Patient Appointment",
+				"fields": json.dumps(["name", "custom_practice.practice_name as custom_practice_title"]),
+			},
+		)
+		self.assertEqual(titled.status_code, 200, body_text(titled)[:300])
+		values = json.loads(body_text(titled))["message"]["values"]
+		self.assertEqual({row[-1] for row in values}, {"ISO Alpha Practice"})
 
 	def test_global_search_pages_hold_visible_results_only(self):
 		frappe.set_user(self.fx.a.recep)
@@ -545,6 +557,12 @@ class TestChartsAndCards(GateTestCase):
 
 		expected = self.own_count()
 		self.assertLess(expected, frappe.db.count("Patient Appointment", {"docstatus": ("<", 2)}))
+		own = {"custom_practice": self.fx.a.practice, "docstatus": ("<", 2)}
+		year = frappe.db.get_value("Patient Appointment", own, "creation", order_by="creation asc").year
+		in_year = frappe.db.count(
+			"Patient Appointment",
+			{**own, "creation": ("between", [f"{year}-01-01", f"{year}-12-31 23:59:59"])},
+		)
 		base = {
 			"document_type": "Patient Appointment",
 			"based_on": "creation",
@@ -556,7 +574,8 @@ class TestChartsAndCards(GateTestCase):
 		charts = {
 			"Count": {**base, "chart_type": "Count", "type": "Line"},
 			"Sum": {**base, "chart_type": "Sum", "value_based_on": "1", "type": "Line"},
-			"Heatmap": {**base, "chart_type": "Count", "type": "Heatmap"},
+			# a heatmap shows one calendar year: the one the fixture's records were made in
+			"Heatmap": {**base, "chart_type": "Count", "type": "Heatmap", "heatmap_year": year},
 			"Group By": {
 				**base,
 				"chart_type": "Group By",
@@ -570,7 +589,8 @@ class TestChartsAndCards(GateTestCase):
 			with self.subTest(chart=label):
 				data = get_dashboard_chart(chart=json.dumps(chart), no_cache=1)
 				if label == "Heatmap":
-					total = sum(data["dataPoints"].values())
+					self.assertEqual(sum(data["dataPoints"].values()), in_year)
+					continue
 				elif label == "Group By":
 					self.assertEqual(data["labels"], [self.fx.a.practice])
 					total = sum(data["datasets"][0]["values"])

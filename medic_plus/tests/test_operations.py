@@ -15,6 +15,7 @@ from medic_plus.medic_plus.report.practice_appointments import practice_appointm
 from medic_plus.tenancy import whitelisted
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
+from medic_plus.tests.utils import mails, new_mail
 
 DAY = "2030-01-07"  # a Monday, far from the other tests' dates
 
@@ -84,11 +85,12 @@ class TestReminders(OperationsTestCase):
 	def test_reminder_goes_once_within_the_window(self):
 		name = self.appointment()
 		later = self.appointment(day="2030-01-09")
+		before = mails()
 		# 2030-01-06 12:00 UTC is 13:00 in Berlin: 21 hours before the appointment
 		self.assertEqual(tasks.send_reminders(utc("2030-01-06 12:00"))[self.bf.practice], 1)
 		self.assertEqual(frappe.db.get_value("Patient Appointment", name, "custom_reminder_sent"), 1)
 		self.assertEqual(frappe.db.get_value("Patient Appointment", later, "custom_reminder_sent"), 0)
-		mail = frappe.get_last_doc("Email Queue", filters={"reference_name": name})
+		mail = new_mail(before, reference_name=name)
 		self.assertIn("/book/manage?token=", mail.message)
 		self.assertTrue(frappe.db.get_value("Patient Appointment", name, "custom_manage_token_hash"))
 		# re-run: nothing twice

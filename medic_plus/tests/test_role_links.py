@@ -10,6 +10,7 @@ from medic_plus.tenancy.context import role_allows
 from medic_plus.tenancy.roles import ROLE_PERMISSIONS, ROLES
 from medic_plus.tenancy.scope import HIDDEN
 from medic_plus.tests.compat import IntegrationTestCase
+from medic_plus.tests.fixtures import get_fixture
 
 # targets every Desk user reaches through Frappe itself (link titles, the user's own record)
 FRAPPE_OWN = {"DocType", "User", "Role", "Module Def", "Print Format", "Letter Head", "Currency", "Country"}
@@ -47,3 +48,37 @@ class TestRoleLinks(IntegrationTestCase):
 					if not role_allows(target, role, "select"):
 						missing.append(f"{role}: {where}.{fieldname} → {target}")
 		self.assertFalse(missing, "\n" + "\n".join(sorted(set(missing))))
+
+
+class TestPracticeInLinkSearch(IntegrationTestCase):
+	"""A user who sees several practices sees each patient's practice in link search; a
+	user of one practice sees the same results as before, without it."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.fx = get_fixture()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def descriptions(self, user: str) -> list[str]:
+		from frappe.desk.search import search_link
+
+		frappe.set_user(user)
+		return [r.get("description") or "" for r in search_link("Patient", "Iso")]
+
+	def test_several_practices_name_the_practice(self):
+		found = self.descriptions(self.fx.both)
+		self.assertTrue(any("ISO Alpha Practice" in d for d in found), found)
+		self.assertTrue(any("ISO Beta Practice" in d for d in found), found)
+
+	def test_one_practice_does_not_and_sees_only_its_own(self):
+		found = self.descriptions(self.fx.a.recep)
+		self.assertTrue(found)
+		self.assertFalse(any("Practice" in d for d in found), found)
+		frappe.set_user(self.fx.a.recep)
+		from frappe.desk.search import search_link
+
+		names = [r["value"] for r in search_link("Patient", "Iso")]
+		self.assertNotIn(self.fx.b.patient, names)

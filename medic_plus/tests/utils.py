@@ -23,3 +23,20 @@ def delete_booked(appointment: str, patient: str) -> None:
 		frappe.delete_doc("Fee Validity", name, force=True, ignore_permissions=True)
 	if not frappe.db.exists("Patient Appointment", {"patient": patient}):
 		frappe.delete_doc("Patient", patient, force=True, ignore_permissions=True)
+
+
+def mails() -> set[str]:
+	"""The names of the queued e-mails now: what a test takes before it acts."""
+	import frappe
+
+	return set(frappe.get_all("Email Queue", pluck="name"))
+
+
+def new_mail(before: set[str], **filters):
+	"""The one e-mail queued since ``before`` that matches ``filters``. By name, not by
+	time: a record name or reference rolled back and used again may carry older mails,
+	some dated ahead by a test run under a fake clock."""
+	import frappe
+
+	(name,) = [n for n in frappe.get_all("Email Queue", filters=filters, pluck="name") if n not in before]
+	return frappe.get_doc("Email Queue", name)

@@ -98,3 +98,16 @@ frappe.views.pageview.show = function (name) {
 	}
 	return show_page.call(this, name);
 };
+
+// a user who sees several practices sees each record's practice in lists, as the first
+// column after the title (Practice shows its name in links)
+const ListView = frappe.views.ListView; // Frappe's list.bundle.js, included before this
+const fields_in_list_view = ListView.prototype.get_fields_in_list_view;
+ListView.prototype.get_fields_in_list_view = function () {
+	const fields = fields_in_list_view.call(this);
+	const ctx = medic_plus.context();
+	const fieldname = ctx.several_practices && (ctx.practice_fields || {})[this.doctype];
+	const df = fieldname && this.meta.fields.find((f) => f.fieldname === fieldname);
+	if (!df || df.in_list_view) return fields;
+	return [{ ...df, in_list_view: 1 }, ...fields.filter((f) => f.fieldname !== fieldname)];
+};
