@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from datetime import time as dtime
 
 import frappe
-from common import timed
+from common import QueryCounter, timed
 
 SLUG = "bench-avail"
 APPOINTMENTS = 2000
@@ -112,23 +112,6 @@ def seed() -> tuple[str, str]:
 def cleanup() -> None:
 	frappe.db.delete("Patient Appointment", {"name": ("like", f"{PREFIX}-%")})
 	frappe.db.commit()  # nosemgrep
-
-
-class QueryCounter:
-	def __enter__(self):
-		self.count = 0
-		self._orig = frappe.db.__class__.sql
-		counter = self
-
-		def sql(db, *args, **kwargs):
-			counter.count += 1
-			return counter._orig(db, *args, **kwargs)
-
-		frappe.db.__class__.sql = sql
-		return self
-
-	def __exit__(self, *exc):
-		frappe.db.__class__.sql = self._orig
 
 
 def main() -> None:

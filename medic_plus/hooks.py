@@ -97,6 +97,17 @@ for _doctype, _handler, _events in (
 		_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
 		doc_events[_doctype][_event] = [*_handlers, _CAL + _handler]
 
+# safe prescribing: every save of an encounter is checked (clinical/prescribing.py)
+_RX = "medic_plus.clinical.prescribing."
+for _doctype, _event, _handler in (
+	("Patient Encounter", "validate", "check_encounter"),
+	("Drug Interaction Rule", "on_update", "forget_rules"),
+	("Drug Interaction Rule", "on_trash", "forget_rules"),
+):
+	_existing = doc_events.setdefault(_doctype, {}).get(_event)
+	_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
+	doc_events[_doctype][_event] = [*_handlers, _RX + _handler]
+
 # link search for practitioners: the members of the user's practices only; for patients:
 # each with its practice, for a user who sees several
 standard_queries = {

@@ -152,6 +152,36 @@ EXTRA_FIELDS = {
 			"permlevel": 1,
 		},
 	],
+	# safe prescribing: the limit a child's daily dose is checked against
+	"Medication": [
+		{
+			"fieldname": "custom_max_mg_per_kg_day",
+			"label": "Children: Most mg per kg a Day",
+			"fieldtype": "Float",
+			"insert_after": "strength_uom",
+			"non_negative": 1,
+			"description": "A prescription for a patient under 18 is checked against it, with the latest weight.",
+		}
+	],
+	"Patient Encounter": [
+		{
+			"fieldname": "custom_prescribing_section",
+			"label": "Prescribing Checks",
+			"fieldtype": "Section Break",
+			"insert_after": "drug_prescription",
+			"depends_on": "eval:(doc.custom_prescription_checks || []).length",
+		},
+		{
+			"fieldname": "custom_prescription_checks",
+			"label": "Findings",
+			"fieldtype": "Table",
+			"options": "Prescription Check",
+			"insert_after": "custom_prescribing_section",
+			"no_copy": 1,
+			"description": "Checked on every save against the patient's allergies, other medication and, "
+			"for a child, weight. A blocking finding needs an override reason and a note before submitting.",
+		},
+	],
 }
 
 

@@ -96,7 +96,7 @@ def validate_tenancy(doc, method: str | None = None) -> None:
 	for row in [doc, *doc.get_all_children()]:
 		for df in row.meta.get_link_fields() + row.meta.get_dynamic_link_fields():
 			value = row.get(df.fieldname)
-			if not value or df.fieldname == scope.field:
+			if not value or (scope and df.fieldname == scope.field):
 				continue
 			target = df.options if df.fieldtype == "Link" else row.get(df.options)
 			if target == PRACTITIONER:

@@ -43,6 +43,7 @@ RECORD_CODES = {
 	"Practitioner Schedule": "SCHED",
 	"Fee Validity": "FV",
 	"Sick Note": "SN",
+	"Patient Allergy": "ALG",
 }
 
 

@@ -103,6 +103,12 @@ class TestDeskDay(IntegrationTestCase):
 	def tearDownClass(cls):
 		frappe.db.rollback()
 		frappe.set_user("Administrator")
+		for name in frappe.get_all(
+			"Patient Allergy",
+			{"practice": cls.bf.practice, "creation": (">", add_days(getdate(), -1))},
+			pluck="name",
+		):
+			frappe.delete_doc("Patient Allergy", name, force=True, ignore_permissions=True)
 		for doctype in ("Sick Note", "Patient Encounter", "Patient Appointment", "Patient"):
 			for name, docstatus in frappe.get_all(
 				doctype,
@@ -113,9 +119,22 @@ class TestDeskDay(IntegrationTestCase):
 				fields=["name", "docstatus"],
 				as_list=True,
 			):
+				# what Healthcare made from a submitted encounter goes first
+				for request in frappe.get_all("Medication Request", {"order_group": name, "docstatus": 1}):
+					frappe.get_doc("Medication Request", request.name).cancel()
+				for request in frappe.get_all("Medication Request", {"order_group": name}, pluck="name"):
+					frappe.delete_doc("Medication Request", request, force=True, ignore_permissions=True)
 				if docstatus == 1:
 					frappe.get_doc(doctype, name).cancel()
 				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+				# the assignment's share and to-do: a name used again must not inherit them
+				frappe.db.delete("DocShare", {"share_doctype": doctype, "share_name": name})
+				for log, type_field, name_field in (
+					("ToDo", "reference_type", "reference_name"),
+					("Comment", "reference_doctype", "reference_name"),
+					("Version", "ref_doctype", "docname"),
+				):
+					frappe.db.delete(log, {type_field: doctype, name_field: name})
 		frappe.db.commit()  # nosemgrep: remove what the server committed
 		super().tearDownClass()
 
@@ -151,6 +170,17 @@ class TestDeskDay(IntegrationTestCase):
 		with running_server(workers=2) as url, sync_playwright() as pw:
 			try:
 				patient = self.receptionist_day(pw, url)
+				# the patient reports a severe reaction to antibiotics
+				frappe.get_doc(
+					{
+						"doctype": "Patient Allergy",
+						"patient": patient,
+						"substance": "Antibiotics",
+						"criticality": "high",
+						"reaction": "hives",
+					}
+				).insert(ignore_permissions=True)
+				frappe.db.commit()  # nosemgrep: seen by the web server
 				self.doctor_day(pw, url, patient)
 			except Exception:
 				self.shot(self.last_page, "failure")
@@ -216,7 +246,8 @@ class TestDeskDay(IntegrationTestCase):
 		date = dialog.locator('.frappe-control[data-fieldname="appointment_date"] input')
 		date.fill(add_days(getdate(), 20).strftime("%d-%m-%Y"))
 		dialog.locator(".modal-title").click()  # leave the date
-		slot = dialog.locator("button.btn-secondary", has_text=re.compile(r"^\s*10:00")).first
+		# the enabled one: the list of the day first shown (today, 10:00 past) may linger
+		slot = dialog.locator("button.btn-secondary:not([disabled])", has_text=re.compile(r"^\s*10:00")).first
 		expect(slot).to_be_visible(timeout=15000)
 		slot.click()
 		dialog.get_by_role("button", name="Book").click()
@@ -288,7 +319,25 @@ class TestDeskDay(IntegrationTestCase):
 		)
 		self.save(page, watch, "encounter with a prescription")
 		encounter = page.evaluate("() => cur_frm.doc.name")
-		self.shot(page, "07-encounter")
+		# the severe allergy in red, and the server's finding on the drug, which blocks
+		# the submit until the doctor says why it is prescribed anyway
+		expect(page.get_by_text("Severe allergy").first).to_be_visible(timeout=15000)
+		checks = page.locator('.frappe-control[data-fieldname="custom_prescription_checks"]')
+		expect(checks).to_contain_text("allergic to Antibiotics", timeout=15000)
+		self.shot(page, "07-encounter-with-allergy-finding")
+		page.evaluate(
+			"""() => {
+				const row = cur_frm.doc.custom_prescription_checks[0];
+				frappe.model.set_value(row.doctype, row.name, "override_reason", "Benefit outweighs the risk");
+				frappe.model.set_value(row.doctype, row.name, "override_note", "Tolerated a test dose.");
+			}"""
+		)
+		self.save(page, watch, "override recorded")
+		page.evaluate("() => { cur_frm.savesubmit(); }")  # its promise waits for the confirmation
+		page.locator(".modal.show").get_by_role("button", name="Yes").click()
+		page.wait_for_function("() => cur_frm.doc.docstatus === 1", timeout=30000)
+		watch.check("encounter submitted")
+		self.shot(page, "07b-encounter-submitted")
 
 		# a comment, then an assignment to the receptionist
 		page.locator(".comment-box .ql-editor").first.click()
@@ -319,9 +368,15 @@ class TestDeskDay(IntegrationTestCase):
 		expect(page.locator(".print-format").first).to_be_visible(timeout=30000)
 		watch.check("print")
 		self.shot(page, "09-sick-note-print")
+
+		page.goto(f"{url}/printview?doctype=Patient%20Encounter&name={encounter}&format=Prescription")
+		expect(page.locator(".print-format").first).to_contain_text("Tolerated a test dose.", timeout=30000)
+		watch.check("prescription print")
+		self.shot(page, "10-prescription-print")
 		browser.close()
 
 		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Patient Encounter", encounter, "docstatus"), 1)
 		self.assertEqual(frappe.db.get_value("Patient Encounter", encounter, "patient"), patient)
 		self.assertEqual(
 			frappe.db.get_value("Drug Prescription", {"parent": encounter}, "medication"), self.drug

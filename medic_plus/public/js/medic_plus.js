@@ -88,15 +88,22 @@ frappe.ui.form.Form.prototype.add_custom_button = function (label, fn, group) {
 };
 
 // /app/patient-encounter/new for someone who may not read encounters: Desk's own
-// "not permitted" page, not a failed request for a page of that name
+// "not permitted" page, not a failed request (for a form, or a page of that name)
+const not_readable = (doctype) => doctype && !frappe.model.can_read(doctype);
 const show_page = frappe.views.pageview.show;
 frappe.views.pageview.show = function (name) {
 	const doctype = name && medic_plus.doctype_named(name);
-	if (doctype && !frappe.model.can_read(doctype)) {
-		frappe.show_not_permitted(__(doctype));
-		return;
-	}
+	if (not_readable(doctype)) return frappe.show_not_permitted(__(doctype));
 	return show_page.call(this, name);
+};
+const make_form = frappe.views.FormFactory.prototype.make;
+frappe.views.FormFactory.prototype.make = function (route) {
+	const doctype = medic_plus.doctype_named(__(route[1]));
+	// a new one, for someone who may only read the ones shared with them
+	const is_new = /^new(-|$)/.test(route[2] || "");
+	if (not_readable(doctype) || (doctype && is_new && !frappe.model.can_create(doctype)))
+		return frappe.show_not_permitted(__(doctype));
+	return make_form.call(this, route);
 };
 
 // a user who sees several practices sees each record's practice in lists, as the first
@@ -111,3 +118,31 @@ ListView.prototype.get_fields_in_list_view = function () {
 	if (!df || df.in_list_view) return fields;
 	return [{ ...df, in_list_view: 1 }, ...fields.filter((f) => f.fieldname !== fieldname)];
 };
+
+// a red banner on the forms of a patient with a severe allergy on record
+medic_plus.show_allergy_banner = function (frm, patient) {
+	if (!patient || frm.is_new()) return;
+	frappe
+		.xcall("medic_plus.api.clinical.get_safety_summary", { patient })
+		.then(({ severe_allergies }) => {
+			if (!severe_allergies.length) return;
+			const what = severe_allergies
+				.map((a) => (a.reaction ? `${a.substance} (${a.reaction})` : a.substance))
+				.join(", ");
+			// once per form and patient, however often the form refreshes
+			const marker = `mp-allergy-${frappe.router.slug(patient)}`;
+			if (frm.$wrapper.find(`.${marker}`).length) return;
+			frm.dashboard.set_headline_alert(
+				`<span class="${marker}"><b>${__("Severe allergy")}:</b> ${frappe.utils.escape_html(what)}</span>`,
+				"red",
+			);
+		});
+};
+frappe.ui.form.on("Patient", {
+	refresh: (frm) => medic_plus.show_allergy_banner(frm, frm.doc.name),
+});
+["Patient Appointment", "Patient Encounter"].forEach((doctype) =>
+	frappe.ui.form.on(doctype, {
+		refresh: (frm) => medic_plus.show_allergy_banner(frm, frm.doc.patient),
+	}),
+);
