@@ -100,6 +100,20 @@ def ensure_department(name: str = DEPARTMENT) -> str:
 	return name
 
 
+# a child's daily limit (mg per kg), where the drug has one
+CHILD_LIMITS = {"Amoxicillin 500 mg": 90, "Ibuprofen 400 mg": 30, "Paracetamol 500 mg": 60}
+
+# the platform's interaction rules the demo needs (a real site loads its own)
+INTERACTIONS = (
+	(
+		"Ibuprofen 400 mg",
+		"Ramipril 5 mg",
+		"Blocking",
+		"NSAIDs weaken ACE inhibitors and, together, can harm the kidneys",
+	),
+)
+
+
 def ensure_formulary() -> list[str]:
 	"""The demo's medications, each with its billable item."""
 	price_list = frappe.db.get_single_value("Selling Settings", "selling_price_list") or frappe.db.get_value(
@@ -111,6 +125,12 @@ def ensure_formulary() -> list[str]:
 	for medication, drug_class, strength, form, dosage, duration in FORMULARY:
 		names.append(medication)
 		if frappe.db.exists("Medication", medication):
+			if CHILD_LIMITS.get(medication) and not frappe.db.get_value(
+				"Medication", medication, "custom_max_mg_per_kg_day"
+			):
+				frappe.db.set_value(
+					"Medication", medication, "custom_max_mg_per_kg_day", CHILD_LIMITS[medication]
+				)
 			continue
 		if not frappe.db.exists("Medication Class", drug_class):
 			frappe.get_doc({"doctype": "Medication Class", "medication_class": drug_class}).insert(
@@ -127,6 +147,7 @@ def ensure_formulary() -> list[str]:
 				"dosage_form": form if frappe.db.exists("Dosage Form", form) else None,
 				"default_prescription_dosage": frappe.db.exists("Prescription Dosage", dosage),
 				"default_prescription_duration": frappe.db.exists("Prescription Duration", duration),
+				"custom_max_mg_per_kg_day": CHILD_LIMITS.get(medication),
 				"price_list": price_list,
 				"linked_items": [
 					{
@@ -369,6 +390,9 @@ DEMO = (
 			("dr.kaya@harbour.example.com", "Elif Kaya", "Doctor", "Elif Kaya"),
 		),
 		"patients": (("Mia", "Schulz"), ("Noah", "Weber"), ("Emma", "Fischer")),
+		# allergies, a child's weight, current medication and encounters that raise each
+		# kind of prescribing finding
+		"clinical": True,
 		# what patients may book online, each with its length
 		"appointment_types": ((APPOINTMENT_TYPE, 20), ("Check-up", 40)),
 	},
@@ -422,6 +446,8 @@ def create() -> dict:
 			for first, last in spec["patients"]
 		]
 		_demo_appointments(practice, doctors, patients, appointment_type, company)
+		if spec.get("clinical"):
+			_demo_clinical(practice, doctors[0], patients)
 		out.append({"practice": spec["practice_name"], "slug": spec["slug"], "logins": logins})
 	return {
 		"practices": out,
@@ -456,6 +482,75 @@ def _demo_appointments(practice, doctors, patients, appointment_type, company) -
 		doc.insert()
 
 
+def ensure_interaction_rules() -> None:
+	for a, b, severity, description in INTERACTIONS:
+		if not frappe.db.exists("Drug Interaction Rule", {"term_a": a, "term_b": b}):
+			frappe.get_doc(
+				{
+					"doctype": "Drug Interaction Rule",
+					"term_a": a,
+					"term_b": b,
+					"severity": severity,
+					"description": description,
+					"source": "Medic Plus demo",
+				}
+			).insert(ignore_permissions=True)
+
+
+def _demo_clinical(practice: str, doctor: str, patients: list[str]) -> None:
+	"""Mia is allergic to antibiotics, Noah is a two-year-old of 12 kg, Emma takes
+	ramipril: each one's draft encounter raises an allergy, a dose and an interaction
+	finding for the doctor to resolve."""
+	ensure_interaction_rules()
+	if frappe.db.exists("Patient Encounter", {"custom_practice": practice}):
+		return
+	mia, noah, emma = patients[:3]
+	frappe.get_doc(
+		{
+			"doctype": "Patient Allergy",
+			"patient": mia,
+			"substance": "Antibiotics",
+			"criticality": "high",
+			"reaction": "hives and swelling",
+		}
+	).insert(ignore_permissions=True)
+	if not frappe.db.get_value("Patient", noah, "dob"):
+		frappe.db.set_value("Patient", noah, "dob", add_days(nowdate(), -2 * 365 - 30))
+	frappe.get_doc({"doctype": "Vital Signs", "patient": noah, "signs_date": nowdate(), "weight": 12}).insert(
+		ignore_permissions=True
+	).submit()
+	_demo_encounter(emma, doctor, "Ramipril 5 mg", add_days(nowdate(), -7)).submit()
+	for patient, drug in (
+		(mia, "Amoxicillin 500 mg"),
+		(noah, "Amoxicillin 500 mg"),
+		(emma, "Ibuprofen 400 mg"),
+	):
+		_demo_encounter(patient, doctor, drug)
+
+
+def _demo_encounter(patient: str, practitioner: str, medication: str, day: str | None = None):
+	item = frappe.db.get_value("Medication Linked Item", {"parent": medication}, "item")
+	doc = frappe.get_doc(
+		{
+			"doctype": "Patient Encounter",
+			"patient": patient,
+			"practitioner": practitioner,
+			"encounter_date": day or nowdate(),
+			"drug_prescription": [
+				{
+					"medication": medication,
+					"drug_code": item,
+					"dosage": frappe.db.get_value("Medication", medication, "default_prescription_dosage"),
+					"period": "1 Month",
+					"dosage_form": frappe.db.get_value("Medication", medication, "dosage_form"),
+				}
+			],
+		}
+	)
+	doc.flags.ignore_permissions = True
+	return doc.insert()
+
+
 FOOTPRINT = (
 	"Company",
 	"Fiscal Year",
@@ -474,6 +569,10 @@ FOOTPRINT = (
 	"Patient",
 	"Patient Appointment",
 	"Letter Head",
+	"Patient Allergy",
+	"Drug Interaction Rule",
+	"Patient Encounter",
+	"Vital Signs",
 )
 
 

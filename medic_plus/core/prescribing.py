@@ -155,15 +155,20 @@ def _allergy_findings(drug: Drug, allergies: list[Allergy]) -> list[Finding]:
 			continue
 		criticality = term(allergy.criticality) or "low"
 		severity = Severity.WARNING if criticality == "low" else Severity.BLOCKING
-		via = "" if substance == term(drug.key) else f" (it contains or is a {allergy.substance})"
+		if substance == term(drug.key):
+			via = ""
+		elif substance in {term(c) for c in drug.classes}:
+			via = " (its class)"
+		else:
+			via = " (an ingredient)"
 		reaction = f", reaction: {allergy.reaction}" if allergy.reaction else ""
 		out.append(
 			Finding(
 				"allergy",
 				severity,
 				drug.key,
-				f"{drug.key}: the patient is allergic to {allergy.substance}{via}"
-				f" ({criticality} criticality{reaction})",
+				f"{drug.key}: the patient is allergic to {allergy.substance}{via};"
+				f" {criticality} criticality{reaction}",
 				f"allergy:{term(drug.key)}:{substance}",
 			)
 		)

@@ -8,7 +8,7 @@ import frappe
 from frappe.utils import add_days, add_years, today
 
 from medic_plus import demo
-from medic_plus.clinical.prescribing import PrescribingCheckError
+from medic_plus.clinical.prescribing import PrescribingCheckError, forget_rules
 from medic_plus.tests.compat import TenancyFixtureTestCase
 
 AMOXICILLIN, IBUPROFEN, _PARACETAMOL, RAMIPRIL, _METFORMIN = (m[0] for m in demo.FORMULARY)
@@ -118,6 +118,9 @@ class TestAllergies(PrescribingTestCase):
 class TestInteractions(PrescribingTestCase):
 	def setUp(self):
 		super().setUp()
+		# only this test's rules (the site's own come back with the rollback)
+		frappe.db.delete("Drug Interaction Rule")
+		forget_rules()
 		frappe.get_doc(
 			{
 				"doctype": "Drug Interaction Rule",
@@ -127,6 +130,10 @@ class TestInteractions(PrescribingTestCase):
 				"description": "kidney function and blood pressure",
 			}
 		).insert(ignore_permissions=True)
+
+	def tearDown(self):
+		super().tearDown()
+		forget_rules()  # the cache may hold what this test's transaction saw
 
 	def test_within_the_prescription(self):
 		doc = self.encounter(IBUPROFEN, RAMIPRIL)

@@ -147,3 +147,16 @@ def test_thousands_of_rules_are_looked_up_by_term():
 	assert kinds(check([IBUPROFEN, WARFARIN], rules=book)) == [
 		("interaction", Severity.BLOCKING, "Ibuprofen 400 mg")
 	]
+
+
+@pytest.mark.parametrize(
+	"allergy, says",
+	[
+		("Amoxicillin 500 mg", "allergic to Amoxicillin 500 mg;"),
+		("Penicillins", "(its class)"),
+		("Clavulanic acid", "(an ingredient)"),
+	],
+)
+def test_an_allergy_finding_names_how_the_drug_matches(allergy, says):
+	(finding,) = check([CO_AMOXICLAV, AMOXICILLIN], [Allergy(allergy, "high")])[:1]
+	assert says in finding.message
