@@ -201,23 +201,14 @@ def verify_and_book(
 	appointment_type, duration = _visit_type(p, appointment_type)
 	_check_window(p, day)
 
-	for attempt in range(1, BOOKING_TRIES + 1):
+	def attempt():
 		try:
 			otp_store.reserve_for_this_transaction(p.name, identifier, otp)
 		except otp_core.InvalidCode as e:
 			frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
-		try:
-			appointment, token = service.book(
-				p, practitioner, day, at, person, appointment_type, clean_notes or None, duration
-			)
-			break
-		except frappe.QueryDeadlockError:
-			# the database chose this booking to give way to a parallel one: start afresh
-			# (the rollback gives the code back), with the slot re-checked under the lock
-			frappe.db.rollback()
-			if attempt == BOOKING_TRIES:
-				raise
-			time.sleep(random.uniform(0.02, 0.1) * attempt)
+		return service.book(p, practitioner, day, at, person, appointment_type, clean_notes or None, duration)
+
+	appointment, token = _past_deadlocks(attempt)  # a rollback gives the code back
 	notify.tell_practitioner(p, appointment, "booked")
 	try:
 		notify.send_confirmation(p, appointment, doctor.practitioner_name, token, person)
@@ -331,15 +322,7 @@ def reschedule_booking(token: str, appointment_date: str, appointment_time: str)
 	_check_window(p, day)
 	doctor = _bookable_practitioner(p, appointment.practitioner)
 	was = availability.appointment_start(appointment)
-	for attempt in range(1, BOOKING_TRIES + 1):
-		try:
-			moved = service.reschedule(p, appointment.name, day, at)
-			break
-		except frappe.QueryDeadlockError:
-			frappe.db.rollback()
-			if attempt == BOOKING_TRIES:
-				raise
-			time.sleep(random.uniform(0.02, 0.1) * attempt)
+	moved = _past_deadlocks(lambda: service.reschedule(p, appointment.name, day, at))
 	notify.tell_practitioner(p, moved, "rescheduled", was)
 	try:
 		notify.send_confirmation(p, moved, doctor.practitioner_name, token, notify.patient_contact(p, moved))
@@ -377,6 +360,19 @@ def _bookable_practitioner(p, practitioner: str):
 	if not rows:
 		frappe.throw(_("Practitioner not found"), frappe.DoesNotExistError)
 	return rows[0]
+
+
+def _past_deadlocks(attempt):
+	"""``attempt()``, once more (up to BOOKING_TRIES in all) when the database chose it to
+	give way to a parallel booking: afresh, with the slot re-checked under the lock."""
+	for n in range(1, BOOKING_TRIES + 1):
+		try:
+			return attempt()
+		except frappe.QueryDeadlockError:
+			frappe.db.rollback()
+			if n == BOOKING_TRIES:
+				raise
+			time.sleep(random.uniform(0.02, 0.1) * n)
 
 
 def _visit_type(p, appointment_type: str | None) -> tuple[str | None, int | None]:

@@ -73,16 +73,7 @@ def book(
 	(appointment, manage token)."""
 	with system_scope():
 		lock_practitioner(practitioner)
-		when = datetime.combine(appointment_date, appointment_time)
-		slot = availability.compute(
-			practice, practitioner, appointment_date, lock=True, duration=duration
-		).slot_at(when)
-		if not slot:
-			frappe.throw(
-				_("Sorry, this time has just been taken. Please choose another one."),
-				SlotTakenError,
-				title=_("Slot Taken"),
-			)
+		slot = free_slot(practice, practitioner, appointment_date, appointment_time, duration)
 		check_open_bookings(practice, person)
 		patient = find_or_create_patient(practice, person)
 		appointment = frappe.get_doc(
@@ -109,6 +100,21 @@ def book(
 		token = manage_token(appointment.name)
 		appointment.db_set("custom_manage_token_hash", token_hash(token), update_modified=False)
 		return appointment, token
+
+
+def free_slot(practice, practitioner: str, day: date, at: time, duration: int | None, exclude=None):
+	"""The slot at ``day`` ``at``, read under the lock (``exclude``: the appointment being
+	moved), or a 409 when it was just taken."""
+	slot = availability.compute(
+		practice, practitioner, day, lock=True, duration=duration, exclude=exclude
+	).slot_at(datetime.combine(day, at))
+	if not slot:
+		frappe.throw(
+			_("Sorry, this time has just been taken. Please choose another one."),
+			SlotTakenError,
+			title=_("Slot Taken"),
+		)
+	return slot
 
 
 def _verified_match(practice: str, person: Person):
@@ -263,21 +269,8 @@ def reschedule(practice, appointment: str, day: date, at: time) -> frappe._dict:
 	with system_scope():
 		doc = frappe.get_doc("Patient Appointment", appointment, for_update=True)
 		lock_practitioner(doc.practitioner)
+		slot = free_slot(practice, doc.practitioner, day, at, int(doc.duration or 0) or None, doc.name)
 		when = datetime.combine(day, at)
-		slot = availability.compute(
-			practice,
-			doc.practitioner,
-			day,
-			lock=True,
-			duration=int(doc.duration or 0) or None,
-			exclude=doc.name,
-		).slot_at(when)
-		if not slot:
-			frappe.throw(
-				_("Sorry, this time has just been taken. Please choose another one."),
-				SlotTakenError,
-				title=_("Slot Taken"),
-			)
 		was = availability.appointment_start(doc)
 		doc.appointment_date = day
 		doc.appointment_time = at.strftime("%H:%M:%S")
