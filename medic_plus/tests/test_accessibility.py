@@ -24,7 +24,7 @@ from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import practice_today
 from medic_plus.tests.test_browser import CHROMIUM, latest_code, new_page, script_errors, sync_playwright
-from medic_plus.tests.utils import delete_booked
+from medic_plus.tests.utils import delete_booked_with_note
 
 AXE = os.environ.get("MEDIC_PLUS_AXE") or os.path.expanduser(
 	"~/.cache/medic_plus/node_modules/axe-core/axe.min.js"
@@ -49,15 +49,7 @@ class TestBookingAccessibility(IntegrationTestCase):
 			cls.axe = f.read()
 
 	def tearDown(self):
-		frappe.db.rollback()
-		for name, patient in frappe.get_all(
-			"Patient Appointment",
-			filters={"notes": ("like", "%Keyboard test%")},
-			fields=["name", "patient"],
-			as_list=True,
-		):
-			delete_booked(name, patient)
-		frappe.db.commit()  # nosemgrep: remove what the server committed
+		delete_booked_with_note("Keyboard test")
 
 	def check(self, page, where: str):
 		"""axe on the page as it is now: no serious or critical violation."""

@@ -21,7 +21,7 @@ from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import practice_today
-from medic_plus.tests.utils import delete_booked
+from medic_plus.tests.utils import delete_booked_with_note
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -125,15 +125,7 @@ class TestBookingInBrowser(IntegrationTestCase):
 		cls.email = f"browser-{frappe.generate_hash(length=6)}@example.org"
 
 	def tearDown(self):
-		frappe.db.rollback()
-		for name, patient in frappe.get_all(
-			"Patient Appointment",
-			filters={"notes": ("like", "%Browser test%")},
-			fields=["name", "patient"],
-			as_list=True,
-		):
-			delete_booked(name, patient)
-		frappe.db.commit()  # nosemgrep: remove what the server committed
+		delete_booked_with_note("Browser test")
 
 	def shot(self, page, name: str):
 		page.screenshot(path=os.path.join(self.shots, f"{name}.png"), full_page=True)

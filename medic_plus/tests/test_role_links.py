@@ -9,8 +9,7 @@ import frappe
 from medic_plus.tenancy.context import role_allows
 from medic_plus.tenancy.roles import ROLE_PERMISSIONS, ROLES
 from medic_plus.tenancy.scope import HIDDEN
-from medic_plus.tests.compat import IntegrationTestCase
-from medic_plus.tests.fixtures import get_fixture
+from medic_plus.tests.compat import IntegrationTestCase, TenancyFixtureTestCase
 
 # targets every Desk user reaches through Frappe itself (link titles, the user's own record)
 FRAPPE_OWN = {"DocType", "User", "Role", "Module Def", "Print Format", "Letter Head", "Currency", "Country"}
@@ -50,17 +49,9 @@ class TestRoleLinks(IntegrationTestCase):
 		self.assertFalse(missing, "\n" + "\n".join(sorted(set(missing))))
 
 
-class TestPracticeInLinkSearch(IntegrationTestCase):
+class TestPracticeInLinkSearch(TenancyFixtureTestCase):
 	"""A user who sees several practices sees each patient's practice in link search; a
 	user of one practice sees the same results as before, without it."""
-
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.fx = get_fixture()
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
 
 	def descriptions(self, user: str) -> list[str]:
 		from frappe.desk.search import search_link

@@ -40,3 +40,19 @@ def new_mail(before: set[str], **filters):
 
 	(name,) = [n for n in frappe.get_all("Email Queue", filters=filters, pluck="name") if n not in before]
 	return frappe.get_doc("Email Queue", name)
+
+
+def delete_booked_with_note(text: str) -> None:
+	"""Remove what a browser test booked over HTTP (its appointments carry ``text`` in
+	their notes) and commit: the server committed it."""
+	import frappe
+
+	frappe.db.rollback()
+	for name, patient in frappe.get_all(
+		"Patient Appointment",
+		filters={"notes": ("like", f"%{text}%")},
+		fields=["name", "patient"],
+		as_list=True,
+	):
+		delete_booked(name, patient)
+	frappe.db.commit()  # nosemgrep: remove what the server committed
