@@ -15,12 +15,11 @@ Run by hand on a bench (the data is kept for re-runs; --cleanup removes it):
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime, timedelta
 from datetime import time as dtime
 
 import frappe
-from common import QueryCounter, timed
+from common import QueryCounter, on_site, timed
 
 SLUG = "bench-avail"
 APPOINTMENTS = 2000
@@ -115,73 +114,54 @@ def cleanup() -> None:
 
 
 def main() -> None:
-	parser = argparse.ArgumentParser()
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--runs", type=int, default=10)
-	parser.add_argument("--cleanup", action="store_true")
-	args = parser.parse_args()
+	on_site(__doc__, 10, cleanup, run)
 
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	try:
-		frappe.set_user("Administrator")
-		if args.cleanup:
-			cleanup()
-			print("benchmark data removed")
-			return
-		_practice, practitioner = seed()
-		from healthcare.healthcare.doctype.patient_appointment.patient_appointment import (
-			get_availability_data,
-		)
 
-		from medic_plus.api.booking import get_availability
+def run(args) -> None:
+	_practice, practitioner = seed()
+	from healthcare.healthcare.doctype.patient_appointment.patient_appointment import (
+		get_availability_data,
+	)
 
-		first = frappe.utils.getdate() + timedelta(days=1)
-		days = [first + timedelta(days=i) for i in range(31)]
+	from medic_plus.api.booking import get_availability
 
-		def ours():
-			return get_availability(SLUG, practitioner, str(days[0]), str(days[-1]))
+	first = frappe.utils.getdate() + timedelta(days=1)
+	days = [first + timedelta(days=i) for i in range(31)]
 
-		def healthcare():
-			out = []
-			for day in days:
-				try:
-					out.append(
-						get_availability_data(day, practitioner, frappe._dict(invoiced=0, __islocal=1))
-					)
-				except frappe.ValidationError:  # "not available on Saturday"
-					frappe.clear_messages()
-			return out
+	def ours():
+		return get_availability(SLUG, practitioner, str(days[0]), str(days[-1]))
 
-		frappe.set_user("Guest")
-		ours()  # warm the metadata cache, as on a running site
-		with QueryCounter() as ours_q:
-			result = ours()
-		frappe.set_user("Administrator")
+	def healthcare():
+		out = []
+		for day in days:
+			try:
+				out.append(get_availability_data(day, practitioner, frappe._dict(invoiced=0, __islocal=1)))
+			except frappe.ValidationError:  # "not available on Saturday"
+				frappe.clear_messages()
+		return out
+
+	frappe.set_user("Guest")
+	ours()  # warm the metadata cache, as on a running site
+	with QueryCounter() as ours_q:
+		result = ours()
+	frappe.set_user("Administrator")
+	healthcare()
+	with QueryCounter() as hc_q:
 		healthcare()
-		with QueryCounter() as hc_q:
-			healthcare()
-		free = sum(len(v) for v in result["days"].values())
-		booked = frappe.db.count(
-			"Patient Appointment", {"practitioner": practitioner, "status": ("!=", "Cancelled")}
-		)
-		print(
-			f"appointments of the practitioner: {booked:,}; free slots offered over 31 days: {free:,}; runs: {args.runs}"
-		)
-		frappe.set_user("Guest")
-		ours_t = timed(ours, args.runs)
-		frappe.set_user("Administrator")
-		hc_t = timed(healthcare, args.runs)
-		print(
-			f"medic_plus get_availability (31 days, 1 call): {ours_t * 1000:8.2f} ms, {ours_q.count} queries"
-		)
-		print(f"healthcare get_availability_data (31 calls):   {hc_t * 1000:8.2f} ms, {hc_q.count} queries")
-		print(
-			f"speed-up: {hc_t / ours_t:5.1f}x (target >= 10x); queries per call: {ours_q.count} (target <= 6)"
-		)
-	finally:
-		frappe.set_user("Administrator")
-		frappe.destroy()
+	free = sum(len(v) for v in result["days"].values())
+	booked = frappe.db.count(
+		"Patient Appointment", {"practitioner": practitioner, "status": ("!=", "Cancelled")}
+	)
+	print(
+		f"appointments of the practitioner: {booked:,}; free slots offered over 31 days: {free:,}; runs: {args.runs}"
+	)
+	frappe.set_user("Guest")
+	ours_t = timed(ours, args.runs)
+	frappe.set_user("Administrator")
+	hc_t = timed(healthcare, args.runs)
+	print(f"medic_plus get_availability (31 days, 1 call): {ours_t * 1000:8.2f} ms, {ours_q.count} queries")
+	print(f"healthcare get_availability_data (31 calls):   {hc_t * 1000:8.2f} ms, {hc_q.count} queries")
+	print(f"speed-up: {hc_t / ours_t:5.1f}x (target >= 10x); queries per call: {ours_q.count} (target <= 6)")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
+from collections.abc import Callable
 
 import frappe
 
@@ -36,3 +38,24 @@ class QueryCounter:
 
 	def __exit__(self, *exc):
 		frappe.db.__class__.sql = self._orig
+
+
+def on_site(description: str, runs: int, cleanup: Callable[[], None], run: Callable) -> None:
+	"""The command line every benchmark takes (``--site``, ``--runs``, ``--cleanup``):
+	connects to the site as Administrator, then removes the benchmark's data or runs it."""
+	parser = argparse.ArgumentParser(description=description.splitlines()[0])
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--runs", type=int, default=runs)
+	parser.add_argument("--cleanup", action="store_true")
+	args = parser.parse_args()
+	frappe.init(site=args.site, sites_path=".")
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		if args.cleanup:
+			cleanup()
+			print("benchmark data removed")
+			return
+		run(args)
+	finally:
+		frappe.destroy()

@@ -13,11 +13,10 @@ Run by hand on a bench (the data is kept for re-runs; --cleanup removes it):
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import frappe
-from common import timed
+from common import on_site, timed
 
 PRACTICES = 500
 PATIENTS = 200_000
@@ -118,64 +117,52 @@ def cleanup() -> None:
 
 
 def main() -> None:
-	parser = argparse.ArgumentParser()
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--runs", type=int, default=30)
-	parser.add_argument("--cleanup", action="store_true")
-	args = parser.parse_args()
+	on_site(__doc__, 30, cleanup, run)
 
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	try:
-		if args.cleanup:
-			cleanup()
-			print("benchmark data removed")
-			return
-		practice = seed()
-		order = "`tabPatient`.`creation` desc"
-		fields = ["name", "patient_name", "sex", "status"]
 
-		def page_as_user():
-			frappe.set_user(USER)
-			return frappe.get_list("Patient", fields=fields, order_by=order, limit_page_length=20)
+def run(args) -> None:
+	practice = seed()
+	order = "`tabPatient`.`creation` desc"
+	fields = ["name", "patient_name", "sex", "status"]
 
-		def page_as_admin():
-			frappe.set_user("Administrator")
-			return frappe.get_list(
-				"Patient",
-				fields=fields,
-				filters={"custom_practice": practice},
-				order_by=order,
-				limit_page_length=20,
-			)
+	def page_as_user():
+		frappe.set_user(USER)
+		return frappe.get_list("Patient", fields=fields, order_by=order, limit_page_length=20)
 
-		def count_as_user():
-			frappe.set_user(USER)
-			return frappe.get_list("Patient", fields=["count(*) as n"])[0].n
-
-		def count_as_admin():
-			frappe.set_user("Administrator")
-			return frappe.get_list(
-				"Patient", fields=["count(*) as n"], filters={"custom_practice": practice}
-			)[0].n
-
-		assert [r.name for r in page_as_user()] == [r.name for r in page_as_admin()], "the two queries differ"
-		assert count_as_user() == count_as_admin() == PATIENTS // PRACTICES
-
-		total = frappe.db.count("Patient")
-		print(f"Patients on site: {total:,}; practices: {frappe.db.count('Practice'):,}; runs: {args.runs}")
-		for label, user_fn, admin_fn in (
-			("first page (20 rows)", page_as_user, page_as_admin),
-			("count", count_as_user, count_as_admin),
-		):
-			user_t, admin_t = timed(user_fn, args.runs), timed(admin_fn, args.runs)
-			print(
-				f"{label:22s} practice user {user_t * 1000:7.2f} ms | Administrator + filter "
-				f"{admin_t * 1000:7.2f} ms | ratio {user_t / admin_t:4.2f}x (target <= 1.30x)"
-			)
-	finally:
+	def page_as_admin():
 		frappe.set_user("Administrator")
-		frappe.destroy()
+		return frappe.get_list(
+			"Patient",
+			fields=fields,
+			filters={"custom_practice": practice},
+			order_by=order,
+			limit_page_length=20,
+		)
+
+	def count_as_user():
+		frappe.set_user(USER)
+		return frappe.get_list("Patient", fields=["count(*) as n"])[0].n
+
+	def count_as_admin():
+		frappe.set_user("Administrator")
+		return frappe.get_list("Patient", fields=["count(*) as n"], filters={"custom_practice": practice})[
+			0
+		].n
+
+	assert [r.name for r in page_as_user()] == [r.name for r in page_as_admin()], "the two queries differ"
+	assert count_as_user() == count_as_admin() == PATIENTS // PRACTICES
+
+	total = frappe.db.count("Patient")
+	print(f"Patients on site: {total:,}; practices: {frappe.db.count('Practice'):,}; runs: {args.runs}")
+	for label, user_fn, admin_fn in (
+		("first page (20 rows)", page_as_user, page_as_admin),
+		("count", count_as_user, count_as_admin),
+	):
+		user_t, admin_t = timed(user_fn, args.runs), timed(admin_fn, args.runs)
+		print(
+			f"{label:22s} practice user {user_t * 1000:7.2f} ms | Administrator + filter "
+			f"{admin_t * 1000:7.2f} ms | ratio {user_t / admin_t:4.2f}x (target <= 1.30x)"
+		)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,8 @@ Run by hand on a bench (the data is kept for re-runs; --cleanup removes it):
 
 from __future__ import annotations
 
-import argparse
-
 import frappe
-from common import QueryCounter, timed
+from common import QueryCounter, on_site, timed
 from frappe.utils import add_days, today
 
 SLUG = "bench-rx"
@@ -158,52 +156,38 @@ def cleanup() -> None:
 
 
 def main() -> None:
-	parser = argparse.ArgumentParser()
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--runs", type=int, default=30)
-	parser.add_argument("--cleanup", action="store_true")
-	args = parser.parse_args()
+	on_site(__doc__, 30, cleanup, run)
 
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	try:
-		frappe.set_user("Administrator")
-		if args.cleanup:
-			cleanup()
-			print("benchmark data removed")
-			return
-		patient, practitioner = seed()
-		from medic_plus.clinical.prescribing import check_encounter
 
-		meds = [f"BRX Drug {i:02d}" for i in range(10)]
-		doc = frappe.get_doc(
-			{
-				"doctype": "Patient Encounter",
-				"patient": patient,
-				"practitioner": practitioner,
-				"encounter_date": today(),
-				"drug_prescription": [
-					{"medication": m, "dosage": "1-1-1", "period": "1 Month", "dosage_form": "Tablet"}
-					for m in meds
-				],
-			}
-		)
-		check_encounter(doc)  # warm the rule cache, as on a running site
-		with QueryCounter() as queries:
-			check_encounter(doc)
-		median = timed(lambda: check_encounter(doc), args.runs)
-		findings = {(r.kind, r.severity) for r in doc.custom_prescription_checks}
-		print(f"encounter of {len(meds)} drugs, {ALLERGIES} allergies, 30 current drugs, {RULES} rules")
-		print(f"findings: {len(doc.custom_prescription_checks)} {sorted(findings)}")
-		print(
-			f"check_encounter: median {median * 1000:.1f} ms over {args.runs} runs, {queries.count} queries"
-		)
-		print(
-			f"target: median <= 50 ms ({'met' if median <= 0.05 else 'NOT met'}), "
-			f"<= 10 queries ({'met' if queries.count <= 10 else 'NOT met'})"
-		)
-	finally:
-		frappe.destroy()
+def run(args) -> None:
+	patient, practitioner = seed()
+	from medic_plus.clinical.prescribing import check_encounter
+
+	meds = [f"BRX Drug {i:02d}" for i in range(10)]
+	doc = frappe.get_doc(
+		{
+			"doctype": "Patient Encounter",
+			"patient": patient,
+			"practitioner": practitioner,
+			"encounter_date": today(),
+			"drug_prescription": [
+				{"medication": m, "dosage": "1-1-1", "period": "1 Month", "dosage_form": "Tablet"}
+				for m in meds
+			],
+		}
+	)
+	check_encounter(doc)  # warm the rule cache, as on a running site
+	with QueryCounter() as queries:
+		check_encounter(doc)
+	median = timed(lambda: check_encounter(doc), args.runs)
+	findings = {(r.kind, r.severity) for r in doc.custom_prescription_checks}
+	print(f"encounter of {len(meds)} drugs, {ALLERGIES} allergies, 30 current drugs, {RULES} rules")
+	print(f"findings: {len(doc.custom_prescription_checks)} {sorted(findings)}")
+	print(f"check_encounter: median {median * 1000:.1f} ms over {args.runs} runs, {queries.count} queries")
+	print(
+		f"target: median <= 50 ms ({'met' if median <= 0.05 else 'NOT met'}), "
+		f"<= 10 queries ({'met' if queries.count <= 10 else 'NOT met'})"
+	)
 
 
 if __name__ == "__main__":
