@@ -119,24 +119,9 @@ def ensure_class(name: str) -> str:
 
 
 def encounter(patient: str, practitioner: str, medications: list[str], day=None):
-	return frappe.get_doc(
-		{
-			"doctype": "Patient Encounter",
-			"patient": patient,
-			"practitioner": practitioner,
-			"encounter_date": day or today(),
-			"drug_prescription": [
-				{
-					"medication": m,
-					"drug_code": frappe.db.get_value("Medication Linked Item", {"parent": m}, "item"),
-					"dosage": "1-1-1",
-					"period": "1 Month",
-					"dosage_form": "Tablet",
-				}
-				for m in medications
-			],
-		}
-	).insert()
+	from medic_plus.demo import new_encounter
+
+	return new_encounter(patient, practitioner, medications, day).insert()
 
 
 def cleanup() -> None:
@@ -162,20 +147,10 @@ def main() -> None:
 def run(args) -> None:
 	patient, practitioner = seed()
 	from medic_plus.clinical.prescribing import check_encounter
+	from medic_plus.demo import new_encounter
 
 	meds = [f"BRX Drug {i:02d}" for i in range(10)]
-	doc = frappe.get_doc(
-		{
-			"doctype": "Patient Encounter",
-			"patient": patient,
-			"practitioner": practitioner,
-			"encounter_date": today(),
-			"drug_prescription": [
-				{"medication": m, "dosage": "1-1-1", "period": "1 Month", "dosage_form": "Tablet"}
-				for m in meds
-			],
-		}
-	)
+	doc = new_encounter(patient, practitioner, meds)
 	check_encounter(doc)  # warm the rule cache, as on a running site
 	with QueryCounter() as queries:
 		check_encounter(doc)

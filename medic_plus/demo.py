@@ -528,25 +528,36 @@ def _demo_clinical(practice: str, doctor: str, patients: list[str]) -> None:
 		_demo_encounter(patient, doctor, drug)
 
 
-def _demo_encounter(patient: str, practitioner: str, medication: str, day: str | None = None):
-	item = frappe.db.get_value("Medication Linked Item", {"parent": medication}, "item")
-	doc = frappe.get_doc(
+def new_encounter(patient: str, practitioner: str, medications, day: str | None = None):
+	"""An unsaved Patient Encounter prescribing ``medications`` for a month, each with its
+	item, its default dosage (else three a day) and its dosage form."""
+	rows = []
+	for medication in medications:
+		dosage, form = frappe.db.get_value(
+			"Medication", medication, ["default_prescription_dosage", "dosage_form"]
+		)
+		rows.append(
+			{
+				"medication": medication,
+				"drug_code": frappe.db.get_value("Medication Linked Item", {"parent": medication}, "item"),
+				"dosage": dosage or "1-1-1",
+				"period": "1 Month",
+				"dosage_form": form,
+			}
+		)
+	return frappe.get_doc(
 		{
 			"doctype": "Patient Encounter",
 			"patient": patient,
 			"practitioner": practitioner,
 			"encounter_date": day or nowdate(),
-			"drug_prescription": [
-				{
-					"medication": medication,
-					"drug_code": item,
-					"dosage": frappe.db.get_value("Medication", medication, "default_prescription_dosage"),
-					"period": "1 Month",
-					"dosage_form": frappe.db.get_value("Medication", medication, "dosage_form"),
-				}
-			],
+			"drug_prescription": rows,
 		}
 	)
+
+
+def _demo_encounter(patient: str, practitioner: str, medication: str, day: str | None = None):
+	doc = new_encounter(patient, practitioner, [medication], day)
 	doc.flags.ignore_permissions = True
 	return doc.insert()
 

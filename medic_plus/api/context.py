@@ -9,9 +9,6 @@ from medic_plus.tenancy import context
 from medic_plus.tenancy.scope import PRACTICE_DOCTYPES, SCOPES, Mode
 from medic_plus.tenancy.whitelisted import several_practices
 
-# the app's own doctypes that hold a practice's records
-APP_DOCTYPES = ("Sick Note", "Practice Member", "FHIR Access Token")
-
 
 @frappe.whitelist(methods=["GET", "POST"])
 def get_context() -> dict:
@@ -85,7 +82,7 @@ def boot_session(bootinfo) -> None:
 	practice's records, whose buttons and forms Desk offers only to those who may use them."""
 	if frappe.session.user != "Guest":
 		bootinfo.medic_plus = get_context()
-		bootinfo.medic_plus["doctypes"] = [*PRACTICE_DOCTYPES, *APP_DOCTYPES]
+		bootinfo.medic_plus["doctypes"] = list(PRACTICE_DOCTYPES)
 		# where each record names its practice, for the lists of users who see several
 		bootinfo.medic_plus["practice_fields"] = {
 			s.doctype: s.field for s in SCOPES if s.mode == Mode.OWN and s.field != "name"

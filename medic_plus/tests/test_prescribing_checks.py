@@ -27,24 +27,7 @@ class PrescribingTestCase(TenancyFixtureTestCase):
 
 	def encounter(self, *medications, day=None, submit=False):
 		frappe.set_user(self.fx.a.doctor)
-		doc = frappe.get_doc(
-			{
-				"doctype": "Patient Encounter",
-				"patient": self.patient,
-				"practitioner": self.fx.a.practitioner,
-				"encounter_date": day or today(),
-				"drug_prescription": [
-					{
-						"medication": m,
-						"drug_code": frappe.db.get_value("Medication Linked Item", {"parent": m}, "item"),
-						"dosage": "1-1-1",
-						"period": "1 Month",
-						"dosage_form": frappe.db.get_value("Medication", m, "dosage_form"),
-					}
-					for m in medications
-				],
-			}
-		).insert()
+		doc = demo.new_encounter(self.patient, self.fx.a.practitioner, medications, day).insert()
 		if submit:
 			doc.submit()
 		return doc
