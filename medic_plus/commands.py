@@ -36,4 +36,32 @@ def medic_plus_demo(context, json_path=None):
 			json.dump({**result, "url": base}, f, indent=1)
 
 
-commands = [medic_plus_demo]
+@click.command("medic-plus-load-codes")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--system", default="ICD-10", show_default=True, help="The Code System to load into.")
+@pass_context
+def medic_plus_load_codes(context, path, system="ICD-10"):
+	"""Load ICD-10 codes into Code System / Code Value from a ClaML (.xml) or CSV file
+	(a header with a code and a title column). Loading the same file again changes nothing."""
+	from medic_plus.clinical.codes import load_file
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		try:
+			counts = load_file(path, system)
+		except frappe.ValidationError as e:
+			frappe.db.rollback()
+			raise click.ClickException(str(e)) from None
+		frappe.db.commit()  # nosemgrep: a CLI command, outside any request
+	finally:
+		frappe.destroy()
+	click.echo(
+		f"{system}: {counts['inserted']} codes added, {counts['updated']} titles updated, "
+		f"{counts['unchanged']} unchanged."
+	)
+
+
+commands = [medic_plus_demo, medic_plus_load_codes]

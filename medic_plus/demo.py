@@ -498,10 +498,14 @@ def ensure_interaction_rules() -> None:
 
 
 def _demo_clinical(practice: str, doctor: str, patients: list[str]) -> None:
-	"""Mia is allergic to antibiotics, Noah is a two-year-old of 12 kg, Emma takes
-	ramipril: each one's draft encounter raises an allergy, a dose and an interaction
-	finding for the doctor to resolve."""
+	"""Mia is allergic to antibiotics, Noah is a two-year-old of 12 kg with asthma, Emma
+	takes ramipril since a consultation last week that put her hypertension on the problem
+	list: each one's draft encounter raises an allergy, a dose and an interaction finding
+	for the doctor to resolve."""
+	from medic_plus.clinical.codes import load_shipped
+
 	ensure_interaction_rules()
+	load_shipped()
 	if frappe.db.exists("Patient Encounter", {"custom_practice": practice}):
 		return
 	mia, noah, emma = patients[:3]
@@ -519,7 +523,31 @@ def _demo_clinical(practice: str, doctor: str, patients: list[str]) -> None:
 	frappe.get_doc({"doctype": "Vital Signs", "patient": noah, "signs_date": nowdate(), "weight": 12}).insert(
 		ignore_permissions=True
 	).submit()
-	_demo_encounter(emma, doctor, "Ramipril 5 mg", add_days(nowdate(), -7)).submit()
+	frappe.get_doc(
+		{
+			"doctype": "Patient Problem",
+			"patient": noah,
+			"diagnosis": "J45.9-ICD-10",
+			"chronic": 1,
+			"onset": add_days(nowdate(), -200),
+		}
+	).insert(ignore_permissions=True)
+	consultation = new_encounter(emma, doctor, ["Ramipril 5 mg"], add_days(nowdate(), -7))
+	consultation.update(
+		{
+			"custom_subjective": "Headaches for three weeks; home readings around 160/95.",
+			"custom_objective": "BP 158/96 sitting, 154/94 after five minutes. Pulse 78, regular.",
+			"custom_examination_findings": [
+				{"body_system": "Cardiovascular", "finding": "Heart sounds normal, no murmur."},
+				{"body_system": "Eyes", "finding": "Fundi: mild arteriolar narrowing.", "abnormal": 1},
+			],
+			"custom_assessment": "Essential hypertension, newly diagnosed.",
+			"custom_diagnoses": [{"diagnosis": "I10-ICD-10", "add_to_problem_list": 1, "chronic": 1}],
+			"custom_plan": "Ramipril 5 mg once a day; review in four weeks with a home blood pressure diary.",
+		}
+	)
+	consultation.flags.ignore_permissions = True
+	consultation.insert().submit()
 	for patient, drug in (
 		(mia, "Amoxicillin 500 mg"),
 		(noah, "Amoxicillin 500 mg"),
@@ -581,6 +609,8 @@ FOOTPRINT = (
 	"Patient Appointment",
 	"Letter Head",
 	"Patient Allergy",
+	"Patient Problem",
+	"Code Value",
 	"Drug Interaction Rule",
 	"Patient Encounter",
 	"Vital Signs",

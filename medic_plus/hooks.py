@@ -101,6 +101,7 @@ for _doctype, _handler, _events in (
 _RX = "medic_plus.clinical.prescribing."
 for _doctype, _event, _handler in (
 	("Patient Encounter", "validate", "check_encounter"),
+	("Medication Request", "validate", "check_medication_request"),
 	("Drug Interaction Rule", "on_update", "forget_rules"),
 	("Drug Interaction Rule", "on_trash", "forget_rules"),
 ):
@@ -108,11 +109,23 @@ for _doctype, _event, _handler in (
 	_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
 	doc_events[_doctype][_event] = [*_handlers, _RX + _handler]
 
+# the problem list: an encounter's ticked ICD-10 diagnoses go onto it on submit
+_PL = "medic_plus.clinical.problems."
+for _doctype, _event, _handler in (
+	("Patient Encounter", "validate", "validate_diagnoses"),
+	("Patient Encounter", "on_submit", "add_to_problem_list"),
+	("Patient Encounter", "on_cancel", "remove_from_problem_list"),
+):
+	_existing = doc_events.setdefault(_doctype, {}).get(_event)
+	_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
+	doc_events[_doctype][_event] = [*_handlers, _PL + _handler]
+
 # link search for practitioners: the members of the user's practices only; for patients:
 # each with its practice, for a user who sees several
 standard_queries = {
 	"Healthcare Practitioner": "medic_plus.tenancy.whitelisted.practitioner_query",
 	"Patient": "medic_plus.tenancy.whitelisted.patient_query",
+	"Code Value": "medic_plus.clinical.codes.code_value_query",
 }
 
 # The request gate: practice users, website users and guests run only what

@@ -27,6 +27,17 @@ def setup():
 	clear_scope_cache()
 	stamp_from_patients()
 	sync_letter_heads()
+	load_shipped_codes()
+
+
+def load_shipped_codes():
+	"""ICD-10's common primary-care codes, so the diagnosis picker works from the start
+	(``medic-plus-load-codes`` loads the full list)."""
+	from medic_plus.clinical.codes import load_shipped
+
+	load_shipped()
+	if frappe.db.exists("DocType", "Code Value"):
+		frappe.db.add_index("Code Value", ["code_system", "code_value"], "code_system_code_value_index")
 
 
 def stamp_from_patients() -> int:
@@ -163,7 +174,101 @@ EXTRA_FIELDS = {
 			"description": "A prescription for a patient under 18 is checked against it, with the latest weight.",
 		}
 	],
+	"Medication Request": [
+		{
+			"fieldname": "custom_prescribing_section",
+			"label": "Prescribing Checks",
+			"fieldtype": "Section Break",
+			"insert_after": "total_dispensable_quantity",
+			"depends_on": "eval:(doc.custom_prescription_checks || []).length",
+		},
+		{
+			"fieldname": "custom_prescription_checks",
+			"label": "Findings",
+			"fieldtype": "Table",
+			"options": "Prescription Check",
+			"insert_after": "custom_prescribing_section",
+			"no_copy": 1,
+			"description": "Checked on every save like an encounter's prescription; a request ordered "
+			"from an encounter keeps the overrides recorded there.",
+		},
+	],
 	"Patient Encounter": [
+		# the structured note: subjective, objective (with examination findings), assessment
+		# (with ICD-10 diagnoses that can go onto the problem list), plan
+		{
+			"fieldname": "custom_soap_section",
+			"label": "Consultation Note",
+			"fieldtype": "Section Break",
+			"insert_after": "invoiced",
+		},
+		{
+			"fieldname": "custom_subjective",
+			"label": "Subjective",
+			"fieldtype": "Small Text",
+			"insert_after": "custom_soap_section",
+			"description": "The patient's account: complaints, history, what they ask for.",
+		},
+		{
+			"fieldname": "custom_soap_column",
+			"fieldtype": "Column Break",
+			"insert_after": "custom_subjective",
+		},
+		{
+			"fieldname": "custom_objective",
+			"label": "Objective",
+			"fieldtype": "Small Text",
+			"insert_after": "custom_soap_column",
+			"description": "What was observed and measured; findings by system below.",
+		},
+		{
+			"fieldname": "custom_examination_section",
+			"label": "Examination Findings",
+			"fieldtype": "Section Break",
+			"insert_after": "custom_objective",
+			"collapsible": 1,
+			"collapsible_depends_on": "eval:(doc.custom_examination_findings || []).length",
+		},
+		{
+			"fieldname": "custom_examination_findings",
+			"label": "Findings",
+			"fieldtype": "Table",
+			"options": "Examination Finding",
+			"insert_after": "custom_examination_section",
+		},
+		{
+			"fieldname": "custom_assessment_section",
+			"label": "Assessment",
+			"fieldtype": "Section Break",
+			"insert_after": "custom_examination_findings",
+		},
+		{
+			"fieldname": "custom_assessment",
+			"label": "Assessment",
+			"fieldtype": "Small Text",
+			"insert_after": "custom_assessment_section",
+		},
+		{
+			"fieldname": "custom_diagnoses",
+			"label": "Diagnoses (ICD-10)",
+			"fieldtype": "Table",
+			"options": "Assessment Diagnosis",
+			"insert_after": "custom_assessment",
+			"description": "Ticked diagnoses go onto the patient's problem list when the encounter is submitted.",
+		},
+		{
+			"fieldname": "custom_plan_section",
+			"label": "Plan",
+			"fieldtype": "Section Break",
+			"insert_after": "custom_diagnoses",
+		},
+		{
+			"fieldname": "custom_plan",
+			"label": "Plan",
+			"fieldtype": "Small Text",
+			"insert_after": "custom_plan_section",
+			"description": "Treatment, advice, follow-up; prescriptions and orders below.",
+		},
 		{
 			"fieldname": "custom_prescribing_section",
 			"label": "Prescribing Checks",

@@ -43,19 +43,73 @@ def check_encounter(doc, method: str | None = None) -> None:
 	)
 	_keep(doc, findings)
 	if doc.docstatus == 1:
-		overrides = [
-			prescribing.Override(r.code, r.override_reason or "", r.override_note or "")
-			for r in doc.custom_prescription_checks
-		]
-		if blocking := prescribing.unresolved(findings, overrides):
-			frappe.throw(
-				_(
-					"{0}. To prescribe it anyway, give an override reason and a note for this finding "
-					"under Prescribing Checks."
-				).format(blocking[0].message),
-				PrescribingCheckError,
-				title=_("Prescribing Check"),
+		_refuse_unresolved(doc, findings)
+
+
+def check_medication_request(doc, method: str | None = None) -> None:
+	"""The same checks for a Medication Request: its drug against the patient's allergies,
+	current medication (and the other drugs of its encounter) and, for a child, weight.
+	A request ordered from an encounter keeps the overrides the doctor recorded there."""
+	if not doc.patient or not doc.medication:
+		doc.set("custom_prescription_checks", [])
+		return
+	on = getdate(doc.order_date or date.today())
+	encounter = doc.order_group
+	current_rows = _current_rows(doc.patient, encounter, on)
+	if encounter:
+		current_rows += frappe.get_all(
+			"Drug Prescription",
+			filters={
+				"parent": encounter,
+				"parenttype": "Patient Encounter",
+				"medication": ("!=", doc.medication),
+			},
+			fields=["medication", "drug_code", "drug_name"],
+		)
+	row = frappe._dict(medication=doc.medication, dosage=doc.dosage, drug_name=doc.medication)
+	medications = _medications({doc.medication, *(r.medication for r in current_rows if r.medication)})
+	findings = prescribing.check(
+		[_drug(row, medications, _daily_units({doc.dosage} if doc.dosage else set()))],
+		_allergies(doc.patient),
+		[_drug(r, medications, {}) for r in current_rows],
+		rules(),
+		_latest_weight(doc.patient, on),
+		_age(doc.patient, on),
+	)
+	_keep(doc, findings)
+	if encounter:
+		answered = {
+			r.code: r
+			for r in frappe.get_all(
+				"Prescription Check",
+				filters={"parent": encounter, "parenttype": "Patient Encounter"},
+				fields=["code", "override_reason", "override_note", "overridden_by"],
 			)
+			if r.override_reason and r.override_note
+		}
+		for r in doc.custom_prescription_checks:
+			if r.code in answered and not (r.override_reason and r.override_note):
+				r.update(
+					{k: answered[r.code][k] for k in ("override_reason", "override_note", "overridden_by")}
+				)
+	if doc.docstatus == 1:
+		_refuse_unresolved(doc, findings)
+
+
+def _refuse_unresolved(doc, findings: list[prescribing.Finding]) -> None:
+	overrides = [
+		prescribing.Override(r.code, r.override_reason or "", r.override_note or "")
+		for r in doc.custom_prescription_checks
+	]
+	if blocking := prescribing.unresolved(findings, overrides):
+		frappe.throw(
+			_(
+				"{0}. To prescribe it anyway, give an override reason and a note for this finding "
+				"under Prescribing Checks."
+			).format(prescribing.render(blocking[0].parts, _)),
+			PrescribingCheckError,
+			title=_("Prescribing Check"),
+		)
 
 
 def rules() -> prescribing.RuleBook:
@@ -213,7 +267,7 @@ def _keep(doc, findings: list[prescribing.Finding]) -> None:
 				"severity": f.severity.label,
 				"kind": f.kind,
 				"medication": f.drug,
-				"message": f.message,
+				"message": prescribing.render(f.parts, _),
 				"code": f.code,
 				"override_reason": reason,
 				"override_note": note,

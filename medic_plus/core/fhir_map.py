@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B import __fhir_version__ as FHIR_VERSION
+from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.encounter import Encounter
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
@@ -40,13 +46,31 @@ APPOINTMENT_STATUS = {
 	"No Show": "noshow",
 }
 ENCOUNTER_STATUS = {0: "in-progress", 1: "finished", 2: "cancelled"}
+# a drug prescription row is a request of its encounter: drafted, active once submitted
+MEDICATION_REQUEST_STATUS = {0: "draft", 1: "active", 2: "cancelled"}
+# Patient Allergy and Patient Problem keep the FHIR codes themselves
+ALLERGY_CLINICAL_STATUS = ("active", "inactive", "resolved")
+ALLERGY_CRITICALITY = ("low", "high", "unable-to-assess")
+ALLERGY_CATEGORY = ("food", "medication", "environment", "biologic")
+CONDITION_CLINICAL_STATUS = ("active", "recurrence", "relapse", "inactive", "remission", "resolved")
 SEARCH_PARAMS = {
 	"Patient": ("_id", "identifier", "name", "birthdate", "gender"),
 	"Practitioner": ("_id", "identifier", "name"),
 	"Organization": ("_id", "identifier", "name"),
 	"Appointment": ("_id", "patient", "date", "status", "practitioner"),
 	"Encounter": ("_id", "patient", "date", "status", "practitioner"),
+	"AllergyIntolerance": ("_id", "patient", "date", "clinical-status", "criticality"),
+	"Condition": ("_id", "patient", "date", "recorded-date", "clinical-status", "code"),
+	"MedicationRequest": ("_id", "patient", "date", "authoredon", "status"),
+	"Observation": ("patient", "date", "code", "category"),
 }
+
+TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+CHRONIC_EXTENSION = f"{SYSTEM}/chronic"
+VITAL_SIGNS = "vital-signs"
 
 
 _ID_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
@@ -90,6 +114,8 @@ def frappe_statuses(resource: str, fhir_status: str) -> list:
 	"""The Frappe values behind a FHIR status (for searching)."""
 	if resource == "Appointment":
 		return [k for k, v in APPOINTMENT_STATUS.items() if v == fhir_status]
+	if resource == "MedicationRequest":
+		return [k for k, v in MEDICATION_REQUEST_STATUS.items() if v == fhir_status]
 	return [k for k, v in ENCOUNTER_STATUS.items() if v == fhir_status]
 
 
@@ -247,6 +273,282 @@ def encounter(row: Mapping, tz: str) -> Encounter:
 	)
 
 
+def _coding(system: str, code: str, display: str | None = None) -> dict:
+	return _clean({"system": system, "code": code, "display": display})
+
+
+def _concept(system: str, code: str | None, display: str | None = None) -> dict | None:
+	return {"coding": [_coding(system, code, display)]} if code else None
+
+
+def _date(value) -> str | None:
+	return str(value) if value else None
+
+
+def _note(text: str | None) -> list | None:
+	return [{"text": text}] if text and text.strip() else None
+
+
+def allergy_intolerance(row: Mapping) -> AllergyIntolerance:
+	"""A Patient Allergy row; ``substance_code_value``, ``substance_display`` and
+	``substance_system`` (the Code System's uri) describe its ``substance_code``."""
+	status = row.get("status") if row.get("status") in ALLERGY_CLINICAL_STATUS else None
+	coding = None
+	if row.get("substance_code"):
+		coding = [
+			_clean(
+				{
+					"system": row.get("substance_system"),
+					"code": row.get("substance_code_value") or row["substance_code"],
+					"display": row.get("substance_display"),
+				}
+			)
+		]
+	reaction = " ".join((row.get("reaction") or "").split())
+	return AllergyIntolerance.model_validate(
+		_clean(
+			{
+				"resourceType": "AllergyIntolerance",
+				"id": fhir_id(row["name"]),
+				"identifier": [{"system": f"{SYSTEM}/allergy", "value": row["name"]}],
+				"clinicalStatus": _concept(
+					f"{TERMINOLOGY}/allergyintolerance-clinical", status, (status or "").capitalize()
+				),
+				"verificationStatus": _concept(
+					f"{TERMINOLOGY}/allergyintolerance-verification", "confirmed", "Confirmed"
+				),
+				"category": [row["category"]] if row.get("category") in ALLERGY_CATEGORY else None,
+				"criticality": row.get("criticality")
+				if row.get("criticality") in ALLERGY_CRITICALITY
+				else None,
+				"code": _clean({"coding": coding, "text": row.get("substance")}) or None,
+				"patient": _ref("Patient", row["patient"]),
+				"recordedDate": _date(row.get("recorded_on")),
+				"reaction": [{"manifestation": [{"text": reaction}]}] if reaction else None,
+				"note": _note(row.get("note")),
+			}
+		)
+	)
+
+
+def condition(row: Mapping) -> Condition:
+	"""A Patient Problem row: a condition of the problem list, coded in ICD-10; whether it
+	is chronic is the extension ``urn:medic-plus/chronic``."""
+	status = row.get("status") if row.get("status") in CONDITION_CLINICAL_STATUS else None
+	code = None
+	if row.get("code") or row.get("condition_name"):
+		code = _clean(
+			{
+				"coding": [_coding(ICD10, row["code"], row.get("condition_name"))]
+				if row.get("code")
+				else None,
+				"text": row.get("condition_name"),
+			}
+		)
+	return Condition.model_validate(
+		_clean(
+			{
+				"resourceType": "Condition",
+				"id": fhir_id(row["name"]),
+				"extension": [{"url": CHRONIC_EXTENSION, "valueBoolean": bool(row.get("chronic"))}],
+				"identifier": [{"system": f"{SYSTEM}/problem", "value": row["name"]}],
+				"clinicalStatus": _concept(
+					f"{TERMINOLOGY}/condition-clinical", status, (status or "").capitalize()
+				),
+				"verificationStatus": _concept(
+					f"{TERMINOLOGY}/condition-ver-status", "confirmed", "Confirmed"
+				),
+				"category": [
+					_concept(f"{TERMINOLOGY}/condition-category", "problem-list-item", "Problem List Item")
+				],
+				"code": code,
+				"subject": _ref("Patient", row["patient"]),
+				"encounter": _ref("Encounter", row["source_encounter"])
+				if row.get("source_encounter")
+				else None,
+				"onsetDateTime": _date(row.get("onset")),
+				"abatementDateTime": _date(row.get("abatement")),
+				"recordedDate": _date(row.get("recorded_on")),
+				"note": _note(row.get("note")),
+			}
+		)
+	)
+
+
+def medication_request(row: Mapping, tz: str) -> MedicationRequest:
+	"""A Drug Prescription row with its encounter's ``encounter``, ``patient``,
+	``practitioner``, ``encounter_date``, ``encounter_time`` and ``docstatus``."""
+	medication = row.get("medication") or row.get("drug_name") or row.get("drug_code")
+	dosage = " ".join(
+		p
+		for p in (
+			row.get("dosage"),
+			f"({row['dosage_form']})" if row.get("dosage_form") else None,
+			f"for {row['period']}" if row.get("period") else None,
+		)
+		if p
+	)
+	comment = " ".join((row.get("comment") or "").split())
+	instruction = ". ".join(p for p in (dosage, comment) if p)
+	return MedicationRequest.model_validate(
+		_clean(
+			{
+				"resourceType": "MedicationRequest",
+				"id": fhir_id(row["name"]),
+				"identifier": [{"system": f"{SYSTEM}/drug-prescription", "value": row["name"]}],
+				"status": MEDICATION_REQUEST_STATUS.get(int(row.get("docstatus") or 0), "unknown"),
+				"intent": "order",
+				"medicationCodeableConcept": {"text": medication or "Unspecified medication"},
+				"subject": _ref("Patient", row["patient"]),
+				"encounter": _ref("Encounter", row["encounter"]) if row.get("encounter") else None,
+				"authoredOn": _instant(row.get("encounter_date"), row.get("encounter_time"), tz),
+				"requester": _ref("Practitioner", row["practitioner"]) if row.get("practitioner") else None,
+				"dosageInstruction": [{"text": instruction}] if instruction else None,
+			}
+		)
+	)
+
+
+# --- vital signs ------------------------------------------------------------------------
+
+# what a text field of Vital Signs must look like to be a measurement (one pattern for
+# Python and for the database's REGEXP, after trimming spaces, so both count alike)
+NUMBER = "^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$"
+_NUMBER_RE = re.compile(NUMBER)
+
+
+@dataclass(frozen=True)
+class Vital:
+	"""One Observation of a Vital Signs document: ``field`` holds its value, or
+	``components`` (field, LOINC code, display) make it a panel."""
+
+	key: str  # in the Observation's id: <vital signs name>-<key>
+	loinc: str
+	display: str
+	unit: str
+	ucum: str
+	field: str | None = None
+	components: tuple[tuple[str, str, str], ...] = ()
+	text: bool = True  # a Data field that must read as a number; else a Float, 0 when not taken
+
+	@property
+	def fields(self) -> tuple[str, ...]:
+		return tuple(c[0] for c in self.components) if self.components else (self.field,)
+
+
+VITALS: tuple[Vital, ...] = (
+	Vital("temp", "8310-5", "Body temperature", "°C", "Cel", "temperature"),
+	Vital("hr", "8867-4", "Heart rate", "beats/minute", "/min", "pulse"),
+	Vital("rr", "9279-1", "Respiratory rate", "breaths/minute", "/min", "respiratory_rate"),
+	Vital(
+		"bp",
+		"85354-9",
+		"Blood pressure panel with all children optional",
+		"mmHg",
+		"mm[Hg]",
+		components=(
+			("bp_systolic", "8480-6", "Systolic blood pressure"),
+			("bp_diastolic", "8462-4", "Diastolic blood pressure"),
+		),
+	),
+	# Healthcare keeps the height in metres
+	Vital("height", "8302-2", "Body height", "m", "m", "height", text=False),
+	Vital("weight", "29463-7", "Body weight", "kg", "kg", "weight", text=False),
+	Vital("bmi", "39156-5", "Body mass index (BMI) [Ratio]", "kg/m2", "kg/m2", "bmi", text=False),
+)
+VITAL_BY_KEY: dict[str, Vital] = {v.key: v for v in VITALS}
+VITAL_SIGNS_CATEGORY = {
+	"coding": [_coding(f"{TERMINOLOGY}/observation-category", VITAL_SIGNS, "Vital Signs")]
+}
+
+
+def measurement(value, text: bool = True) -> Decimal | None:
+	"""The number in a field of Vital Signs, or None when there is none: text must match
+	NUMBER once spaces are trimmed (a decimal comma is read as a point); a Float of 0 was
+	not taken."""
+	if value is None:
+		return None
+	if not text:
+		return Decimal(str(value)) if float(value) > 0 else None
+	value = str(value).strip(" ")
+	if not _NUMBER_RE.match(value):
+		return None
+	return Decimal(value.strip().replace(",", "."))
+
+
+def vital_keys(row: Mapping, keys: Iterable[str] | None = None) -> list[str]:
+	"""The keys of the vitals the row measured (in the order of VITALS), of ``keys`` only
+	when given."""
+	wanted = set(VITAL_BY_KEY if keys is None else keys)
+	return [
+		v.key
+		for v in VITALS
+		if v.key in wanted and any(measurement(row.get(f), v.text) is not None for f in v.fields)
+	]
+
+
+def vital_signs_id(name: str, key: str) -> str:
+	return fhir_id(f"{name}-{key}")
+
+
+def split_vital_signs_id(resource_id: str) -> tuple[str, str] | None:
+	"""(Vital Signs name, vital key) behind an Observation id, or None."""
+	name = frappe_name(resource_id)
+	if not name or "-" not in name:
+		return None
+	doc, key = name.rsplit("-", 1)
+	return (doc, key) if doc and key in VITAL_BY_KEY else None
+
+
+def _quantity(value: Decimal, vital: Vital) -> dict:
+	return {"value": value, "unit": vital.unit, "system": UCUM, "code": vital.ucum}
+
+
+def observation(row: Mapping, key: str, tz: str) -> Observation:
+	"""The Observation of one vital of a Vital Signs row (raises ValueError when the row
+	did not measure it); a panel whose one side is missing says why it is absent."""
+	vital = VITAL_BY_KEY[key]
+	if key not in vital_keys(row, (key,)):
+		raise ValueError(f"{row.get('name')} has no {vital.display}")
+	value, components = None, None
+	if vital.components:
+		components = []
+		for field, loinc, display in vital.components:
+			number = measurement(row.get(field), vital.text)
+			component = {"code": {"coding": [_coding(LOINC, loinc, display)], "text": display}}
+			if number is None:
+				component["dataAbsentReason"] = _concept(
+					f"{TERMINOLOGY}/data-absent-reason", "unknown", "Unknown"
+				)
+			else:
+				component["valueQuantity"] = _quantity(number, vital)
+			components.append(component)
+	else:
+		value = _quantity(measurement(row.get(vital.field), vital.text), vital)
+	return Observation.model_validate(
+		_clean(
+			{
+				"resourceType": "Observation",
+				"id": vital_signs_id(row["name"], key),
+				"identifier": [{"system": f"{SYSTEM}/vital-signs", "value": f"{row['name']}-{key}"}],
+				"status": "final",
+				"category": [VITAL_SIGNS_CATEGORY],
+				"code": {"coding": [_coding(LOINC, vital.loinc, vital.display)], "text": vital.display},
+				"subject": _ref("Patient", row["patient"]),
+				"encounter": _ref("Encounter", row["encounter"]) if row.get("encounter") else None,
+				"effectiveDateTime": _instant(row.get("signs_date"), row.get("signs_time"), tz),
+				"valueQuantity": value,
+				"component": components,
+			}
+		)
+	)
+
+
+def observations(row: Mapping, tz: str, keys: Iterable[str] | None = None) -> list[Observation]:
+	"""An Observation per vital the Vital Signs row measured."""
+	return [observation(row, key, tz) for key in vital_keys(row, keys)]
+
+
 def bundle(resources: Iterable, base_url: str, total: int, links: Mapping[str, str]) -> Bundle:
 	return Bundle.model_validate(
 		{
@@ -325,6 +627,12 @@ def _param_type(name: str) -> str:
 		"status": "token",
 		"patient": "reference",
 		"practitioner": "reference",
+		"recorded-date": "date",
+		"authoredon": "date",
+		"clinical-status": "token",
+		"criticality": "token",
+		"code": "token",
+		"category": "token",
 	}[name]
 
 

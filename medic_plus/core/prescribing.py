@@ -17,6 +17,27 @@ from enum import IntEnum
 ADULT_AGE = 18  # years: below it, the paediatric dose check applies
 
 
+def _(text: str) -> str:
+	"""Marks a message for translation (Frappe extracts ``_("...")`` from every file);
+	the engine keeps English, the Frappe shell renders findings in the user's language."""
+	return text
+
+
+class Word(str):
+	"""An argument of a message that is itself translated (a criticality)."""
+
+
+Part = tuple[str, tuple]  # (message template with {0}, {1}..., its arguments)
+
+
+def render(parts: Iterable[Part], translate=_) -> str:
+	"""A finding's message: its parts joined by "; ", each through ``translate``."""
+	return "; ".join(
+		translate(text).format(*(translate(a) if isinstance(a, Word) else a for a in args))
+		for text, args in parts
+	)
+
+
 class Severity(IntEnum):
 	INFO = 1
 	WARNING = 2
@@ -72,9 +93,13 @@ class Finding:
 	kind: str  # allergy / interaction / dose
 	severity: Severity
 	drug: str
-	message: str
+	parts: tuple[Part, ...]
 	# stable for the same problem, so that an override recorded for it still matches
 	code: str = field(compare=False, default="")
+
+	@property
+	def message(self) -> str:
+		return render(self.parts)
 
 	@property
 	def blocking(self) -> bool:
@@ -129,17 +154,21 @@ def check(
 		findings += _allergy_findings(drug, active)
 		findings += _dose_findings(drug, weight_kg, age_years)
 	prescribed = {d.key for d in drugs}
-	pairs = [(x, y, "") for i, x in enumerate(drugs) for y in drugs[i + 1 :] if y.key != x.key]
-	pairs += [(x, y, " (current medication)") for x in drugs for y in current if y.key not in prescribed]
-	for x, y, also in pairs:
+	pairs = [(x, y, False) for i, x in enumerate(drugs) for y in drugs[i + 1 :] if y.key != x.key]
+	pairs += [(x, y, True) for x in drugs for y in current if y.key not in prescribed]
+	for x, y, current_drug in pairs:
 		for rule in book.between(x, y):
 			first, second = sorted((term(x.key), term(y.key)))
+			if current_drug:
+				text = _("{0} with {1} (current medication): {2}")
+			else:
+				text = _("{0} with {1}: {2}")
 			findings.append(
 				Finding(
 					"interaction",
 					rule.severity,
 					x.key,
-					f"{x.key} with {y.key}{also}: {rule.description or 'interaction'}",
+					((text, (x.key, y.key, rule.description or Word("interaction"))),),
 					f"interaction:{first}:{second}:{term(rule.a)}:{term(rule.b)}",
 				)
 			)
@@ -156,21 +185,16 @@ def _allergy_findings(drug: Drug, allergies: list[Allergy]) -> list[Finding]:
 		criticality = term(allergy.criticality) or "low"
 		severity = Severity.WARNING if criticality == "low" else Severity.BLOCKING
 		if substance == term(drug.key):
-			via = ""
+			text = _("{0}: the patient is allergic to {1}")
 		elif substance in {term(c) for c in drug.classes}:
-			via = " (its class)"
+			text = _("{0}: the patient is allergic to {1} (its class)")
 		else:
-			via = " (an ingredient)"
-		reaction = f", reaction: {allergy.reaction}" if allergy.reaction else ""
+			text = _("{0}: the patient is allergic to {1} (an ingredient)")
+		parts = [(text, (drug.key, allergy.substance)), (_("criticality: {0}"), (Word(criticality),))]
+		if allergy.reaction:
+			parts.append((_("reaction: {0}"), (allergy.reaction,)))
 		out.append(
-			Finding(
-				"allergy",
-				severity,
-				drug.key,
-				f"{drug.key}: the patient is allergic to {allergy.substance}{via};"
-				f" {criticality} criticality{reaction}",
-				f"allergy:{term(drug.key)}:{substance}",
-			)
+			Finding("allergy", severity, drug.key, tuple(parts), f"allergy:{term(drug.key)}:{substance}")
 		)
 	return out
 
@@ -185,7 +209,7 @@ def _dose_findings(drug: Drug, weight_kg: float | None, age_years: float | None)
 				"dose",
 				Severity.WARNING,
 				drug.key,
-				f"{drug.key}: no weight recorded for this child; the dose cannot be checked",
+				((_("{0}: no weight recorded for this child; the dose cannot be checked"), (drug.key,)),),
 				code,
 			)
 		]
@@ -200,8 +224,12 @@ def _dose_findings(drug: Drug, weight_kg: float | None, age_years: float | None)
 			"dose",
 			Severity.BLOCKING,
 			drug.key,
-			f"{drug.key}: {daily:g} mg a day is more than {drug.max_mg_per_kg_day:g} mg/kg"
-			f" x {weight_kg:g} kg = {limit:g} mg a day",
+			(
+				(
+					_("{0}: {1} mg a day is more than {2} mg/kg x {3} kg = {4} mg a day"),
+					(drug.key, f"{daily:g}", f"{drug.max_mg_per_kg_day:g}", f"{weight_kg:g}", f"{limit:g}"),
+				),
+			),
 			code,
 		)
 	]

@@ -8,12 +8,16 @@ response is returned as is by Frappe's application).
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
 import frappe
+from frappe.query_builder import Case, Criterion, Field
+from frappe.query_builder.functions import Count, Sum, Trim
+from pypika import analytics  # frappe.qb is PyPika: its window functions
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -21,6 +25,7 @@ from medic_plus import __version__
 from medic_plus.core import fhir_map
 from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import find_token
 from medic_plus.tenancy import context
+from medic_plus.tenancy.scope import get_scope
 
 BASE_PATH = "/fhir/R4"
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -31,9 +36,37 @@ DOCTYPE = {
 	"Organization": "Practice",
 	"Appointment": "Patient Appointment",
 	"Encounter": "Patient Encounter",
+	"AllergyIntolerance": "Patient Allergy",
+	"Condition": "Patient Problem",
+	# the Drug Prescription rows of encounters, read and scoped as their encounter
+	"MedicationRequest": "Patient Encounter",
+	# an Observation per vital a submitted Vital Signs document measured
+	"Observation": "Vital Signs",
+}
+# the column each date parameter searches
+DATE_FIELD = {
+	("Patient", "birthdate"): "dob",
+	("Appointment", "date"): "appointment_date",
+	("Encounter", "date"): "encounter_date",
+	("AllergyIntolerance", "date"): "recorded_on",
+	("Condition", "date"): "recorded_on",
+	("Condition", "recorded-date"): "recorded_on",
+	("MedicationRequest", "date"): "encounter_date",
+	("MedicationRequest", "authoredon"): "encounter_date",
+	("Observation", "date"): "signs_date",
 }
 DATE_PREFIX = re.compile(r"^(eq|ne|gt|lt|ge|le)?(\d{4}-\d{2}-\d{2})$")
 OPERATORS = {"eq": "=", "ne": "!=", "gt": ">", "lt": "<", "ge": ">=", "le": "<="}
+# a filter no row matches (every row has a name)
+NOTHING = ["name", "=", ""]
+COMPARE = {
+	"=": operator.eq,
+	"!=": operator.ne,
+	">": operator.gt,
+	"<": operator.lt,
+	">=": operator.ge,
+	"<=": operator.le,
+}
 
 
 class FHIRError(Exception):
@@ -186,7 +219,42 @@ FIELDS = {
 		"appointment",
 		"custom_practice as practice",
 	],
+	"AllergyIntolerance": [
+		"name",
+		"patient",
+		"practice",
+		"status",
+		"criticality",
+		"substance",
+		"substance_code",
+		"category",
+		"reaction",
+		"recorded_on",
+		"note",
+	],
+	"Condition": [
+		"name",
+		"patient",
+		"practice",
+		"status",
+		"chronic",
+		"code",
+		"condition_name",
+		"onset",
+		"abatement",
+		"source_encounter",
+		"recorded_on",
+		"note",
+	],
 }
+VITAL_SIGNS_FIELDS = (
+	"name",
+	"patient",
+	"encounter",
+	"signs_date",
+	"signs_time",
+	*(f for vital in fhir_map.VITALS for f in vital.fields),
+)
 
 
 def scope_filters(caller: Caller, rtype: str) -> list:
@@ -204,19 +272,29 @@ def scope_filters(caller: Caller, rtype: str) -> list:
 			pluck="practitioner",
 		)
 		return [["name", "in", members or [""]]]
-	return [["custom_practice", "in", practices]]
+	return [[get_scope(doctype).field, "in", practices]]
 
 
 def read(caller: Caller, rtype: str, resource_id: str):
-	name = fhir_map.frappe_name(resource_id)
-	rows = fetch(rtype, [*scope_filters(caller, rtype), ["name", "=", name]], limit=1) if name else []
+	if rtype == "Observation":
+		name, key = fhir_map.split_vital_signs_id(resource_id) or (None, None)
+		by_id = [["name", "=", name], ["vital", "in", [key]]]
+	else:
+		name = fhir_map.frappe_name(resource_id)
+		by_id = [["name", "=", name]]
+	rows = fetch(rtype, [*scope_filters(caller, rtype), *by_id], limit=1) if name else []
 	if not rows:
 		raise FHIRError(404, "not-found", f"{rtype}/{resource_id} not found")
 	return to_resource(rtype, rows[0])
 
 
 def fetch(rtype: str, filters: list, limit: int = 0, offset: int = 0, or_filters=None) -> list:
-	return frappe.get_all(
+	"""One row per resource, in a stable order: ``limit`` of them (0: all) from ``offset``."""
+	if rtype == "MedicationRequest":
+		return fetch_prescriptions(filters, limit, offset)
+	if rtype == "Observation":
+		return fetch_vital_signs(filters, limit, offset)
+	rows = frappe.get_all(
 		DOCTYPE[rtype],
 		filters=filters,
 		or_filters=or_filters,
@@ -225,6 +303,20 @@ def fetch(rtype: str, filters: list, limit: int = 0, offset: int = 0, or_filters
 		limit_start=offset,
 		limit_page_length=limit,
 	)
+	if rtype == "AllergyIntolerance":
+		add_substance_codes(rows)
+	return rows
+
+
+def count_matches(rtype: str, filters: list, or_filters=None) -> int:
+	"""How many resources the filters match, counted by the database."""
+	if rtype == "MedicationRequest":
+		return count_prescriptions(filters)
+	if rtype == "Observation":
+		return count_vital_signs(filters)
+	if or_filters:
+		return _count(rtype, filters, or_filters)
+	return frappe.db.count(DOCTYPE[rtype], filters=filters)
 
 
 def to_resource(rtype: str, row):
@@ -234,8 +326,178 @@ def to_resource(rtype: str, row):
 		return fhir_map.practitioner(row)
 	if rtype == "Organization":
 		return fhir_map.organization(row)
+	if rtype == "AllergyIntolerance":
+		return fhir_map.allergy_intolerance(row)
+	if rtype == "Condition":
+		return fhir_map.condition(row)
 	tz = practice_timezone(row.practice)
+	if rtype == "MedicationRequest":
+		return fhir_map.medication_request(row, tz)
+	if rtype == "Observation":
+		return fhir_map.observation(row, row.vital, tz)
 	return fhir_map.appointment(row, tz) if rtype == "Appointment" else fhir_map.encounter(row, tz)
+
+
+def add_substance_codes(rows: list) -> None:
+	"""The code, display and code system uri of each allergy's coded substance."""
+	names = {r.substance_code for r in rows if r.substance_code}
+	if not names:
+		return
+	values = {
+		v.name: v
+		for v in frappe.get_all(
+			"Code Value",
+			filters={"name": ("in", list(names))},
+			fields=["name", "code_value", "display", "code_system", "system_uri"],
+		)
+	}
+	systems = {v.code_system for v in values.values() if v.code_system}
+	uris = (
+		dict(
+			frappe.get_all(
+				"Code System", filters={"name": ("in", list(systems))}, fields=["name", "uri"], as_list=True
+			)
+		)
+		if systems
+		else {}
+	)
+	for row in rows:
+		value = values.get(row.substance_code)
+		if value:
+			row.substance_code_value = value.code_value
+			row.substance_display = value.display
+			row.substance_system = uris.get(value.code_system) or value.system_uri
+
+
+def _criterion(column, op: str, value):
+	"""A ``[field, op, value]`` filter as a query builder condition on ``column``."""
+	if op == "in":
+		return column.isin(list(value) or [""])
+	return COMPARE[op](column, value)
+
+
+# --- MedicationRequest: Drug Prescription rows joined to their Patient Encounter -------
+
+
+def prescription_query(filters: list):
+	"""The drug prescription rows of encounters that ``filters`` (on the encounter's
+	columns, or ``name`` of the row) match, and the two tables."""
+	row, enc = frappe.qb.DocType("Drug Prescription"), frappe.qb.DocType("Patient Encounter")
+	query = (
+		frappe.qb.from_(row)
+		.join(enc)
+		.on(enc.name == row.parent)
+		.where(row.parenttype == "Patient Encounter")
+		.where(row.parentfield == "drug_prescription")
+	)
+	for field, op, value in filters:
+		column = row.name if field == "name" else Field(field, table=enc)
+		query = query.where(_criterion(column, op, value))
+	return query, row, enc
+
+
+def count_prescriptions(filters: list) -> int:
+	query, _row, _enc = prescription_query(filters)
+	return int(query.select(Count("*")).run()[0][0] or 0)
+
+
+def fetch_prescriptions(filters: list, limit: int = 0, offset: int = 0) -> list:
+	query, row, enc = prescription_query(filters)
+	query = query.select(
+		row.name,
+		row.medication,
+		row.drug_code,
+		row.drug_name,
+		row.dosage,
+		row.period,
+		row.dosage_form,
+		row.comment,
+		enc.name.as_("encounter"),
+		enc.patient,
+		enc.practitioner,
+		enc.encounter_date,
+		enc.encounter_time,
+		enc.docstatus,
+		enc.custom_practice.as_("practice"),
+	).orderby(enc.creation, enc.name, row.idx, row.name)
+	if limit or offset:
+		query = query.limit(limit or 10**12).offset(offset)
+	return query.run(as_dict=True)
+
+
+# --- Observation: the vitals of submitted Vital Signs -----------------------------------
+
+
+def vital_signs_query(filters: list):
+	"""(table, conditions, vital keys) for Observation filters; the pseudo-filter
+	``["vital", "in", keys]`` narrows the vitals (several narrow together)."""
+	vs = frappe.qb.DocType("Vital Signs")
+	keys = set(fhir_map.VITAL_BY_KEY)
+	conditions = [vs.docstatus == 1]
+	for field, op, value in filters:
+		if field == "vital":
+			keys &= set(value)
+		else:
+			conditions.append(_criterion(Field(field, table=vs), op, value))
+	return vs, Criterion.all(conditions), [v.key for v in fhir_map.VITALS if v.key in keys]
+
+
+def measured(vs, keys: list[str]):
+	"""How many of the vitals ``keys`` a Vital Signs row measured: the SQL twin of
+	``fhir_map.vital_keys`` (text fields must match fhir_map.NUMBER once trimmed)."""
+
+	def taken(vital, field):
+		column = Field(field, table=vs)
+		return Trim(column).regexp(fhir_map.NUMBER) if vital.text else column > 0
+
+	terms = [
+		Case().when(Criterion.any([taken(v, f) for f in v.fields]), 1).else_(0)
+		for v in fhir_map.VITALS
+		if v.key in keys
+	]
+	total = terms[0]
+	for term in terms[1:]:
+		total = total + term
+	return total
+
+
+def count_vital_signs(filters: list) -> int:
+	vs, where, keys = vital_signs_query(filters)
+	if not keys:
+		return 0
+	return int(frappe.qb.from_(vs).select(Sum(measured(vs, keys))).where(where).run()[0][0] or 0)
+
+
+def fetch_vital_signs(filters: list, limit: int = 0, offset: int = 0) -> list:
+	"""A row per Observation, the ``vital`` key naming which: documents in their order
+	(creation, name), each its vitals in the order of fhir_map.VITALS. The database sums
+	the Observations of the documents before each (a window), so a page reads only the
+	documents it shows."""
+	vs, where, keys = vital_signs_query(filters)
+	if not keys:
+		return []
+	n = measured(vs, keys)
+	documents = (
+		frappe.qb.from_(vs)
+		.select(
+			*(Field(f, table=vs) for f in VITAL_SIGNS_FIELDS),
+			vs.custom_practice.as_("practice"),
+			n.as_("n"),
+			analytics.Sum(n).orderby(vs.creation, vs.name).as_("upto"),
+		)
+		.where(where)
+		.where(n > 0)
+	)
+	query = frappe.qb.from_(documents).select("*").where(documents.upto > offset).orderby(documents.upto)
+	if limit:
+		query = query.limit(limit)  # every document gives one Observation at least
+	rows = []
+	for doc in query.run(as_dict=True):
+		first = int(doc.upto) - int(doc.n)  # the place of its first Observation
+		for i, key in enumerate(fhir_map.vital_keys(doc, keys)):
+			if first + i >= offset:
+				rows.append(frappe._dict(doc, vital=key))
+	return rows[:limit] if limit else rows
 
 
 def practice_timezone(practice: str | None) -> str:
@@ -266,11 +528,7 @@ def search(caller: Caller, rtype: str, args):
 			filters += clause
 			if alternatives:
 				or_filters = alternatives
-	total = (
-		frappe.db.count(DOCTYPE[rtype], filters=filters)
-		if not or_filters
-		else _count(rtype, filters, or_filters)
-	)
+	total = count_matches(rtype, filters, or_filters)
 	rows = fetch(rtype, filters, limit=count, offset=offset, or_filters=or_filters) if count else []
 	links = {"self": page_url(rtype, args, offset, count)}
 	if offset + count < total:
@@ -321,7 +579,7 @@ def parse(rtype: str, key: str, value: str):
 		if value not in genders:
 			raise FHIRError(400, "invalid", f"Unknown gender: {value}")
 		return [["sex", "in", genders[value]]], None
-	if key in ("birthdate", "date"):
+	if (rtype, key) in DATE_FIELD:
 		match = DATE_PREFIX.match(value)
 		if not match:
 			raise FHIRError(
@@ -331,8 +589,7 @@ def parse(rtype: str, key: str, value: str):
 			day = date.fromisoformat(match.group(2))
 		except ValueError:
 			raise FHIRError(400, "invalid", f"Not a date: {value}") from None
-		field = {"Patient": "dob", "Appointment": "appointment_date", "Encounter": "encounter_date"}[rtype]
-		return [[field, OPERATORS[match.group(1) or "eq"], day]], None
+		return [[DATE_FIELD[rtype, key], OPERATORS[match.group(1) or "eq"], day]], None
 	if key in ("patient", "practitioner"):
 		return [[key, "=", fhir_map.frappe_name(value.split("/")[-1]) or ""]], None
 	if key == "status":
@@ -341,7 +598,37 @@ def parse(rtype: str, key: str, value: str):
 			raise FHIRError(400, "invalid", f"Unknown status: {value}")
 		field = "status" if rtype == "Appointment" else "docstatus"
 		return [[field, "in", statuses]], None
+	if key in ("clinical-status", "criticality"):
+		allowed = {
+			("AllergyIntolerance", "clinical-status"): fhir_map.ALLERGY_CLINICAL_STATUS,
+			("AllergyIntolerance", "criticality"): fhir_map.ALLERGY_CRITICALITY,
+			("Condition", "clinical-status"): fhir_map.CONDITION_CLINICAL_STATUS,
+		}[rtype, key]
+		codes = tokens(value)
+		if not codes or any(c not in allowed for c in codes):
+			raise FHIRError(400, "invalid", f"Unknown {key}: {value}")
+		return [["status" if key == "clinical-status" else key, "in", codes]], None
+	if key == "code" and rtype == "Condition":
+		codes = tokens(value, fhir_map.ICD10)
+		return [["code", "in", codes] if codes else NOTHING], None
+	if key == "code":  # Observation: the LOINC codes of the vitals
+		codes = set(tokens(value, fhir_map.LOINC))
+		return [["vital", "in", [v.key for v in fhir_map.VITALS if v.loinc in codes]]], None
+	if key == "category":
+		vital_signs = fhir_map.VITAL_SIGNS in tokens(value, f"{fhir_map.TERMINOLOGY}/observation-category")
+		return [["vital", "in", list(fhir_map.VITAL_BY_KEY) if vital_signs else []]], None
 	raise FHIRError(400, "not-supported", f"Unknown search parameter: {key}")
+
+
+def tokens(value: str, system: str | None = None) -> list[str]:
+	"""The codes of a token parameter: ``code``, ``system|code`` or ``|code``, commas
+	between alternatives; a code of another system than ``system`` matches nothing."""
+	out = []
+	for item in value.split(","):
+		item_system, _bar, code = item.strip().rpartition("|")
+		if code and (not item_system or not system or item_system == system):
+			out.append(code)
+	return out
 
 
 def _int(value, default: int, name: str, low: int, high: int) -> int:
@@ -359,19 +646,27 @@ def _int(value, default: int, name: str, low: int, high: int) -> int:
 # --- Patient/<id>/$everything -----------------------------------------------------------
 
 
+EVERYTHING = (
+	"Appointment",
+	"Encounter",
+	"AllergyIntolerance",
+	"Condition",
+	"MedicationRequest",
+	"Observation",
+)
+
+
 def everything(caller: Caller, patient_id: str, args=None):
-	"""The patient, their appointments and encounters, and the practitioners and practice
-	they name: a page of ``_count`` resources at ``_offset`` (the patient on every page)."""
+	"""The patient, their appointments, encounters, allergies, problems, prescriptions and
+	vital signs, and the practitioners and practice they name: a page of ``_count`` of the
+	patient's records at ``_offset`` (the patient on every page)."""
 	args = args or {}
 	count = _int(args.get("_count"), DEFAULT_COUNT, "_count", 1, MAX_COUNT)
 	offset = _int(args.get("_offset"), 0, "_offset", 0, 10**9)
 	patient = read(caller, "Patient", patient_id)
 	ref = [["patient", "=", fhir_map.frappe_name(patient_id)]]
-	parts = [
-		("Appointment", [*scope_filters(caller, "Appointment"), *ref]),
-		("Encounter", [*scope_filters(caller, "Encounter"), *ref]),
-	]
-	counts = [frappe.db.count(DOCTYPE[rtype], filters=filters) for rtype, filters in parts]
+	parts = [(rtype, [*scope_filters(caller, rtype), *ref]) for rtype in EVERYTHING]
+	counts = [count_matches(rtype, filters) for rtype, filters in parts]
 	total = 1 + sum(counts)
 	rows: list[tuple[str, object]] = []
 	start, room = offset, count

@@ -141,6 +141,7 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.search.get_names_for_mentions",
 		"medic_plus.tenancy.whitelisted.practitioner_query",
 		"medic_plus.tenancy.whitelisted.patient_query",
+		"medic_plus.clinical.codes.code_value_query",
 	),
 	"print": (
 		"frappe.www.printview.get_html_and_style",
@@ -236,6 +237,7 @@ DOC_METHODS: dict[str, tuple[str, ...]] = {
 LINK_QUERIES: tuple[str, ...] = (
 	"medic_plus.tenancy.whitelisted.practitioner_query",
 	"medic_plus.tenancy.whitelisted.patient_query",
+	"medic_plus.clinical.codes.code_value_query",
 	"medic_plus.tenancy.healthcare_api.get_healthcare_service_units",
 )
 

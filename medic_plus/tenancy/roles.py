@@ -87,7 +87,9 @@ DOCTOR = {
 	"Lab Test": CLINICAL,
 	"Clinical Procedure": CLINICAL,
 	"Inpatient Record": EDIT,
-	"Patient Medical Record": EDIT,
+	# cancelling an encounter (or vital signs, a lab test...) deletes its timeline entry, as
+	# Healthcare's own Physician role may
+	"Patient Medical Record": (*EDIT, "delete"),
 	"Practitioner Schedule": EDIT,
 }
 

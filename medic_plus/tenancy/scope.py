@@ -61,6 +61,7 @@ SCOPES: tuple[Scope, ...] = (
 	# the app's own doctypes
 	Scope("Sick Note", field="practice", custom_field=False),
 	Scope("Patient Allergy", field="practice", custom_field=False),
+	Scope("Patient Problem", field="practice", custom_field=False),
 	Scope(
 		"FHIR Access Token",
 		field="practice",

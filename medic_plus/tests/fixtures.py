@@ -44,6 +44,7 @@ RECORD_CODES = {
 	"Fee Validity": "FV",
 	"Sick Note": "SN",
 	"Patient Allergy": "ALG",
+	"Patient Problem": "PRB",
 }
 
 

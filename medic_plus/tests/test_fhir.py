@@ -104,6 +104,9 @@ class TestFHIR(TenancyFixtureTestCase):
 			("Encounter", self.fx.b.records["Patient Encounter"]),
 			("Organization", self.fx.b.practice),
 			("Practitioner", self.fx.b.practitioner),
+			("AllergyIntolerance", self.fx.b.records["Patient Allergy"]),
+			("Condition", self.fx.b.records["Patient Problem"]),
+			("MedicationRequest", f"{self.fx.b.records['Patient Encounter']}-drug_prescription"),
 		):
 			with self.subTest(rtype=rtype):
 				foreign = self.get(f"/{rtype}/{fid(other)}")
@@ -184,9 +187,14 @@ class TestFHIR(TenancyFixtureTestCase):
 		clinical = [
 			e.resource.id
 			for e in whole.entry
-			if e.resource.get_resource_type() in ("Appointment", "Encounter")
+			if e.resource.get_resource_type() not in ("Patient", "Practitioner", "Organization")
 		]
-		self.assertGreaterEqual(len(clinical), 2)  # the appointment and the encounter
+		# the appointment, the encounter and its drug prescription, the allergy and the problem
+		self.assertGreaterEqual(len(clinical), 5)
+		self.assertLessEqual(
+			{"Appointment", "Encounter", "MedicationRequest", "AllergyIntolerance", "Condition"},
+			{e.resource.get_resource_type() for e in whole.entry},
+		)
 		seen, url = [], f"{path}?_count=1"
 		while url:
 			page = parse(self.get(url))
@@ -195,7 +203,7 @@ class TestFHIR(TenancyFixtureTestCase):
 			seen += [
 				e.resource.id
 				for e in page.entry
-				if e.resource.get_resource_type() in ("Appointment", "Encounter")
+				if e.resource.get_resource_type() not in ("Patient", "Practitioner", "Organization")
 			]
 			links = {link.relation: link.url for link in page.link}
 			url = links["next"].split(BASE, 1)[1] if "next" in links else None

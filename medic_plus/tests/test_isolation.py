@@ -26,7 +26,7 @@ from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES, get_scope
 from medic_plus.tests.compat import TenancyFixtureTestCase
 
 # every scoped doctype that holds patient data: the Healthcare ones and the app's own
-ISOLATED_DOCTYPES = (*CUSTOM_FIELD_DOCTYPES, "Sick Note", "Patient Allergy")
+ISOLATED_DOCTYPES = (*CUSTOM_FIELD_DOCTYPES, "Sick Note", "Patient Allergy", "Patient Problem")
 RECEPTION_DOCTYPES = {"Patient", "Patient Appointment", "Fee Validity", "Practitioner Schedule", "Sick Note"}
 BOTH_SIDES = {"a", "b"}
 NO_SIDE: set[str] = set()

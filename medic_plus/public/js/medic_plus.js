@@ -119,30 +119,93 @@ ListView.prototype.get_fields_in_list_view = function () {
 	return [{ ...df, in_list_view: 1 }, ...fields.filter((f) => f.fieldname !== fieldname)];
 };
 
-// a red banner on the forms of a patient with a severe allergy on record
-medic_plus.show_allergy_banner = function (frm, patient) {
+// the patient's safety record on the forms about them: a red banner for a severe allergy
+// (Patient, Appointment, Encounter) and, on Patient and Encounter, the active allergies
+// and current problems with a way to add one
+medic_plus.show_safety_record = function (frm, patient, with_lists) {
 	if (!patient || frm.is_new()) return;
-	frappe
-		.xcall("medic_plus.api.clinical.get_safety_summary", { patient })
-		.then(({ severe_allergies }) => {
-			if (!severe_allergies.length) return;
-			const what = severe_allergies
-				.map((a) => (a.reaction ? `${a.substance} (${a.reaction})` : a.substance))
-				.join(", ");
-			// once per form and patient, however often the form refreshes
-			const marker = `mp-allergy-${frappe.router.slug(patient)}`;
-			if (frm.$wrapper.find(`.${marker}`).length) return;
-			frm.dashboard.set_headline_alert(
-				`<span class="${marker}"><b>${__("Severe allergy")}:</b> ${frappe.utils.escape_html(what)}</span>`,
-				"red",
-			);
-		});
+	frappe.xcall("medic_plus.api.clinical.get_safety_summary", { patient }).then((summary) => {
+		if (frm.is_new() || (frm.doc.patient || frm.doc.name) !== patient) return;
+		show_severe_allergies(frm, patient, summary.severe_allergies);
+		if (with_lists) show_lists(frm, patient, summary);
+	});
 };
+
+function show_severe_allergies(frm, patient, severe) {
+	if (!severe.length) return;
+	const what = severe
+		.map((a) => (a.reaction ? `${a.substance} (${a.reaction})` : a.substance))
+		.join(", ");
+	// once per form and patient, however often the form refreshes
+	const marker = `mp-allergy-${frappe.router.slug(patient)}`;
+	if (frm.$wrapper.find(`.${marker}`).length) return;
+	frm.dashboard.set_headline_alert(
+		`<span class="${marker}"><b>${__("Severe allergy")}:</b> ${frappe.utils.escape_html(what)}</span>`,
+		"red",
+	);
+}
+
+function show_lists(frm, patient, { allergies, problems }) {
+	if (!allergies && !problems) return; // neither may be read by this user
+	const esc = frappe.utils.escape_html;
+	const list = (doctype, rows, text, empty) => {
+		const items = rows.length
+			? rows
+					.map(
+						(r) =>
+							`<li><a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(r.name)}">${text(r)}</a></li>`,
+					)
+					.join("")
+			: `<li class="text-muted">${empty}</li>`;
+		const add = frappe.model.can_create(doctype)
+			? `<button class="btn btn-xs btn-default mp-add" data-doctype="${esc(doctype)}">${__("Add")}</button>`
+			: "";
+		const all = `<a class="text-muted small" href="/app/${frappe.router.slug(doctype)}?patient=${encodeURIComponent(patient)}">${__("View all")}</a>`;
+		return `<div class="col-sm-6"><div class="flex justify-between align-center">
+			<b>${__(doctype === "Patient Allergy" ? "Allergies" : "Problem List")}</b>
+			<span>${all} ${add}</span></div><ul class="list-unstyled mt-2">${items}</ul></div>`;
+	};
+	const parts = [];
+	if (allergies)
+		parts.push(
+			list(
+				"Patient Allergy",
+				allergies,
+				(a) =>
+					`<span class="indicator-pill ${a.criticality === "low" ? "orange" : "red"}">${esc(__(a.criticality))}</span> ${esc(a.substance)}${a.reaction ? ` <span class="text-muted">(${esc(a.reaction)})</span>` : ""}`,
+				__("No known allergies recorded"),
+			),
+		);
+	if (problems)
+		parts.push(
+			list(
+				"Patient Problem",
+				problems,
+				(p) =>
+					`<b>${esc(p.code || "")}</b> ${esc(p.condition_name || "")}${p.chronic ? ` <span class="indicator-pill blue">${__("chronic")}</span>` : ""}`,
+				__("No current problems recorded"),
+			),
+		);
+	frm.dashboard.parent.find(".mp-safety").remove();
+	const body = frm.dashboard.add_section(
+		`<div class="row mp-safety-record">${parts.join("")}</div>`,
+		__("Allergies and Problems"),
+		"custom mp-safety",
+	);
+	frm.dashboard.show();
+	$(body)
+		.find(".mp-add")
+		.on("click", (e) => {
+			frappe.new_doc($(e.currentTarget).attr("data-doctype"), { patient });
+		});
+}
+
 frappe.ui.form.on("Patient", {
-	refresh: (frm) => medic_plus.show_allergy_banner(frm, frm.doc.name),
+	refresh: (frm) => medic_plus.show_safety_record(frm, frm.doc.name, true),
 });
-["Patient Appointment", "Patient Encounter"].forEach((doctype) =>
-	frappe.ui.form.on(doctype, {
-		refresh: (frm) => medic_plus.show_allergy_banner(frm, frm.doc.patient),
-	}),
-);
+frappe.ui.form.on("Patient Appointment", {
+	refresh: (frm) => medic_plus.show_safety_record(frm, frm.doc.patient, false),
+});
+frappe.ui.form.on("Patient Encounter", {
+	refresh: (frm) => medic_plus.show_safety_record(frm, frm.doc.patient, true),
+});

@@ -1,5 +1,45 @@
-// Medic Plus: issue a sick note from the encounter.
+// Medic Plus: issue a sick note from the encounter; confirm which diagnoses go onto the
+// patient's problem list when submitting.
 frappe.ui.form.on("Patient Encounter", {
+	before_submit(frm) {
+		const open = (frm.doc.custom_diagnoses || []).filter(
+			(r) => !r.add_to_problem_list && !r.problem,
+		);
+		if (!open.length) return;
+		return new Promise((resolve) => {
+			let answered = false;
+			const dialog = new frappe.ui.Dialog({
+				title: __("Add to the Problem List?"),
+				fields: [
+					{
+						fieldtype: "HTML",
+						options: `<p>${__("Tick the diagnoses that belong on the patient's problem list.")}</p>`,
+					},
+					...open.map((r) => ({
+						fieldtype: "Check",
+						fieldname: r.name,
+						label: `${r.code || ""} ${r.description || ""}`.trim(),
+					})),
+				],
+				primary_action_label: __("Submit"),
+				primary_action(values) {
+					answered = true;
+					open.filter((r) => values[r.name]).forEach((r) => {
+						r.add_to_problem_list = 1;
+					});
+					frm.dirty();
+					dialog.hide();
+					resolve();
+				},
+			});
+			dialog.onhide = () => {
+				if (answered) return;
+				frappe.validated = false; // closed: nothing is submitted
+				resolve();
+			};
+			dialog.show();
+		});
+	},
 	refresh(frm) {
 		if (frm.is_new() || frm.doc.docstatus === 2 || !frappe.model.can_create("Sick Note"))
 			return;
