@@ -254,23 +254,26 @@ def _age(patient: str, on: date) -> float | None:
 
 
 def _keep(doc, findings: list[prescribing.Finding]) -> None:
-	"""The findings as rows, each keeping the override recorded for it before."""
+	"""The findings as rows, each keeping the override recorded for it before (and its
+	row, so that a save that finds the same thing changes nothing in the history)."""
 	before = {r.code: r for r in doc.get("custom_prescription_checks") or []}
-	doc.set("custom_prescription_checks", [])
+	rows = []
 	for f in findings:
-		old = before.get(f.code)
+		old = before.pop(f.code, None)
 		reason, note = (old.override_reason, old.override_note) if old else (None, None)
-		by = (old.overridden_by or frappe.session.user) if old and (reason or note) else None
-		doc.append(
-			"custom_prescription_checks",
-			{
-				"severity": f.severity.label,
-				"kind": f.kind,
-				"medication": f.drug,
-				"message": prescribing.render(f.parts, _),
-				"code": f.code,
-				"override_reason": reason,
-				"override_note": note,
-				"overridden_by": by,
-			},
-		)
+		values = {
+			"severity": f.severity.label,
+			"kind": f.kind,
+			"medication": f.drug,
+			"message": prescribing.render(f.parts, _),
+			"code": f.code,
+			"override_reason": reason,
+			"override_note": note,
+			"overridden_by": (old.overridden_by or frappe.session.user) if old and (reason or note) else None,
+		}
+		if old:
+			old.update(values)
+			rows.append(old)
+		else:
+			rows.append(values)
+	doc.set("custom_prescription_checks", rows)

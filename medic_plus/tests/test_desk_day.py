@@ -4,8 +4,9 @@ Practice iso-book (``fixtures.get_booking_fixture``): its receptionist logs in, 
 workspace, the patient list and the search bar, registers a patient with a photo
 attached before the first save, books an appointment picking the patient and the doctor
 through the link fields, opens the calendar and the report. Its doctor writes an
-encounter with a prescription row, comments on it, assigns it, issues a sick note and
-prints it.
+encounter with a consultation note, an ICD-10 diagnosis and a prescription row, overrides
+the allergy finding, puts the diagnosis on the problem list when submitting, comments on
+it, assigns it, issues a sick note and prints it, the prescription and the note.
 
 The test fails on any "not found" / "not permitted" dialog and on any 4xx/5xx response
 that is not on the list in ``desk_expected_responses.json``. Screenshots go to
@@ -317,6 +318,20 @@ class TestDeskDay(IntegrationTestCase):
 			"() => cur_frm.doc.drug_prescription[0].drug_code && cur_frm.doc.drug_prescription[0].period",
 			timeout=15000,
 		)
+		# the consultation note: what the patient says, and a diagnosis picked by words
+		page.locator('.frappe-control[data-fieldname="custom_subjective"] textarea').fill(
+			"Wheezing at night for two weeks."
+		)
+		diagnoses = page.locator('.frappe-control[data-fieldname="custom_diagnoses"]')
+		diagnoses.locator(".grid-add-row").click()
+		diagnoses.locator('.grid-row[data-idx="1"] .grid-static-col[data-fieldname="diagnosis"]').click()
+		self.pick_link(
+			page,
+			"diagnosis",
+			"Asthma",
+			parent='.frappe-control[data-fieldname="custom_diagnoses"] .grid-row[data-idx="1"]',
+		)
+		page.wait_for_function("() => cur_frm.doc.custom_diagnoses[0].diagnosis === 'J45.9-ICD-10'")
 		self.save(page, watch, "encounter with a prescription")
 		encounter = page.evaluate("() => cur_frm.doc.name")
 		# the severe allergy in red, and the server's finding on the drug, which blocks
@@ -335,9 +350,19 @@ class TestDeskDay(IntegrationTestCase):
 		self.save(page, watch, "override recorded")
 		page.evaluate("() => { cur_frm.savesubmit(); }")  # its promise waits for the confirmation
 		page.locator(".modal.show").get_by_role("button", name="Yes").click()
+		# which diagnoses go onto the problem list: the doctor ticks the asthma
+		problem_dialog = page.locator(".modal.show", has_text="Add to the Problem List?")
+		expect(problem_dialog).to_be_visible(timeout=15000)
+		problem_dialog.get_by_text("J45.9 Asthma, unspecified").click()
+		self.shot(page, "07b-problem-list-confirmation")
+		problem_dialog.locator(".btn-primary").click()
 		page.wait_for_function("() => cur_frm.doc.docstatus === 1", timeout=30000)
 		watch.check("encounter submitted")
-		self.shot(page, "07b-encounter-submitted")
+		# the form lists the allergy and the new problem
+		safety = page.locator(".mp-safety-record")
+		expect(safety).to_contain_text("J45.9", timeout=15000)
+		expect(safety).to_contain_text("Antibiotics")
+		self.shot(page, "07c-encounter-submitted")
 
 		# a comment, then an assignment to the receptionist
 		page.locator(".comment-box .ql-editor").first.click()
@@ -373,6 +398,11 @@ class TestDeskDay(IntegrationTestCase):
 		expect(page.locator(".print-format").first).to_contain_text("Tolerated a test dose.", timeout=30000)
 		watch.check("prescription print")
 		self.shot(page, "10-prescription-print")
+		page.goto(f"{url}/printview?doctype=Patient%20Encounter&name={encounter}&format=Encounter%20Note")
+		expect(page.locator(".print-format").first).to_contain_text("Wheezing at night", timeout=30000)
+		expect(page.locator(".print-format").first).to_contain_text("on the problem list")
+		watch.check("encounter note print")
+		self.shot(page, "11-encounter-note-print")
 		browser.close()
 
 		frappe.db.rollback()
@@ -382,6 +412,10 @@ class TestDeskDay(IntegrationTestCase):
 			frappe.db.get_value("Drug Prescription", {"parent": encounter}, "medication"), self.drug
 		)
 		self.assertTrue(frappe.db.exists("ToDo", {"reference_name": encounter, "allocated_to": self.recep}))
+		self.assertEqual(
+			frappe.db.get_value("Patient Problem", {"source_encounter": encounter}, ["patient", "diagnosis"]),
+			(patient, "J45.9-ICD-10"),
+		)
 		self.assertEqual(frappe.db.get_value("Sick Note", note, "patient"), patient)
 		self.assertTrue(frappe.db.get_value("Patient", patient, "image"))
 

@@ -85,6 +85,16 @@ class TestAllergies(PrescribingTestCase):
 		self.allergy("Antidiabetics")
 		self.assertEqual(self.findings(self.encounter(AMOXICILLIN, IBUPROFEN)), [])
 
+	def test_a_save_that_finds_the_same_keeps_its_rows(self):
+		self.allergy("Antibiotics")
+		doc = self.encounter(AMOXICILLIN)
+		row = doc.custom_prescription_checks[0].name
+		doc.custom_prescription_checks[0].override_reason = "Benefit outweighs the risk"
+		doc.save()
+		doc.reload()
+		self.assertEqual([r.name for r in doc.custom_prescription_checks], [row])
+		self.assertEqual(doc.custom_prescription_checks[0].override_reason, "Benefit outweighs the risk")
+
 	def test_the_client_cannot_drop_or_forge_a_finding(self):
 		self.allergy("Antibiotics")
 		doc = self.encounter(AMOXICILLIN)
