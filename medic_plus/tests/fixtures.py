@@ -31,6 +31,14 @@ from medic_plus.tenancy.scope import get_scope
 PASSWORD = "Iso-Test-Pass-2026!"
 SECRET = "iso-api-secret-2026"
 
+# the encounter's child tables, Healthcare's and the app's: one row each in the fixture
+ENCOUNTER_CHILDREN = (
+	("Drug Prescription", "drug_prescription"),
+	("Examination Finding", "custom_examination_findings"),
+	("Assessment Diagnosis", "custom_diagnoses"),
+	("Prescription Check", "custom_prescription_checks"),
+)
+
 # doctype -> short code used in the fixed names of the fixture rows
 RECORD_CODES = {
 	"Patient Appointment": "APPT",
@@ -107,9 +115,8 @@ def _build() -> Fixture:
 		)
 		for doctype, code in RECORD_CODES.items():
 			side.records[doctype] = ensure_raw_row(doctype, f"ISO-{side.key.upper()}-{code}", side)
-		ensure_child_row(
-			"Drug Prescription", side.records["Patient Encounter"], "Patient Encounter", "drug_prescription"
-		)
+		for child, parentfield in ENCOUNTER_CHILDREN:
+			ensure_child_row(child, side.records["Patient Encounter"], "Patient Encounter", parentfield)
 
 	frappe.db.commit()  # nosemgrep: test fixture, outside any request
 	return Fixture(a, b, both, both_practitioner, nobody, platform)

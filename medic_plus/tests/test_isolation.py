@@ -24,6 +24,7 @@ from frappe.desk.search import search_link
 from medic_plus.tenancy import whitelisted
 from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES, get_scope
 from medic_plus.tests.compat import TenancyFixtureTestCase
+from medic_plus.tests.fixtures import ENCOUNTER_CHILDREN
 
 # every scoped doctype that holds patient data: the Healthcare ones and the app's own
 ISOLATED_DOCTYPES = (*CUSTOM_FIELD_DOCTYPES, "Sick Note", "Patient Allergy", "Patient Problem")
@@ -174,21 +175,22 @@ class TestListPaths(TenancyTestCase):
 	def test_child_table_rows_follow_their_parent(self):
 		fx = self.fx
 		encounters = {fx.a.records["Patient Encounter"]: "a", fx.b.records["Patient Encounter"]: "b"}
-		for who, user in self.users.items():
-			with self.subTest(user=who):
-				frappe.set_user(user)
-				try:
-					rows = frappe.get_list(
-						"Drug Prescription",
-						parent_doctype="Patient Encounter",
-						filters={"parent": ("in", list(encounters))},
-						fields=["parent"],
+		for child, _parentfield in ENCOUNTER_CHILDREN:
+			for who, user in self.users.items():
+				with self.subTest(child=child, user=who):
+					frappe.set_user(user)
+					try:
+						rows = frappe.get_list(
+							child,
+							parent_doctype="Patient Encounter",
+							filters={"parent": ("in", list(encounters))},
+							fields=["parent"],
+						)
+					except frappe.PermissionError:
+						rows = []
+					self.assertEqual(
+						{encounters[r.parent] for r in rows}, expected_sides(who, "Patient Encounter")
 					)
-				except frappe.PermissionError:
-					rows = []
-				self.assertEqual(
-					{encounters[r.parent] for r in rows}, expected_sides(who, "Patient Encounter")
-				)
 
 
 class TestSingleDocumentPaths(TenancyTestCase):
