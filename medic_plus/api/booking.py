@@ -4,6 +4,7 @@ patients, no hint whether an e-mail address is known. ``practice`` is the slug."
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from datetime import date, timedelta
@@ -11,6 +12,7 @@ from urllib.parse import quote_plus
 
 import frappe
 from frappe import _
+from werkzeug.wrappers import Response
 
 from medic_plus.booking import availability, calendar_cache, notify, otp_store, service
 from medic_plus.booking.guard import check_form, clean_mobile, limit, new_form_token
@@ -97,12 +99,23 @@ def get_availability(
 	to_date: str | None = None,
 	appointment_type: str | None = None,
 ) -> dict:
-	p = _open_practice(practice)
-	_bookable_practitioner(p, practitioner)
+	# a crowd's request is answered from the cache without a database query: its
+	# practice from Frappe's document cache, the answer from the calendar cache
+	slug = (practice or "").strip().lower()
+	cached = calendar_cache.practice_by_slug(slug)
+	p = _check_open(_known(cached)) if cached else _open_practice(practice)
 	start = _date(from_date, "from_date")
 	end = _date(to_date, "to_date") if to_date else start
 	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
 		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
+	args = (start, end, appointment_type or "")
+	if cached:
+		key = calendar_cache.answer_key(p.name, practitioner, args, availability.practice_now(p))
+		if (body := calendar_cache.cached_json(key)) is not None:
+			return _json_answer(body)
+		p = _open_practice(practice)  # the practice as the slot engine reads it
+	else:
+		calendar_cache.remember_slug(slug, p.name)
 
 	def compute() -> dict:
 		# the practice's types are part of what the cache's practice version covers
@@ -118,10 +131,25 @@ def get_availability(
 			},
 		}
 
-	now = availability.practice_now(p)
 	return calendar_cache.get_or_compute(
-		p.name, practitioner, (start, end, appointment_type or ""), now, compute
+		p.name,
+		practitioner,
+		args,
+		availability.practice_now(p),
+		compute,
+		check=lambda: _bookable_practitioner(p, practitioner),
 	)
+
+
+def _json_answer(body: bytes):
+	"""A cached answer as stored: over ``/api/method`` and ``/api/v2/method`` the JSON goes
+	out as it is, in the envelope Frappe would put it in (a crowd's request then neither
+	decodes nor encodes 40 kB); called in-process, the answer itself."""
+	request = getattr(frappe.local, "request", None)
+	if request is None or not request.path.startswith("/api/"):
+		return json.loads(body)
+	envelope = b'{"data":' if request.path.startswith("/api/v2/") else b'{"message":'
+	return Response(envelope + body + b"}", content_type="application/json; charset=utf-8")
 
 
 # --- verifying and booking ------------------------------------------------------------
@@ -206,14 +234,15 @@ def verify_and_book(
 			otp_store.reserve_for_this_transaction(p.name, identifier, otp)
 		except otp_core.InvalidCode as e:
 			frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
-		return service.book(p, practitioner, day, at, person, appointment_type, clean_notes or None, duration)
+		appointment, token = service.book(
+			p, practitioner, day, at, person, appointment_type, clean_notes or None, duration
+		)
+		_tell(p, appointment, doctor, token, person, "booked")
+		return appointment, token
 
-	appointment, token = _past_deadlocks(attempt)  # a rollback gives the code back
-	notify.tell_practitioner(p, appointment, "booked")
-	try:
-		notify.send_confirmation(p, appointment, doctor.practitioner_name, token, person)
-	except notify.MessageNotSentError:
-		frappe.clear_last_message()  # the booking stands; the practice sees it in Desk
+	# the messages are written in the booking's transaction: a deadlock there tries the
+	# whole booking again too (a rollback gives the code back)
+	appointment, token = _past_deadlocks(attempt)
 	return {
 		"reference": appointment.custom_booking_reference,
 		"appointment_date": day.isoformat(),
@@ -322,12 +351,12 @@ def reschedule_booking(token: str, appointment_date: str, appointment_time: str)
 	_check_window(p, day)
 	doctor = _bookable_practitioner(p, appointment.practitioner)
 	was = availability.appointment_start(appointment)
-	moved = _past_deadlocks(lambda: service.reschedule(p, appointment.name, day, at))
-	notify.tell_practitioner(p, moved, "rescheduled", was)
-	try:
-		notify.send_confirmation(p, moved, doctor.practitioner_name, token, notify.patient_contact(p, moved))
-	except notify.MessageNotSentError:
-		frappe.clear_last_message()  # the move stands; the practice sees it in Desk
+
+	def attempt():
+		moved = service.reschedule(p, appointment.name, day, at)
+		_tell(p, moved, doctor, token, notify.patient_contact(p, moved), "rescheduled", was)
+
+	_past_deadlocks(attempt)
 	return get_booking(token)
 
 
@@ -335,7 +364,10 @@ def reschedule_booking(token: str, appointment_date: str, appointment_time: str)
 
 
 def _practice(slug: str):
-	p = availability.get_practice_by_slug(slug) if slug and len(slug) <= 63 else None
+	return _known(availability.get_practice_by_slug(slug) if slug and len(slug) <= 63 else None)
+
+
+def _known(p):
 	if not p or p.status == "Inactive":
 		frappe.throw(_("Practice not found"), frappe.DoesNotExistError)
 	notify.use_language(p)
@@ -360,6 +392,15 @@ def _bookable_practitioner(p, practitioner: str):
 	if not rows:
 		frappe.throw(_("Practitioner not found"), frappe.DoesNotExistError)
 	return rows[0]
+
+
+def _tell(p, appointment, doctor, token: str, person, event: str, was=None) -> None:
+	"""The practitioner's notification and the patient's confirmation of a booking or a move."""
+	notify.tell_practitioner(p, appointment, event, *([was] if was else []))
+	try:
+		notify.send_confirmation(p, appointment, doctor.practitioner_name, token, person)
+	except notify.MessageNotSentError:
+		frappe.clear_last_message()  # the booking stands; the practice sees it in Desk
 
 
 def _past_deadlocks(attempt):

@@ -4,9 +4,10 @@ read with a fixed number of queries whatever the date range."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import cache
 
 import frappe
-from frappe.query_builder import Criterion
+from frappe.query_builder import Criterion, Parameter
 
 from medic_plus.core import slots
 from medic_plus.core.slots import Availability, Booking, Rules, ScheduleRow
@@ -66,9 +67,22 @@ def get_practices(filters: dict, limit: int = 0) -> list[frappe._dict]:
 
 
 def get_practice_by_slug(slug: str):
-	"""The practice behind a public slug (any status), or None."""
-	rows = get_practices({"slug": (slug or "").strip().lower()}, limit=1)
+	"""The practice behind a public slug (any status), or None. Every public request asks
+	it first: one fixed query, built once per process."""
+	rows = frappe.db.sql(_by_slug_query(), {"slug": (slug or "").strip().lower()}, as_dict=True)
 	return rows[0] if rows else None
+
+
+@cache
+def _by_slug_query() -> str:
+	practice = frappe.qb.DocType("Practice")
+	return (
+		frappe.qb.from_(practice)
+		.select(*(practice[f] for f in PRACTICE_FIELDS))
+		.where(practice.slug == Parameter("%(slug)s"))
+		.limit(1)
+		.get_sql()
+	)
 
 
 def appointment_start(appointment) -> datetime:

@@ -14,6 +14,10 @@ again:
 The key also holds the current minute (minimum notice moves with the clock), and an
 entry lives at most two minutes. Booking never trusts the cache: it re-checks the slot
 under the practitioner's lock.
+
+A crowd's request finds its answer without touching the database: its practice comes
+from Frappe's document cache (by a cached slug), which every change of the Practice
+clears.
 """
 
 from __future__ import annotations
@@ -41,8 +45,51 @@ def _versions(practice: str, practitioner: str) -> list[str]:
 	return [(v.decode() if isinstance(v, bytes) else str(v or 0)) for v in frappe.cache.mget(keys)]
 
 
-def get_or_compute(practice: str, practitioner: str, args: tuple, now: datetime, compute) -> dict:
-	"""The cached answer for ``args`` (the request's dates), else ``compute()`` stored."""
+SLUG_TTL = 3600
+
+
+def _slug_key(slug: str) -> str:
+	return frappe.cache.make_key(f"{PREFIX}:slug:{slug}")
+
+
+def practice_by_slug(slug: str):
+	"""The practice behind a public slug from Frappe's document cache, which every save,
+	``set_value`` and delete of it keeps exact; None when the slug is not known here yet
+	(or no longer names that practice)."""
+	try:
+		name = frappe.cache.get(_slug_key(slug))
+		if not name:
+			return None
+		doc = frappe.get_cached_doc("Practice", name.decode() if isinstance(name, bytes) else name)
+	except frappe.DoesNotExistError:
+		frappe.clear_last_message()
+		return None
+	except Exception:
+		return None
+	return doc if doc.slug == slug else None
+
+
+def remember_slug(slug: str, practice: str) -> None:
+	try:
+		frappe.cache.set(_slug_key(slug), practice, ex=SLUG_TTL)
+	except Exception:
+		pass
+
+
+def cached_json(key: str) -> bytes | None:
+	"""The answer stored at ``key`` as its JSON, or None (no database query either way)."""
+	try:
+		return frappe.cache.get(key)
+	except Exception:
+		return None  # a cache that cannot answer computes instead
+
+
+def cached_answer(key: str) -> dict | None:
+	cached = cached_json(key)
+	return json.loads(cached) if cached is not None else None
+
+
+def answer_key(practice: str, practitioner: str, args: tuple, now: datetime) -> str:
 	parts = [
 		*_versions(practice, practitioner),
 		practice,
@@ -50,15 +97,23 @@ def get_or_compute(practice: str, practitioner: str, args: tuple, now: datetime,
 		*map(str, args),
 		now.strftime("%Y%m%d%H%M"),
 	]
-	key = frappe.cache.make_key(f"{PREFIX}:{hashlib.sha256('|'.join(parts).encode()).hexdigest()}")
-	try:
-		if (cached := frappe.cache.get(key)) is not None:
-			return json.loads(cached)
-	except Exception:
-		pass  # a cache that cannot answer computes instead
+	return frappe.cache.make_key(f"{PREFIX}:{hashlib.sha256('|'.join(parts).encode()).hexdigest()}")
+
+
+def get_or_compute(practice: str, practitioner: str, args: tuple, now: datetime, compute, check=None) -> dict:
+	"""The cached answer for ``args`` (the request's dates), else ``check()`` (which may
+	refuse the request) and ``compute()``, stored. A cached answer needs no check: it was
+	computed after one, and any change that could fail it since has changed the key."""
+	# the key is taken before computing: a change meanwhile bumps a version, and the answer
+	# computed before it is stored where no one will look
+	key = answer_key(practice, practitioner, args, now)
+	if (answer := cached_answer(key)) is not None:
+		return answer
+	if check:
+		check()
 	answer = compute()
 	try:
-		frappe.cache.set(key, json.dumps(answer), ex=TTL)
+		frappe.cache.set(key, json.dumps(answer, separators=(",", ":")), ex=TTL)
 	except Exception:
 		pass
 	return answer
