@@ -171,8 +171,17 @@ def wrk_guests(url: str, doctors: list[str], guests: int, seconds: float, site: 
 	}
 
 
-def crowd(url: str, doctors: list[str], guests: int, seconds: float, site: str, client: str) -> dict:
-	"""``guests`` loading calendars for ``seconds`` while BOOKERS threads book."""
+def crowd(
+	url: str,
+	doctors: list[str],
+	guests: int,
+	seconds: float,
+	site: str,
+	client: str,
+	think: float,
+	bookers: int = BOOKERS,
+) -> dict:
+	"""``guests`` loading calendars for ``seconds`` while ``bookers`` threads book."""
 	stop = time.monotonic() + seconds
 	latencies: list[float] = []
 	errors: list[int] = []
@@ -228,6 +237,7 @@ def crowd(url: str, doctors: list[str], guests: int, seconds: float, site: str, 
 				headers={**headers, "X-Forwarded-For": f"172.16.{n}.{k % 250 + 1}"},
 				timeout=120,
 			)
+			time.sleep(think)  # a person reads the answer before the next booking
 			with lock:
 				bookings.append(r.status_code)
 				if r.status_code >= 500:
@@ -238,12 +248,12 @@ def crowd(url: str, doctors: list[str], guests: int, seconds: float, site: str, 
 					)
 			k += 1
 
-	identifiers = [f"bench-load-{n}-{k}@example.org" for n in range(BOOKERS) for k in range(200)]
+	identifiers = [f"bench-load-{n}-{k}@example.org" for n in range(bookers) for k in range(200)]
 	code_of = codes(identifiers)
 	started = time.monotonic()
 	stop = started + seconds
-	with ThreadPoolExecutor(max_workers=guests + BOOKERS) as pool:
-		for n in range(BOOKERS):
+	with ThreadPoolExecutor(max_workers=guests + bookers) as pool:
+		for n in range(bookers):
 			pool.submit(booker, n, code_of)
 		if client == "wrk":
 			calendar = wrk_guests(url, doctors, guests, seconds, site)
@@ -310,6 +320,21 @@ def main() -> None:
 	parser.add_argument("--seconds", type=float, default=20, help="length of each round")
 	parser.add_argument("--cleanup", action="store_true")
 	parser.add_argument(
+		"--bookers", type=int, default=BOOKERS, help=f"guests booking meanwhile (default {BOOKERS})"
+	)
+	parser.add_argument(
+		"--threads",
+		type=int,
+		default=1,
+		help="threads per gunicorn worker (gthread, as frappe_docker runs Frappe; default 1: sync workers)",
+	)
+	parser.add_argument(
+		"--think",
+		type=float,
+		default=0,
+		help="seconds each booker waits between two bookings (default 0: as fast as the server answers)",
+	)
+	parser.add_argument(
 		"--client",
 		choices=("wrk", "python"),
 		default="wrk" if shutil.which("wrk") else "python",
@@ -325,13 +350,20 @@ def main() -> None:
 		doctors = seed()
 		previous = set_trusted(args.site, ["127.0.0.1"])
 		try:
-			with running_server(workers=4) as url:
+			with running_server(workers=4, threads=args.threads) as url:
 				print(
-					f"{DOCTORS} doctors, 31-day calendars, {BOOKERS} guests booking at the same time; "
-					f"calendar crowd driven by {args.client}"
+					f"{DOCTORS} doctors, 31-day calendars, {args.bookers} guests booking at the same time; "
+					f"calendar crowd driven by {args.client}; gunicorn: 4 workers"
+					+ (f" x {args.threads} threads" if args.threads > 1 else "")
 				)
+				# warm every worker up (imports, caches) before anything is measured
+				for path in calendar_paths(doctors) * 4:
+					requests.get(url + path, headers={"Host": args.site}, timeout=60)
 				for guests in (10, 50):
-					report(guests, crowd(url, doctors, guests, args.seconds, args.site, args.client))
+					result = crowd(
+						url, doctors, guests, args.seconds, args.site, args.client, args.think, args.bookers
+					)
+					report(guests, result, args.seconds)
 		finally:
 			set_trusted(args.site, previous)
 		print(f"slots booked twice: {double_bookings()} (target 0)")
@@ -339,14 +371,15 @@ def main() -> None:
 		frappe.destroy()
 
 
-def report(guests: int, result: dict) -> None:
+def report(guests: int, result: dict, seconds: float) -> None:
 	cal, book = result["calendar"], result["bookings"]
 	print(
 		f"{guests:>3} concurrent: {cal['count'] / cal['elapsed']:.1f} calendar req/s, "
 		f"p50 {cal['p50']:.0f} ms, p95 {cal['p95']:.0f} ms, p99 {cal['p99']:.0f} ms "
 		f"(target p95 <= 150 ms: {'met' if cal['p95'] <= 150 else 'not met'}); "
 		f"calendar errors {cal['errors']}; "
-		f"bookings {len(book)}: " + ", ".join(f"{code}: {book.count(code)}" for code in sorted(set(book)))
+		f"bookings {len(book)} ({len(book) / seconds:.1f}/s): "
+		+ ", ".join(f"{code}: {book.count(code)}" for code in sorted(set(book)))
 	)
 	if result["failures"]:
 		print("  server errors:", ", ".join(sorted(set(map(str, result["failures"])))))

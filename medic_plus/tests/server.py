@@ -22,7 +22,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(workers: int = 4):
+def running_server(workers: int = 4, threads: int = 1):
 	if url := os.environ.get("MEDIC_PLUS_TEST_URL"):
 		yield url.rstrip("/")
 		return
@@ -41,6 +41,7 @@ def running_server(workers: int = 4):
 			# under libfaketime the worker heartbeat (a file's real ctime against the faked
 			# monotonic clock) looks days old and the arbiter would kill every worker
 			"0" if "FAKETIME" in os.environ else "120",
+			*(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
 			"medic_plus.tests.wsgi:application",
 		],
 		cwd=sites,
