@@ -22,6 +22,7 @@ before_tests = "medic_plus.tests.utils.before_tests"
 # The read-only FHIR R4 API at /fhir/R4 (see medic_plus/fhir/router.py)
 # the client's IP from the trusted proxies of the site config first, before anything counts it
 # (and tracebacks hidden from practice users, website users and guests)
+after_request = ["medic_plus.tenancy.access_log.queue"]
 before_request = [
 	"medic_plus.booking.guard.set_request_ip",
 	"medic_plus.tenancy.gate.hide_tracebacks",
@@ -175,6 +176,10 @@ override_whitelisted_methods = {
 # ---------
 scheduler_events = {
 	"hourly": ["medic_plus.tasks.send_reminders"],
-	"cron": {"*/15 * * * *": ["medic_plus.tasks.mark_no_shows"]},
+	"cron": {
+		"*/15 * * * *": ["medic_plus.tasks.mark_no_shows"],
+		# the access log's queued entries (tenancy/access_log.py)
+		"* * * * *": ["medic_plus.tenancy.access_log.flush"],
+	},
 	"daily": ["medic_plus.tasks.housekeeping"],
 }

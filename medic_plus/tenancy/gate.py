@@ -23,7 +23,7 @@ from frappe import _
 from werkzeug.exceptions import HTTPException
 
 from medic_plus.core import gate as core
-from medic_plus.tenancy import allowlist, context
+from medic_plus.tenancy import access_log, allowlist, context
 from medic_plus.tenancy.guard import check_visible, is_visible, not_found
 from medic_plus.tenancy.permissions import is_scoped
 
@@ -91,6 +91,8 @@ def enforce() -> None:
 		check_linked_joins(target.doctype, form.get("fields"))
 	elif request.path.rstrip("/") in RECORD_PAGES:
 		check_record_page(form)
+	# what the request opens goes into the access log once it has succeeded
+	access_log.note(target, form, request)
 
 
 # web pages that show the record named by ``doctype`` and ``name`` in the query string

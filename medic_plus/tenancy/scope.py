@@ -62,6 +62,15 @@ SCOPES: tuple[Scope, ...] = (
 	Scope("Sick Note", field="practice", custom_field=False),
 	Scope("Patient Allergy", field="practice", custom_field=False),
 	Scope("Patient Problem", field="practice", custom_field=False),
+	# written by the system, read by the practice's admins
+	Scope(
+		"Patient Access Log",
+		field="practice",
+		custom_field=False,
+		patient_field=None,
+		stamp=False,
+		manager_roles=("Admin",),
+	),
 	Scope(
 		"FHIR Access Token",
 		field="practice",

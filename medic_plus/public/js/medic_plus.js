@@ -201,7 +201,14 @@ function show_lists(frm, patient, { allergies, problems }) {
 }
 
 frappe.ui.form.on("Patient", {
-	refresh: (frm) => medic_plus.show_safety_record(frm, frm.doc.name, true),
+	refresh(frm) {
+		medic_plus.show_safety_record(frm, frm.doc.name, true);
+		// the practice admin: who opened this patient's records
+		if (!frm.is_new() && frappe.model.can_read("Patient Access Log"))
+			frm.add_custom_button(__("Who Opened This Record"), () =>
+				frappe.set_route("List", "Patient Access Log", { patient: frm.doc.name }),
+			);
+	},
 });
 frappe.ui.form.on("Patient Appointment", {
 	refresh: (frm) => medic_plus.show_safety_record(frm, frm.doc.patient, false),

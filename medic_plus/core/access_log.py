@@ -1,0 +1,50 @@
+"""Which requests read (print, change) a record: the access log's view of a request.
+
+Pure: no Frappe import. The gate resolves every request to one target (``core/gate.py``);
+this says which records that target opens and how.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# method -> (argument naming the doctype, argument naming the record, action)
+METHODS: dict[str, tuple[str, str, str]] = {
+	"frappe.desk.form.load.getdoc": ("doctype", "name", "read"),
+	"frappe.client.get": ("doctype", "name", "read"),
+	"frappe.utils.print_format.download_pdf": ("doctype", "name", "print"),
+	"frappe.www.printview.get_html_and_style": ("doc", "name", "print"),
+}
+# web pages that show the record named by ``doctype`` and ``name``
+PAGES: dict[str, str] = {"/printview": "print", "/printpreview": "print"}
+# /api/resource/<doctype>/<name>
+RESOURCE_ACTIONS: dict[str, str] = {"GET": "read", "PUT": "update", "DELETE": "delete"}
+
+
+@dataclass(frozen=True)
+class Access:
+	doctype: str
+	name: str
+	action: str
+
+
+def accesses(kind: str, method: str, doctype: str, docname: str, http_method: str, path: str, form: Mapping):
+	"""The records a request opens, as ``Access`` rows (none for most requests).
+
+	``kind`` is the gate's target kind ("method", "resource", "none"), ``method`` its
+	canonical method name, ``doctype``/``docname`` the resource route's record."""
+	if kind == "resource" and doctype and docname and http_method in RESOURCE_ACTIONS:
+		return [Access(doctype, docname, RESOURCE_ACTIONS[http_method])]
+	if kind == "method" and method in METHODS:
+		doctype_arg, name_arg, action = METHODS[method]
+		return _named(form.get(doctype_arg), form.get(name_arg), action)
+	if kind == "none" and path.rstrip("/") in PAGES:
+		return _named(form.get("doctype"), form.get("name"), PAGES[path.rstrip("/")])
+	return []
+
+
+def _named(doctype, name, action: str) -> list[Access]:
+	if isinstance(doctype, str) and isinstance(name, str) and doctype and name:
+		return [Access(doctype, name, action)]
+	return []

@@ -1,0 +1,169 @@
+"""The access log: every read (print, change, delete) of a document that holds a patient's
+data by a practice user becomes one Patient Access Log entry: who, which practice,
+which document, which patient, what, when, from which address and browser.
+
+The request pays one Redis push: the gate notes what a request opens (``note``), the
+``after_request`` hook queues the entries of a request that succeeded (``queue``), and a
+job every minute writes them (``flush``). The job moves a batch onto a processing list
+atomically and removes it only after the rows are committed; a job that dies leaves the
+batch there for the next one, and rows are named by the entry so that writing a batch
+twice writes each entry once. Nothing is lost silently: entries wait in Redis until they
+are written.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import frappe
+from frappe.utils import now_datetime
+
+from medic_plus.core import access_log as core
+from medic_plus.tenancy.scope import get_scope
+
+QUEUE = "medic_plus:access_log:queue"
+PROCESSING = "medic_plus:access_log:processing"
+BATCH = 5000
+FIELDS = (
+	"name",
+	"accessed_on",
+	"user",
+	"action",
+	"patient",
+	"practice",
+	"reference_doctype",
+	"reference_name",
+	"client_ip",
+	"user_agent",
+)
+# move up to ARGV[1] entries from the queue onto the processing list, in one step
+_TAKE = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+	redis.call('RPUSH', KEYS[2], unpack(items))
+	redis.call('LTRIM', KEYS[1], #items, -1)
+end
+return #items
+"""
+
+
+def holds_patient_data(doctype: str) -> bool:
+	scope = get_scope(doctype)
+	return doctype == "Patient" or bool(scope and scope.patient_field)
+
+
+def note(target, form, request) -> None:
+	"""Gate: remember what this request opens (written only if it succeeds)."""
+	method = target.name if target.kind == "method" else ""
+	if method:
+		from medic_plus.tenancy.gate import canonical
+
+		method = canonical(method) or method
+	found = [
+		a
+		for a in core.accesses(
+			target.kind, method, target.doctype, target.docname, request.method, request.path, form
+		)
+		if holds_patient_data(a.doctype)
+	]
+	if found:
+		frappe.local.medic_plus_accesses = [*getattr(frappe.local, "medic_plus_accesses", []), *found]
+
+
+def queue(response=None, request=None) -> None:
+	"""after_request: the entries of a request that succeeded, into the queue."""
+	found = getattr(frappe.local, "medic_plus_accesses", None)
+	if not found or response is None or response.status_code >= 400:
+		return
+	frappe.local.medic_plus_accesses = []
+	user = frappe.session.user
+	ip = getattr(frappe.local, "request_ip", None)
+	agent = (request.headers.get("User-Agent") or "")[:500] if request is not None else ""
+	at = now_datetime().isoformat()
+	entries = [
+		json.dumps(
+			{
+				"id": uuid.uuid4().hex,
+				"at": at,
+				"user": user,
+				"doctype": a.doctype,
+				"name": a.name,
+				"action": a.action,
+				"ip": ip,
+				"agent": agent,
+			}
+		)
+		for a in found
+	]
+	try:
+		for entry in entries:
+			frappe.cache.rpush(QUEUE, entry)  # Frappe's wrapper prefixes the key with the site's
+	except Exception:
+		frappe.log_error(title="medic_plus: access log entries could not be queued")
+
+
+def flush() -> int:
+	"""Scheduler (every minute): write what is queued, a batch at a time. Returns how
+	many entries were written."""
+	written = 0
+	while True:
+		# a batch a job before this one took but did not finish goes first
+		if not frappe.cache.llen(PROCESSING):
+			keys = (frappe.cache.make_key(QUEUE), frappe.cache.make_key(PROCESSING))
+			if not frappe.cache.eval(_TAKE, 2, *keys, BATCH):
+				return written
+		entries = [json.loads(i) for i in frappe.cache.lrange(PROCESSING, 0, -1)]
+		_write(entries)
+		frappe.db.commit()  # nosemgrep: a scheduler job; the batch leaves Redis only once written
+		frappe.cache.delete_value(PROCESSING)
+		written += len(entries)
+
+
+def _write(entries: list[dict]) -> None:
+	owners = _owners(entries)
+	rows = []
+	for e in entries:
+		patient, practice = owners.get((e["doctype"], e["name"]), (None, None))
+		rows.append(
+			(
+				e["id"],
+				e["at"].replace("T", " "),
+				e["user"],
+				e["action"],
+				patient,
+				practice,
+				e["doctype"],
+				e["name"],
+				e.get("ip"),
+				e.get("agent"),
+			)
+		)
+	stamp = now_datetime()
+	frappe.db.bulk_insert(
+		"Patient Access Log",
+		[*FIELDS, "creation", "modified", "owner", "modified_by", "docstatus"],
+		[(*row, stamp, stamp, "Administrator", "Administrator", 0) for row in rows],
+		ignore_duplicates=True,
+	)
+
+
+def _owners(entries: list[dict]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+	"""(doctype, name) -> (patient, practice) of each record named, one query a doctype."""
+	by_doctype: dict[str, set[str]] = {}
+	for e in entries:
+		by_doctype.setdefault(e["doctype"], set()).add(e["name"])
+	out = {}
+	for doctype, names in by_doctype.items():
+		scope = get_scope(doctype)
+		if not scope or not frappe.db.exists("DocType", doctype):
+			continue
+		patient_field = "name" if doctype == "Patient" else scope.patient_field
+		for name, patient, practice in frappe.get_all(
+			doctype,
+			filters={"name": ("in", list(names))},
+			fields=["name", patient_field, scope.field],
+			as_list=True,
+		):
+			out[(doctype, name)] = (patient, practice)
+	return out

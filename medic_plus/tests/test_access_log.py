@@ -1,0 +1,138 @@
+"""The access log over HTTP: each read, print or change of a patient's record by a
+practice user is one entry with the right patient and practice, once the request has
+succeeded; a refused request writes none; entries are the practice admins' to read, no
+one's to change, and a batch survives a job that dies half-way."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+
+from medic_plus.tenancy import access_log
+from medic_plus.tests.compat import TenancyFixtureTestCase
+from medic_plus.tests.fixtures import api_token
+from medic_plus.tests.http import request
+
+
+class TestAccessLog(TenancyFixtureTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")
+		access_log.flush()  # what earlier tests queued
+		frappe.db.delete("Patient Access Log")
+		frappe.db.commit()  # nosemgrep: the requests below run on other connections
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		access_log.flush()
+		frappe.db.delete("Patient Access Log")
+		frappe.db.commit()  # nosemgrep: as above
+		super().tearDown()
+
+	def get(self, user: str, path: str, **kwargs):
+		return request("GET", path, headers={"Authorization": api_token(user)}, **kwargs)
+
+	def entries(self):
+		access_log.flush()
+		return frappe.get_all(
+			"Patient Access Log",
+			fields=[
+				"user",
+				"action",
+				"patient",
+				"practice",
+				"reference_doctype",
+				"reference_name",
+				"client_ip",
+			],
+			order_by="accessed_on asc, name asc",
+		)
+
+	def test_each_read_path_writes_one_entry_with_its_patient(self):
+		fx = self.fx
+		encounter = fx.a.records["Patient Encounter"]
+		self.assertEqual(self.get(fx.a.doctor, f"/api/resource/Patient/{fx.a.patient}").status_code, 200)
+		self.assertEqual(
+			self.get(
+				fx.a.doctor,
+				"/api/method/frappe.desk.form.load.getdoc",
+				query_string={"doctype": "Patient Encounter", "name": encounter},
+			).status_code,
+			200,
+		)
+		self.assertEqual(
+			self.get(
+				fx.a.doctor, "/printview", query_string={"doctype": "Patient", "name": fx.a.patient}
+			).status_code,
+			200,
+		)
+		allergy = fx.a.records["Patient Allergy"]
+		self.assertEqual(
+			self.get(fx.a.doctor, f"/api/v2/document/Patient Allergy/{allergy}").status_code, 200
+		)
+		rows = self.entries()
+		self.assertEqual(
+			[(r.user, r.action, r.patient, r.practice, r.reference_doctype, r.reference_name) for r in rows],
+			[
+				(fx.a.doctor, "read", fx.a.patient, fx.a.practice, "Patient", fx.a.patient),
+				(fx.a.doctor, "read", fx.a.patient, fx.a.practice, "Patient Encounter", encounter),
+				(fx.a.doctor, "print", fx.a.patient, fx.a.practice, "Patient", fx.a.patient),
+				(fx.a.doctor, "read", fx.a.patient, fx.a.practice, "Patient Allergy", allergy),
+			],
+		)
+		self.assertTrue(all(r.client_ip for r in rows))
+
+	def test_a_refused_request_and_a_list_write_no_entry(self):
+		fx = self.fx
+		self.assertEqual(self.get(fx.a.doctor, f"/api/resource/Patient/{fx.b.patient}").status_code, 404)
+		self.assertEqual(
+			self.get(
+				fx.a.recep, f"/api/resource/Patient Encounter/{fx.a.records['Patient Encounter']}"
+			).status_code,
+			403,
+		)
+		self.assertEqual(self.get(fx.a.doctor, "/api/resource/Patient").status_code, 200)
+		self.assertEqual(self.entries(), [])
+
+	def test_entries_are_the_practice_admins_to_read_and_no_ones_to_change(self):
+		fx = self.fx
+		self.get(fx.a.doctor, f"/api/resource/Patient/{fx.a.patient}")
+		self.get(fx.b.admin, f"/api/resource/Patient/{fx.b.patient}")
+		self.assertEqual(len(self.entries()), 2)
+		frappe.set_user(fx.a.admin)
+		mine = frappe.get_list("Patient Access Log", fields=["patient", "name"])
+		self.assertEqual([r.patient for r in mine], [fx.a.patient])
+		other = frappe.get_all("Patient Access Log", filters={"patient": fx.b.patient}, pluck="name")[0]
+		with self.assertRaises(frappe.DoesNotExistError):
+			frappe.get_doc("Patient Access Log", other)
+		entry = frappe.get_doc("Patient Access Log", mine[0].name)
+		entry.action = "print"
+		with self.assertRaises(frappe.PermissionError):
+			entry.save()
+		with self.assertRaises(frappe.PermissionError):
+			frappe.delete_doc("Patient Access Log", entry.name)
+		frappe.set_user(fx.a.doctor)  # doctors do not read the log
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_list("Patient Access Log")
+		self.assertEqual(
+			self.get(fx.a.admin, "/api/resource/Patient Access Log").json["data"], [{"name": entry.name}]
+		)
+
+	def test_a_batch_survives_a_job_that_died_before_it_was_done(self):
+		entry = {
+			"id": "mp-test-entry-1",
+			"at": "2026-11-29T10:00:00",
+			"user": self.fx.a.doctor,
+			"doctype": "Patient",
+			"name": self.fx.a.patient,
+			"action": "read",
+			"ip": "10.0.0.1",
+			"agent": "test",
+		}
+		# the job took the batch and wrote it, then died before removing it
+		frappe.cache.rpush(access_log.PROCESSING, json.dumps(entry))
+		access_log._write([entry])
+		frappe.db.commit()  # nosemgrep: as the dead job did
+		self.assertEqual(access_log.flush(), 1)  # taken again, written once
+		self.assertEqual(frappe.db.count("Patient Access Log", {"name": "mp-test-entry-1"}), 1)
+		self.assertEqual(frappe.cache.llen(access_log.PROCESSING), 0)
