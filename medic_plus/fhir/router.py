@@ -23,8 +23,9 @@ from werkzeug.wrappers import Response
 
 from medic_plus import __version__
 from medic_plus.core import fhir_map
+from medic_plus.core.access_log import Access
 from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import find_token
-from medic_plus.tenancy import context
+from medic_plus.tenancy import access_log, context
 from medic_plus.tenancy.scope import get_scope
 
 BASE_PATH = "/fhir/R4"
@@ -128,12 +129,41 @@ def route(request):
 		raise FHIRError(404, "not-found", "Unknown resource type.")
 	rtype = parts[0]
 	if len(parts) == 1:
-		return 200, search(caller, rtype, request.args)
+		body = search(caller, rtype, request.args)
+		if patient := request.args.get("patient"):  # a search about one patient
+			log(
+				caller,
+				request,
+				[Access(DOCTYPE[rtype], "", "read")],
+				fhir_map.frappe_name(patient.split("/")[-1]),
+			)
+		return 200, body
 	if len(parts) == 2:
-		return 200, read(caller, rtype, parts[1])
+		resource = read(caller, rtype, parts[1])
+		log(caller, request, [Access(*read_record(rtype, resource), "read")])
+		return 200, resource
 	if len(parts) == 3 and rtype == "Patient" and parts[2] == "$everything":
-		return 200, everything(caller, parts[1], request.args)
+		body = everything(caller, parts[1], request.args)
+		log(caller, request, [Access("Patient", fhir_map.frappe_name(parts[1]), "export")])
+		return 200, body
 	raise FHIRError(404, "not-found", "Unknown operation.")
+
+
+def read_record(rtype: str, resource) -> tuple[str, str]:
+	"""The document a resource was read from: (doctype, name)."""
+	if rtype == "MedicationRequest":  # a row of its encounter
+		return "Patient Encounter", fhir_map.frappe_name(resource.encounter.reference.split("/")[-1])
+	if rtype == "Observation":
+		return "Vital Signs", fhir_map.split_vital_signs_id(resource.id)[0]
+	return DOCTYPE[rtype], fhir_map.frappe_name(resource.id)
+
+
+def log(caller: Caller, request, found: list, patient: str | None = None) -> None:
+	"""The access log: what an application (token) or a user read over FHIR."""
+	found = [a for a in found if access_log.holds_patient_data(a.doctype)]
+	if found:
+		user = None if caller.token else frappe.session.user
+		access_log.push(found, user, request, fhir_token=caller.token, patient=patient)
 
 
 def base_url() -> str:

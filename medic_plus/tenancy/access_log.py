@@ -36,6 +36,7 @@ FIELDS = (
 	"reference_name",
 	"client_ip",
 	"user_agent",
+	"fhir_token",
 )
 # move up to ARGV[1] entries from the queue onto the processing list, in one step
 _TAKE = """
@@ -77,28 +78,30 @@ def queue(response=None, request=None) -> None:
 	if not found or response is None or response.status_code >= 400:
 		return
 	frappe.local.medic_plus_accesses = []
-	user = frappe.session.user
+	push(found, frappe.session.user, request)
+
+
+def push(found, user: str | None, request=None, fhir_token: str | None = None, patient: str | None = None):
+	"""Queue one entry per access (``patient`` for an access that names no record: a
+	search about one patient)."""
 	ip = getattr(frappe.local, "request_ip", None)
 	agent = (request.headers.get("User-Agent") or "")[:500] if request is not None else ""
 	at = now_datetime().isoformat()
-	entries = [
-		json.dumps(
-			{
+	try:
+		for a in found:
+			entry = {
 				"id": uuid.uuid4().hex,
 				"at": at,
 				"user": user,
+				"token": fhir_token,
 				"doctype": a.doctype,
 				"name": a.name,
+				"patient": patient,
 				"action": a.action,
 				"ip": ip,
 				"agent": agent,
 			}
-		)
-		for a in found
-	]
-	try:
-		for entry in entries:
-			frappe.cache.rpush(QUEUE, entry)  # Frappe's wrapper prefixes the key with the site's
+			frappe.cache.rpush(QUEUE, json.dumps(entry))  # Frappe's wrapper prefixes the key
 	except Exception:
 		frappe.log_error(title="medic_plus: access log entries could not be queued")
 
@@ -124,19 +127,23 @@ def _write(entries: list[dict]) -> None:
 	owners = _owners(entries)
 	rows = []
 	for e in entries:
-		patient, practice = owners.get((e["doctype"], e["name"]), (None, None))
+		if e.get("name"):
+			patient, practice = owners.get((e["doctype"], e["name"]), (None, None))
+		else:  # a search about one patient
+			patient, practice = owners.get(("Patient", e.get("patient")), (None, None))
 		rows.append(
 			(
 				e["id"],
 				e["at"].replace("T", " "),
-				e["user"],
+				e.get("user"),
 				e["action"],
 				patient,
 				practice,
 				e["doctype"],
-				e["name"],
+				e.get("name") or None,
 				e.get("ip"),
 				e.get("agent"),
+				e.get("token"),
 			)
 		)
 	stamp = now_datetime()
@@ -152,7 +159,10 @@ def _owners(entries: list[dict]) -> dict[tuple[str, str], tuple[str | None, str 
 	"""(doctype, name) -> (patient, practice) of each record named, one query a doctype."""
 	by_doctype: dict[str, set[str]] = {}
 	for e in entries:
-		by_doctype.setdefault(e["doctype"], set()).add(e["name"])
+		if e.get("name"):
+			by_doctype.setdefault(e["doctype"], set()).add(e["name"])
+		elif e.get("patient"):
+			by_doctype.setdefault("Patient", set()).add(e["patient"])
 	out = {}
 	for doctype, names in by_doctype.items():
 		scope = get_scope(doctype)

@@ -118,6 +118,62 @@ class TestAccessLog(TenancyFixtureTestCase):
 			self.get(fx.a.admin, "/api/resource/Patient Access Log").json["data"], [{"name": entry.name}]
 		)
 
+	def test_an_application_reading_over_fhir_is_logged_with_its_token(self):
+		from medic_plus.core.fhir_map import fhir_id
+		from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import issue_token
+
+		fx = self.fx
+		frappe.set_user(fx.a.admin)
+		token = issue_token(fx.a.practice, "ISO access log")
+		frappe.set_user("Administrator")
+		frappe.db.commit()  # nosemgrep: the requests run on other connections
+		try:
+			auth = {"Authorization": f"Bearer {token['token']}"}
+			patient = fhir_id(fx.a.patient)
+			for path in (
+				f"/fhir/R4/Patient/{patient}",
+				f"/fhir/R4/Patient/{patient}/$everything",
+				f"/fhir/R4/AllergyIntolerance?patient=Patient/{patient}",
+				f"/fhir/R4/Patient/{fhir_id(fx.b.patient)}",  # another practice's: 404, not logged
+			):
+				request("GET", path, headers=auth)
+			access_log.flush()
+			rows = frappe.get_all(
+				"Patient Access Log",
+				fields=[
+					"user",
+					"fhir_token",
+					"action",
+					"patient",
+					"practice",
+					"reference_doctype",
+					"reference_name",
+				],
+				order_by="accessed_on asc, name asc",
+			)
+			self.assertEqual(
+				[
+					(
+						r.user,
+						r.fhir_token,
+						r.action,
+						r.patient,
+						r.practice,
+						r.reference_doctype,
+						r.reference_name,
+					)
+					for r in rows
+				],
+				[
+					(None, token["name"], "read", fx.a.patient, fx.a.practice, "Patient", fx.a.patient),
+					(None, token["name"], "export", fx.a.patient, fx.a.practice, "Patient", fx.a.patient),
+					(None, token["name"], "read", fx.a.patient, fx.a.practice, "Patient Allergy", None),
+				],
+			)
+		finally:
+			frappe.db.delete("FHIR Access Token", {"label": "ISO access log"})
+			frappe.db.commit()  # nosemgrep: as above
+
 	def test_a_batch_survives_a_job_that_died_before_it_was_done(self):
 		entry = {
 			"id": "mp-test-entry-1",

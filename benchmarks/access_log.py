@@ -1,0 +1,100 @@
+"""Cost of the access log per read, over HTTP, and whether a burst of reads loses entries.
+
+Starts two gunicorn servers of this bench (one worker each): one as installed, one with
+the access log's hooks replaced by no-ops (``access_log_off_wsgi.py``, a benchmark-only
+module). Sends interleaved ``GET /api/resource/Patient/<name>`` as a practice
+receptionist (API key), one to each server in turn, and prints the ratio of the median
+latencies (target <= 1.10x). Then writes the queued entries as the minute job does and
+checks that every logged read is in the log, once.
+
+Run by hand on a bench where medic_plus is installed and its test fixture exists
+(``bench --site test_site run-tests --module medic_plus.tests.test_gate`` builds it):
+
+    cd ~/frappe-bench/sites
+    ../env/bin/python ../apps/medic_plus/benchmarks/access_log.py --site test_site --requests 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import requests
+from request_gate import SECRET, USER, api_key, start
+
+
+def patient_of(site: str) -> str:
+	import frappe
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	try:
+		practice = frappe.db.get_value("Practice", {"slug": "iso-alpha"}, "name")
+		return frappe.db.get_value("Patient", {"custom_practice": practice}, "name")
+	finally:
+		frappe.destroy()
+
+
+def written(site: str) -> tuple[int, float]:
+	"""Write the queue as the job does; (the receptionist's entries in all, seconds taken)."""
+	import frappe
+
+	from medic_plus.tenancy import access_log
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	try:
+		started = time.perf_counter()
+		access_log.flush()
+		took = time.perf_counter() - started
+		return frappe.db.count("Patient Access Log", {"user": USER}), took
+	finally:
+		frappe.destroy()
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser()
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--requests", type=int, default=2000, help="requests to each server")
+	args = parser.parse_args()
+
+	headers = {"Authorization": f"token {api_key(args.site)}:{SECRET}"}
+	path = f"/api/resource/Patient/{patient_of(args.site)}"
+	on, on_url = start("medic_plus.tests.wsgi:application", args.site)
+	off, off_url = start("access_log_off_wsgi:application", args.site)
+	try:
+		session = requests.Session()
+		for url in (on_url, off_url):  # warm up both workers
+			for _ in range(50):
+				session.get(url + path, headers=headers).raise_for_status()
+		before, _took = written(args.site)  # with the warm-up's entries
+		samples: dict[str, list[float]] = {on_url: [], off_url: []}
+		burst = time.perf_counter()
+		for _ in range(args.requests):
+			for url in (on_url, off_url):
+				start_at = time.perf_counter()
+				response = session.get(url + path, headers=headers)
+				samples[url].append(time.perf_counter() - start_at)
+				response.raise_for_status()
+		burst = time.perf_counter() - burst
+	finally:
+		on.terminate()
+		off.terminate()
+	logged = statistics.median(samples[on_url])
+	unlogged = statistics.median(samples[off_url])
+	after, took = written(args.site)
+	count = after - before
+	print(f"reads: {args.requests} logged, {args.requests} not, interleaved, in {burst:.0f} s")
+	print(f"median with the access log:    {logged * 1000:.2f} ms")
+	print(f"median without the access log: {unlogged * 1000:.2f} ms")
+	print(f"ratio: {logged / unlogged:.3f}x (target <= 1.10x)")
+	print(
+		f"entries written: {count} of {args.requests} logged reads "
+		f"({'none lost' if count == args.requests else 'MISSING ' + str(args.requests - count)}), "
+		f"by the job in {took:.1f} s"
+	)
+
+
+if __name__ == "__main__":
+	main()
