@@ -181,5 +181,5 @@ scheduler_events = {
 		# the access log's queued entries (tenancy/access_log.py)
 		"* * * * *": ["medic_plus.tenancy.access_log.flush"],
 	},
-	"daily": ["medic_plus.tasks.housekeeping"],
+	"daily": ["medic_plus.tasks.housekeeping", "medic_plus.tenancy.access_log.purge"],
 }

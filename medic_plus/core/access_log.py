@@ -16,6 +16,13 @@ METHODS: dict[str, tuple[str, str, str]] = {
 	"frappe.utils.print_format.download_pdf": ("doctype", "name", "print"),
 	"frappe.www.printview.get_html_and_style": ("doc", "name", "print"),
 }
+# method -> (argument naming the doctype, action): a list, logged once per request
+LIST_METHODS: dict[str, tuple[str, str]] = {
+	"frappe.desk.reportview.get": ("doctype", "read"),
+	"frappe.desk.reportview.get_list": ("doctype", "read"),
+	"frappe.client.get_list": ("doctype", "read"),
+	"frappe.desk.reportview.export_query": ("doctype", "export"),
+}
 # web pages that show the record named by ``doctype`` and ``name``
 PAGES: dict[str, str] = {"/printview": "print", "/printpreview": "print"}
 # /api/resource/<doctype>/<name>
@@ -30,12 +37,19 @@ class Access:
 
 
 def accesses(kind: str, method: str, doctype: str, docname: str, http_method: str, path: str, form: Mapping):
-	"""The records a request opens, as ``Access`` rows (none for most requests).
+	"""The records a request opens, as ``Access`` rows (none for most requests); a list
+	is one ``Access`` with no name, however many rows it shows.
 
 	``kind`` is the gate's target kind ("method", "resource", "none"), ``method`` its
 	canonical method name, ``doctype``/``docname`` the resource route's record."""
 	if kind == "resource" and doctype and docname and http_method in RESOURCE_ACTIONS:
 		return [Access(doctype, docname, RESOURCE_ACTIONS[http_method])]
+	if kind == "resource" and doctype and not docname and http_method == "GET":
+		return [Access(doctype, "", "read")]
+	if kind == "method" and method in LIST_METHODS:
+		doctype_arg, action = LIST_METHODS[method]
+		listed = form.get(doctype_arg)
+		return [Access(listed, "", action)] if isinstance(listed, str) and listed else []
 	if kind == "method" and method in METHODS:
 		doctype_arg, name_arg, action = METHODS[method]
 		return _named(form.get(doctype_arg), form.get(name_arg), action)

@@ -22,6 +22,7 @@ from frappe.utils import now_datetime
 from medic_plus.core import access_log as core
 from medic_plus.tenancy.scope import get_scope
 
+RETENTION_YEARS = "medic_plus_access_log_years"  # site config; 6 when not set
 QUEUE = "medic_plus:access_log:queue"
 PROCESSING = "medic_plus:access_log:processing"
 BATCH = 5000
@@ -72,18 +73,37 @@ def note(target, form, request) -> None:
 		frappe.local.medic_plus_accesses = [*getattr(frappe.local, "medic_plus_accesses", []), *found]
 
 
+def _list_practices(doctype: str) -> list[str]:
+	"""The practices whose rows a list of ``doctype`` can show this user."""
+	from medic_plus.tenancy import context
+
+	return sorted(set(context.practices_for(doctype, "read")))
+
+
 def queue(response=None, request=None) -> None:
 	"""after_request: the entries of a request that succeeded, into the queue."""
 	found = getattr(frappe.local, "medic_plus_accesses", None)
 	if not found or response is None or response.status_code >= 400:
 		return
 	frappe.local.medic_plus_accesses = []
-	push(found, frappe.session.user, request)
+	records = [a for a in found if a.name]
+	push(records, frappe.session.user, request)
+	for a in found:
+		if not a.name:  # a list: one entry for each practice it can show
+			for practice in _list_practices(a.doctype):
+				push([a], frappe.session.user, request, practice=practice)
 
 
-def push(found, user: str | None, request=None, fhir_token: str | None = None, patient: str | None = None):
-	"""Queue one entry per access (``patient`` for an access that names no record: a
-	search about one patient)."""
+def push(
+	found,
+	user: str | None,
+	request=None,
+	fhir_token: str | None = None,
+	patient: str | None = None,
+	practice: str | None = None,
+):
+	"""Queue one entry per access; for an access that names no record, ``patient`` (a
+	search about one patient) or ``practice`` (a list)."""
 	ip = getattr(frappe.local, "request_ip", None)
 	agent = (request.headers.get("User-Agent") or "")[:500] if request is not None else ""
 	at = now_datetime().isoformat()
@@ -97,6 +117,7 @@ def push(found, user: str | None, request=None, fhir_token: str | None = None, p
 				"doctype": a.doctype,
 				"name": a.name,
 				"patient": patient,
+				"practice": practice,
 				"action": a.action,
 				"ip": ip,
 				"agent": agent,
@@ -123,14 +144,30 @@ def flush() -> int:
 		written += len(entries)
 
 
+def purge() -> int:
+	"""Daily: entries older than the platform's retention (site config
+	``medic_plus_access_log_years``, default 6 years) go. Returns how many."""
+	from frappe.utils import add_years
+
+	years = frappe.utils.cint(frappe.conf.get(RETENTION_YEARS)) or 6
+	log = frappe.qb.DocType("Patient Access Log")
+	cutoff = add_years(now_datetime(), -years)
+	old = frappe.qb.from_(log).select(log.name).where(log.accessed_on < cutoff).run(pluck=True)
+	for start in range(0, len(old), 5000):
+		frappe.qb.from_(log).delete().where(log.name.isin(old[start : start + 5000])).run()
+	return len(old)
+
+
 def _write(entries: list[dict]) -> None:
 	owners = _owners(entries)
 	rows = []
 	for e in entries:
 		if e.get("name"):
 			patient, practice = owners.get((e["doctype"], e["name"]), (None, None))
-		else:  # a search about one patient
-			patient, practice = owners.get(("Patient", e.get("patient")), (None, None))
+		elif e.get("patient"):  # a search about one patient
+			patient, practice = owners.get(("Patient", e["patient"]), (None, None))
+		else:  # a list
+			patient, practice = None, e.get("practice")
 		rows.append(
 			(
 				e["id"],

@@ -82,17 +82,44 @@ class TestAccessLog(TenancyFixtureTestCase):
 		)
 		self.assertTrue(all(r.client_ip for r in rows))
 
-	def test_a_refused_request_and_a_list_write_no_entry(self):
+	def test_a_refused_request_writes_nothing_and_a_list_one_entry(self):
 		fx = self.fx
 		self.assertEqual(self.get(fx.a.doctor, f"/api/resource/Patient/{fx.b.patient}").status_code, 404)
+		encounter = fx.a.records["Patient Encounter"]
 		self.assertEqual(
-			self.get(
-				fx.a.recep, f"/api/resource/Patient Encounter/{fx.a.records['Patient Encounter']}"
-			).status_code,
-			403,
+			self.get(fx.a.recep, f"/api/resource/Patient Encounter/{encounter}").status_code, 403
 		)
-		self.assertEqual(self.get(fx.a.doctor, "/api/resource/Patient").status_code, 200)
 		self.assertEqual(self.entries(), [])
+		listed = self.get(fx.a.doctor, "/api/resource/Patient", query_string={"limit_page_length": 50})
+		self.assertEqual(listed.status_code, 200)
+		self.assertGreater(len(listed.json["data"]), 0)
+		rows = self.entries()
+		self.assertEqual(
+			[(r.user, r.action, r.patient, r.practice, r.reference_doctype, r.reference_name) for r in rows],
+			[(fx.a.doctor, "read", None, fx.a.practice, "Patient", None)],
+		)
+
+	def test_entries_past_the_retention_go(self):
+		from frappe.utils import add_years, now_datetime
+
+		entry = {
+			"id": "mp-test-old",
+			"user": self.fx.a.doctor,
+			"doctype": "Patient",
+			"name": self.fx.a.patient,
+			"action": "read",
+		}
+		access_log._write(
+			[
+				{**entry, "at": add_years(now_datetime(), -7).isoformat()},
+				{**entry, "id": "mp-test-recent", "at": add_years(now_datetime(), -5).isoformat()},
+			]
+		)
+		self.assertEqual(access_log.purge(), 1)  # six years by default
+		self.assertEqual(
+			frappe.get_all("Patient Access Log", filters={"name": ("like", "mp-test-%")}, pluck="name"),
+			["mp-test-recent"],
+		)
 
 	def test_entries_are_the_practice_admins_to_read_and_no_ones_to_change(self):
 		fx = self.fx
