@@ -16,6 +16,8 @@ from datetime import date, time, timedelta
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
+from medic_plus.medic_plus.doctype.patient_consent import patient_consent as consent
+
 DEMO_PASSWORD = "Demo-Pass-2026!"
 APPOINTMENT_TYPE = "Consultation"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
@@ -445,6 +447,8 @@ def create() -> dict:
 			)
 			for first, last in spec["patients"]
 		]
+		for patient in patients:  # given on paper at the front desk
+			consent.record(patient, ("Treatment", "E-mail"), "Paper")
 		_demo_appointments(practice, doctors, patients, appointment_type, company)
 		if spec.get("clinical"):
 			_demo_clinical(practice, doctors[0], patients)
@@ -610,6 +614,7 @@ FOOTPRINT = (
 	"Letter Head",
 	"Patient Allergy",
 	"Patient Problem",
+	"Patient Consent",
 	"Code Value",
 	"Drug Interaction Rule",
 	"Patient Encounter",

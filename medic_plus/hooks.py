@@ -181,5 +181,9 @@ scheduler_events = {
 		# the access log's queued entries (tenancy/access_log.py)
 		"* * * * *": ["medic_plus.tenancy.access_log.flush"],
 	},
-	"daily": ["medic_plus.tasks.housekeeping", "medic_plus.tenancy.access_log.purge"],
+	"daily": [
+		"medic_plus.tasks.housekeeping",
+		"medic_plus.tenancy.access_log.purge",
+		"medic_plus.medic_plus.doctype.patient_consent.patient_consent.expire",
+	],
 }

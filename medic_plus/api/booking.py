@@ -20,6 +20,7 @@ from medic_plus.core import booking_rules
 from medic_plus.core import otp as otp_core
 from medic_plus.core.booking_rules import BookingInputError
 from medic_plus.core.slots import MAX_RANGE_DAYS
+from medic_plus.medic_plus.doctype.patient_consent import patient_consent as consent
 
 BOOKING_TRIES = 3  # a booking the database picks as a deadlock victim is tried again
 
@@ -237,6 +238,8 @@ def verify_and_book(
 		appointment, token = service.book(
 			p, practitioner, day, at, person, appointment_type, clean_notes or None, duration
 		)
+		# the patient agreed online to be treated and to be written to where the code went
+		consent.record(appointment.patient, ("Treatment", "SMS" if _by_sms(p) else "E-mail"), "Portal")
 		_tell(p, appointment, doctor, token, person, "booked")
 		return appointment, token
 

@@ -188,12 +188,19 @@ def _textable(practice, mobile: str | None) -> str | None:
 
 
 def send_reminder(practice, appointment, token: str) -> None:
-	"""The reminder: e-mail with the manage link, and an SMS where the practice wants one."""
+	"""The reminder: e-mail with the manage link, and an SMS where the practice wants one,
+	each only to a patient whose consent to that channel is in force."""
+	from medic_plus.medic_plus.doctype.patient_consent.patient_consent import has_consent
+
 	start = appointment_start(appointment)
 	practitioner_name = frappe.db.get_value(
 		"Healthcare Practitioner", appointment.practitioner, "practitioner_name"
 	)
 	email, mobile = frappe.db.get_value("Patient", appointment.patient, ["email", "mobile"])
+	if not has_consent(appointment.patient, "E-mail"):
+		email = None
+	if not has_consent(appointment.patient, "SMS"):
+		mobile = None
 	_sendmail(
 		practice,
 		email,
@@ -203,7 +210,7 @@ def send_reminder(practice, appointment, token: str) -> None:
 		reference_doctype="Patient Appointment",
 		reference_name=appointment.name,
 	)
-	if practice.send_sms_reminders and (number := _textable(practice, mobile)):
+	if practice.send_sms_reminders and mobile and (number := _textable(practice, mobile)):
 		mobile = number
 		_queue_sms(
 			mobile,

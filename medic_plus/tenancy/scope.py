@@ -62,6 +62,7 @@ SCOPES: tuple[Scope, ...] = (
 	Scope("Sick Note", field="practice", custom_field=False),
 	Scope("Patient Allergy", field="practice", custom_field=False),
 	Scope("Patient Problem", field="practice", custom_field=False),
+	Scope("Patient Consent", field="practice", custom_field=False),
 	# written by the system, read by the practice's admins
 	Scope(
 		"Patient Access Log",

@@ -53,6 +53,7 @@ RECORD_CODES = {
 	"Sick Note": "SN",
 	"Patient Allergy": "ALG",
 	"Patient Problem": "PRB",
+	"Patient Consent": "CNS",
 }
 
 

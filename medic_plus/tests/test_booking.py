@@ -391,6 +391,28 @@ class TestOTP(BookingTestCase):
 
 
 class TestVerifyAndBook(BookingTestCase):
+	def test_booking_records_consent_to_treatment_and_to_the_channel(self):
+		res = self.book()
+		frappe.set_user("Administrator")
+		patient = frappe.db.get_value(
+			"Patient Appointment", {"custom_booking_reference": res["reference"]}, "patient"
+		)
+		rows = frappe.get_all(
+			"Patient Consent",
+			filters={"patient": patient},
+			fields=["purpose", "status", "method", "practice"],
+			order_by="purpose",
+		)
+		self.assertEqual(
+			[(r.purpose, r.status, r.method, r.practice) for r in rows],
+			[
+				("E-mail", "Given", "Portal", self.bf.practice),
+				("Treatment", "Given", "Portal", self.bf.practice),
+			],
+		)
+		self.book(time="16:00")  # the same person again: nothing twice
+		self.assertEqual(frappe.db.count("Patient Consent", {"patient": patient}), 2)
+
 	def test_booking_creates_patient_and_appointment_in_the_practice(self):
 		res = self.book(mobile="+49 151 1111111", notes="Knee <b>pain</b>")
 		frappe.set_user("Administrator")

@@ -27,8 +27,21 @@ from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import ENCOUNTER_CHILDREN
 
 # every scoped doctype that holds patient data: the Healthcare ones and the app's own
-ISOLATED_DOCTYPES = (*CUSTOM_FIELD_DOCTYPES, "Sick Note", "Patient Allergy", "Patient Problem")
-RECEPTION_DOCTYPES = {"Patient", "Patient Appointment", "Fee Validity", "Practitioner Schedule", "Sick Note"}
+ISOLATED_DOCTYPES = (
+	*CUSTOM_FIELD_DOCTYPES,
+	"Sick Note",
+	"Patient Allergy",
+	"Patient Problem",
+	"Patient Consent",
+)
+RECEPTION_DOCTYPES = {
+	"Patient",
+	"Patient Appointment",
+	"Fee Validity",
+	"Practitioner Schedule",
+	"Sick Note",
+	"Patient Consent",
+}
 BOTH_SIDES = {"a", "b"}
 NO_SIDE: set[str] = set()
 

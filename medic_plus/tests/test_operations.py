@@ -11,6 +11,7 @@ import frappe
 
 from medic_plus import tasks
 from medic_plus.api import stats
+from medic_plus.medic_plus.doctype.patient_consent import patient_consent as consent
 from medic_plus.medic_plus.report.practice_appointments import practice_appointments
 from medic_plus.tenancy import whitelisted
 from medic_plus.tests.compat import TenancyFixtureTestCase
@@ -69,6 +70,7 @@ class OperationsTestCase(TenancyFixtureTestCase):
 			.insert()
 			.name
 		)
+		consent.record(self.patient, ("Treatment", "E-mail", "SMS"), "Paper")
 		# the jobs commit after each practice; in the tests everything is rolled back
 		self.no_commit = patch.object(frappe.db, "commit")
 		self.no_commit.start()
@@ -116,6 +118,27 @@ class TestReminders(OperationsTestCase):
 		with patch("medic_plus.booking.notify._queue_sms") as queue_sms:
 			tasks.send_reminders(utc("2030-01-06 12:00"))
 		queue_sms.assert_not_called()  # a German number, and the practice texts British ones
+
+	def test_no_reminder_on_a_channel_without_consent(self):
+		frappe.db.set_value("Practice", self.bf.practice, {"send_sms_reminders": 1, "sms_countries": "DE"})
+		name = self.appointment()
+		sms = frappe.get_doc("Patient Consent", {"patient": self.patient, "purpose": "SMS"})
+		sms.status = "Withdrawn"  # takes effect at once
+		sms.save()
+		frappe.db.set_value(
+			"Patient Consent", {"patient": self.patient, "purpose": "E-mail"}, "expires_on", "2020-01-01"
+		)
+		self.assertGreaterEqual(consent.expire(), 1)
+		self.assertEqual(
+			frappe.db.get_value("Patient Consent", {"patient": self.patient, "purpose": "E-mail"}, "status"),
+			"Expired",
+		)
+		before = mails()
+		with patch("medic_plus.booking.notify._queue_sms") as queue_sms:
+			self.assertEqual(tasks.send_reminders(utc("2030-01-06 12:00"))[self.bf.practice], 1)
+		queue_sms.assert_not_called()
+		queued = frappe.get_all("Email Queue", filters={"reference_name": name}, pluck="name")
+		self.assertEqual(set(queued) - before, set())
 
 	def test_one_practice_failing_does_not_stop_the_others(self):
 		self.appointment()
