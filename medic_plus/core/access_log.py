@@ -62,3 +62,53 @@ def _named(doctype, name, action: str) -> list[Access]:
 	if isinstance(doctype, str) and isinstance(name, str) and doctype and name:
 		return [Access(doctype, name, action)]
 	return []
+
+
+# --- unusual access ---------------------------------------------------------------------
+
+FACTOR = 3  # more distinct patients than FACTOR times the user's usual day
+MINIMUM = 20  # and at least this many
+
+
+@dataclass(frozen=True)
+class Unusual:
+	user: str
+	patients: int  # distinct patients opened that day
+	usual: float  # the median of the user's earlier active days (0: none)
+	strangers: int  # of them, patients the user never had an appointment with (doctors)
+	reasons: tuple[str, ...]
+
+
+def unusual(
+	opened: Mapping[str, Mapping[object, set]],
+	day,
+	seen_by: Mapping[str, set] | None = None,
+	factor: float = FACTOR,
+	minimum: int = MINIMUM,
+) -> list[Unusual]:
+	"""The users whose ``day`` looks unusual. ``opened``: user -> day -> patients opened;
+	``seen_by``: for doctors, user -> the patients they ever had an appointment with (a
+	user not in it is not judged on that)."""
+	out = []
+	for user, days in sorted(opened.items()):
+		today = days.get(day) or set()
+		if not today:
+			continue
+		earlier = sorted(len(p) for d, p in days.items() if d != day and p)
+		usual = _median(earlier)
+		reasons = []
+		if len(today) >= minimum and len(today) > factor * usual:
+			reasons.append("many")
+		strangers = len(today - seen_by[user]) if seen_by is not None and user in seen_by else 0
+		if strangers:
+			reasons.append("strangers")
+		if reasons:
+			out.append(Unusual(user, len(today), usual, strangers, tuple(reasons)))
+	return out
+
+
+def _median(values: list[int]) -> float:
+	if not values:
+		return 0.0
+	mid = len(values) // 2
+	return float(values[mid]) if len(values) % 2 else (values[mid - 1] + values[mid]) / 2

@@ -214,6 +214,7 @@ DESK: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.stats.no_show_rate_card",
 		"medic_plus.api.appointments.approve_booking",
 		"medic_plus.api.clinical.get_safety_summary",
+		"medic_plus.api.privacy.export_patient",
 		"medic_plus.clinical.encounter.make_sick_note",
 		"medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token.issue_token",
 	),

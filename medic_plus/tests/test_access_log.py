@@ -201,6 +201,43 @@ class TestAccessLog(TenancyFixtureTestCase):
 			frappe.db.delete("FHIR Access Token", {"label": "ISO access log"})
 			frappe.db.commit()  # nosemgrep: as above
 
+	def test_the_unusual_access_report_names_the_curious_user_to_their_practice_only(self):
+		from frappe.utils import add_days, getdate, today
+
+		from medic_plus.medic_plus.report.unusual_patient_access import unusual_patient_access as report
+
+		fx = self.fx
+		day = getdate(add_days(today(), -1))
+		entries = []
+		for k in range(1, 11):  # a usual day: five patients
+			for i in range(5):
+				entries.append((add_days(day, -k), f"ISO-USUAL-{i}"))
+		entries += [(day, f"ISO-CURIOUS-{i}") for i in range(25)]
+		access_log._write(
+			[
+				{
+					"id": f"mp-test-unusual-{n}",
+					"at": f"{at} 10:00:00",
+					"user": fx.a.doctor,
+					"doctype": "Patient",
+					"name": fx.a.patient,
+					"action": "read",
+				}
+				for n, (at, _patient) in enumerate(entries)
+			]
+		)
+		# the rows name the fixture's patient; give each its own patient, as the log would
+		for n, (_at, patient) in enumerate(entries):
+			frappe.db.set_value("Patient Access Log", f"mp-test-unusual-{n}", "patient", patient)
+		frappe.set_user(fx.a.admin)
+		_columns, data = report.execute({"date": str(day)})
+		self.assertEqual(
+			[(r["user"], r["patients"], r["usual"], r["strangers"]) for r in data],
+			[(fx.a.doctor, 25, 5.0, 25)],
+		)
+		frappe.set_user(fx.b.admin)
+		self.assertEqual(report.execute({"date": str(day)})[1], [])
+
 	def test_a_batch_survives_a_job_that_died_before_it_was_done(self):
 		entry = {
 			"id": "mp-test-entry-1",

@@ -135,3 +135,33 @@ from medic_plus.core.access_log import Access, accesses
 )
 def test_what_a_request_opens(kind, method, doctype, docname, http, path, form, expected):
 	assert accesses(kind, method, doctype, docname, http, path, form) == expected
+
+
+def test_a_day_with_far_more_patients_than_usual_is_unusual():
+	from datetime import date, timedelta
+
+	from medic_plus.core.access_log import Unusual, unusual
+
+	day = date(2026, 11, 28)
+	usual_days = {day - timedelta(days=k): {f"p{k}-{i}" for i in range(8)} for k in range(1, 11)}
+	opened = {
+		"calm@x": {**usual_days, day: {f"c{i}" for i in range(10)}},
+		"curious@x": {**usual_days, day: {f"q{i}" for i in range(30)}},
+		"new@x": {day: {f"n{i}" for i in range(25)}},  # no usual day yet: 25 > 3 x 0
+		"few@x": {day: {"a", "b"}},  # below the minimum
+	}
+	assert unusual(opened, day) == [
+		Unusual("curious@x", 30, 8.0, 0, ("many",)),
+		Unusual("new@x", 25, 0.0, 0, ("many",)),
+	]
+
+
+def test_a_doctor_opening_patients_they_never_saw_is_unusual():
+	from datetime import date
+
+	from medic_plus.core.access_log import Unusual, unusual
+
+	day = date(2026, 11, 28)
+	opened = {"doc@x": {day: {"p1", "p2", "p3"}}, "recep@x": {day: {"p9"}}}
+	seen_by = {"doc@x": {"p1"}}  # the receptionist is no doctor: not judged on it
+	assert unusual(opened, day, seen_by) == [Unusual("doc@x", 3, 0.0, 2, ("strangers",))]

@@ -204,10 +204,22 @@ frappe.ui.form.on("Patient", {
 	refresh(frm) {
 		medic_plus.show_safety_record(frm, frm.doc.name, true);
 		// the practice admin: who opened this patient's records
-		if (!frm.is_new() && frappe.model.can_read("Patient Access Log"))
-			frm.add_custom_button(__("Who Opened This Record"), () =>
-				frappe.set_route("List", "Patient Access Log", { patient: frm.doc.name }),
+		if (!frm.is_new() && frappe.model.can_read("Patient Access Log")) {
+			frm.add_custom_button(
+				__("Who Opened This Record"),
+				() => frappe.set_route("List", "Patient Access Log", { patient: frm.doc.name }),
+				__("Privacy"),
 			);
+			// the patient's right to their data: everything held about them, in one file
+			frm.add_custom_button(
+				__("Export Everything"),
+				() =>
+					window.open(
+						`/api/method/medic_plus.api.privacy.export_patient?patient=${encodeURIComponent(frm.doc.name)}`,
+					),
+				__("Privacy"),
+			);
+		}
 	},
 });
 frappe.ui.form.on("Patient Appointment", {
