@@ -6,6 +6,7 @@ this says which records that target opens and how.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,6 +16,14 @@ METHODS: dict[str, tuple[str, str, str]] = {
 	"frappe.client.get": ("doctype", "name", "read"),
 	"frappe.utils.print_format.download_pdf": ("doctype", "name", "print"),
 	"frappe.www.printview.get_html_and_style": ("doc", "name", "print"),
+	"frappe.client.delete": ("doctype", "name", "delete"),
+	"frappe.desk.form.save.cancel": ("doctype", "name", "update"),
+}
+# methods that take the document itself (a JSON object in ``doc``): a change of a stored one
+DOCUMENT_METHODS: dict[str, tuple[str, str]] = {
+	"frappe.desk.form.save.savedocs": ("doc", "update"),
+	"frappe.client.save": ("doc", "update"),
+	"frappe.client.submit": ("doc", "update"),
 }
 # method -> (argument naming the doctype, action): a list, logged once per request
 LIST_METHODS: dict[str, tuple[str, str]] = {
@@ -46,6 +55,12 @@ def accesses(kind: str, method: str, doctype: str, docname: str, http_method: st
 		return [Access(doctype, docname, RESOURCE_ACTIONS[http_method])]
 	if kind == "resource" and doctype and not docname and http_method == "GET":
 		return [Access(doctype, "", "read")]
+	if kind == "method" and method in DOCUMENT_METHODS:
+		argument, action = DOCUMENT_METHODS[method]
+		doc = _object(form.get(argument))
+		if doc.get("__islocal"):  # a new document: nothing of the patient's was read
+			return []
+		return _named(doc.get("doctype"), doc.get("name"), action)
 	if kind == "method" and method in LIST_METHODS:
 		doctype_arg, action = LIST_METHODS[method]
 		listed = form.get(doctype_arg)
@@ -56,6 +71,15 @@ def accesses(kind: str, method: str, doctype: str, docname: str, http_method: st
 	if kind == "none" and path.rstrip("/") in PAGES:
 		return _named(form.get("doctype"), form.get("name"), PAGES[path.rstrip("/")])
 	return []
+
+
+def _object(value) -> Mapping:
+	if isinstance(value, str) and value[:1] == "{":
+		try:
+			value = json.loads(value)
+		except ValueError:
+			return {}
+	return value if isinstance(value, Mapping) else {}
 
 
 def _named(doctype, name, action: str) -> list[Access]:

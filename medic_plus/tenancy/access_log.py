@@ -62,15 +62,26 @@ def note(target, form, request) -> None:
 		from medic_plus.tenancy.gate import canonical
 
 		method = canonical(method) or method
-	found = [
-		a
-		for a in core.accesses(
-			target.kind, method, target.doctype, target.docname, request.method, request.path, form
-		)
-		if holds_patient_data(a.doctype)
-	]
+	found = core.accesses(
+		target.kind, method, target.doctype, target.docname, request.method, request.path, form
+	)
+	if request.path.startswith("/private/files/"):
+		found = _attachment(request.path)
+	found = [a for a in found if holds_patient_data(a.doctype)]
 	if found:
 		frappe.local.medic_plus_accesses = [*getattr(frappe.local, "medic_plus_accesses", []), *found]
+
+
+def _attachment(path: str) -> list[core.Access]:
+	"""A private file downloaded: the record it is attached to."""
+	from urllib.parse import unquote
+
+	row = frappe.db.get_value(
+		"File", {"file_url": unquote(path)}, ["attached_to_doctype", "attached_to_name"], as_dict=True
+	)
+	if row and row.attached_to_doctype and row.attached_to_name:
+		return [core.Access(row.attached_to_doctype, row.attached_to_name, "download")]
+	return []
 
 
 def _list_practices(doctype: str) -> list[str]:

@@ -82,6 +82,43 @@ class TestAccessLog(TenancyFixtureTestCase):
 		)
 		self.assertTrue(all(r.client_ip for r in rows))
 
+	def test_a_download_of_an_attachment_and_a_save_are_logged(self):
+		fx = self.fx
+		frappe.set_user("Administrator")
+		attachment = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": f"iso-log-{frappe.generate_hash(length=6)}.txt",
+				"content": b"lab result",
+				"is_private": 1,
+				"attached_to_doctype": "Patient",
+				"attached_to_name": fx.a.patient,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: the requests run on other connections
+		try:
+			self.assertEqual(self.get(fx.a.doctor, attachment.file_url).status_code, 200)
+			patient = frappe.get_doc("Patient", fx.a.patient).as_dict()
+			saved = request(
+				"POST",
+				"/api/method/frappe.desk.form.save.savedocs",
+				headers={"Authorization": api_token(fx.a.recep)},
+				data={"doc": frappe.as_json(patient), "action": "Save"},
+			)
+			self.assertEqual(saved.status_code, 200, saved.get_data(as_text=True)[:500])
+			rows = self.entries()
+			self.assertEqual(
+				[(r.user, r.action, r.patient, r.reference_doctype) for r in rows],
+				[
+					(fx.a.doctor, "download", fx.a.patient, "Patient"),
+					(fx.a.recep, "update", fx.a.patient, "Patient"),
+				],
+			)
+		finally:
+			frappe.set_user("Administrator")
+			frappe.delete_doc("File", attachment.name, force=True, ignore_permissions=True)
+			frappe.db.commit()  # nosemgrep: as above
+
 	def test_a_refused_request_writes_nothing_and_a_list_one_entry(self):
 		fx = self.fx
 		self.assertEqual(self.get(fx.a.doctor, f"/api/resource/Patient/{fx.b.patient}").status_code, 404)
