@@ -21,7 +21,7 @@ import statistics
 import time
 
 import requests
-from request_gate import SECRET, USER, api_key, start
+from request_gate import SECRET, USER, api_key, interleaved, start
 
 
 def patient_of(site: str) -> str:
@@ -69,14 +69,8 @@ def main() -> None:
 			for _ in range(50):
 				session.get(url + path, headers=headers).raise_for_status()
 		before, _took = written(args.site)  # with the warm-up's entries
-		samples: dict[str, list[float]] = {on_url: [], off_url: []}
 		burst = time.perf_counter()
-		for _ in range(args.requests):
-			for url in (on_url, off_url):
-				start_at = time.perf_counter()
-				response = session.get(url + path, headers=headers)
-				samples[url].append(time.perf_counter() - start_at)
-				response.raise_for_status()
+		samples = interleaved(session, (on_url, off_url), path, headers, args.requests)
 		burst = time.perf_counter() - burst
 	finally:
 		on.terminate()

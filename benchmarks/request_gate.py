@@ -60,6 +60,18 @@ def start(app: str, site: str) -> tuple[subprocess.Popen, str]:
 	raise SystemExit(f"{app} did not start")
 
 
+def interleaved(session, urls, path: str, headers: dict, requests_each: int) -> dict[str, list[float]]:
+	"""``requests_each`` GETs of ``path`` to each server in turn: their latencies, by server."""
+	samples: dict[str, list[float]] = {url: [] for url in urls}
+	for _ in range(requests_each):
+		for url in urls:
+			start_at = time.perf_counter()
+			response = session.get(url + path, headers=headers)
+			samples[url].append(time.perf_counter() - start_at)
+			response.raise_for_status()
+	return samples
+
+
 def api_key(site: str) -> str:
 	import frappe
 
@@ -88,13 +100,7 @@ def main() -> None:
 		for url in (on_url, off_url):  # warm up both workers
 			for _ in range(50):
 				session.get(url + METHOD, headers=headers).raise_for_status()
-		samples: dict[str, list[float]] = {on_url: [], off_url: []}
-		for _ in range(args.requests):
-			for url in (on_url, off_url):
-				start_at = time.perf_counter()
-				response = session.get(url + METHOD, headers=headers)
-				samples[url].append(time.perf_counter() - start_at)
-				response.raise_for_status()
+		samples = interleaved(session, (on_url, off_url), METHOD, headers, args.requests)
 	finally:
 		on.terminate()
 		off.terminate()

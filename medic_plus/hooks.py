@@ -1,4 +1,9 @@
-from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES, LINKED_BY_DOCTYPE, STAMPED_DOCTYPES
+from medic_plus.tenancy.scope import (
+	CLINICAL_DOCTYPES,
+	CUSTOM_FIELD_DOCTYPES,
+	LINKED_BY_DOCTYPE,
+	STAMPED_DOCTYPES,
+)
 
 app_name = "medic_plus"
 app_title = "Medic Plus"
@@ -23,6 +28,8 @@ before_tests = "medic_plus.tests.utils.before_tests"
 # the client's IP from the trusted proxies of the site config first, before anything counts it
 # (and tracebacks hidden from practice users, website users and guests)
 after_request = ["medic_plus.tenancy.access_log.queue"]
+# the access log names the records it saw and outlives them: it never holds a delete up
+ignore_links_on_delete = ["Patient Access Log"]
 before_request = [
 	"medic_plus.booking.guard.set_request_ip",
 	"medic_plus.tenancy.gate.hide_tracebacks",
@@ -121,6 +128,12 @@ for _doctype, _event, _handler in (
 	_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
 	doc_events[_doctype][_event] = [*_handlers, _PL + _handler]
 
+# retention: a patient's record is not deleted before its time (clinical/retention.py)
+for _doctype in ("Patient", *CLINICAL_DOCTYPES):
+	_existing = doc_events.setdefault(_doctype, {}).get("on_trash")
+	_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
+	doc_events[_doctype]["on_trash"] = [*_handlers, "medic_plus.clinical.retention.protect"]
+
 # link search for practitioners: the members of the user's practices only; for patients:
 # each with its practice, for a user who sees several
 standard_queries = {
@@ -185,5 +198,6 @@ scheduler_events = {
 		"medic_plus.tasks.housekeeping",
 		"medic_plus.tenancy.access_log.purge",
 		"medic_plus.medic_plus.doctype.patient_consent.patient_consent.expire",
+		"medic_plus.clinical.retention.flag_for_review",
 	],
 }

@@ -97,6 +97,28 @@ def practice_fields() -> dict[str, list[dict]]:
 	}
 
 
+def _prescribing_checks(insert_after: str, description: str) -> list[dict]:
+	"""The section that keeps a prescription's findings and overrides (Prescription Check)."""
+	return [
+		{
+			"fieldname": "custom_prescribing_section",
+			"label": "Prescribing Checks",
+			"fieldtype": "Section Break",
+			"insert_after": insert_after,
+			"depends_on": "eval:(doc.custom_prescription_checks || []).length",
+		},
+		{
+			"fieldname": "custom_prescription_checks",
+			"label": "Findings",
+			"fieldtype": "Table",
+			"options": "Prescription Check",
+			"insert_after": "custom_prescribing_section",
+			"no_copy": 1,
+			"description": description,
+		},
+	]
+
+
 EXTRA_FIELDS = {
 	"Healthcare Practitioner": [
 		{
@@ -174,25 +196,24 @@ EXTRA_FIELDS = {
 			"description": "A prescription for a patient under 18 is checked against it, with the latest weight.",
 		}
 	],
-	"Medication Request": [
+	# retention: the daily job flags a record past its retention end for review
+	"Patient": [
 		{
-			"fieldname": "custom_prescribing_section",
-			"label": "Prescribing Checks",
-			"fieldtype": "Section Break",
-			"insert_after": "total_dispensable_quantity",
-			"depends_on": "eval:(doc.custom_prescription_checks || []).length",
-		},
-		{
-			"fieldname": "custom_prescription_checks",
-			"label": "Findings",
-			"fieldtype": "Table",
-			"options": "Prescription Check",
-			"insert_after": "custom_prescribing_section",
+			"fieldname": "custom_retention_review",
+			"label": "Past Retention",
+			"fieldtype": "Check",
+			"insert_after": "status",
+			"read_only": 1,
 			"no_copy": 1,
-			"description": "Checked on every save like an encounter's prescription; a request ordered "
-			"from an encounter keeps the overrides recorded there.",
-		},
+			"in_standard_filter": 1,
+			"description": "The record is past the time the law keeps it: the practice may review it.",
+		}
 	],
+	"Medication Request": _prescribing_checks(
+		"total_dispensable_quantity",
+		"Checked on every save like an encounter's prescription; a request ordered "
+		"from an encounter keeps the overrides recorded there.",
+	),
 	"Patient Encounter": [
 		# the structured note: subjective, objective (with examination findings), assessment
 		# (with ICD-10 diagnoses that can go onto the problem list), plan
@@ -269,23 +290,11 @@ EXTRA_FIELDS = {
 			"insert_after": "custom_plan_section",
 			"description": "Treatment, advice, follow-up; prescriptions and orders below.",
 		},
-		{
-			"fieldname": "custom_prescribing_section",
-			"label": "Prescribing Checks",
-			"fieldtype": "Section Break",
-			"insert_after": "drug_prescription",
-			"depends_on": "eval:(doc.custom_prescription_checks || []).length",
-		},
-		{
-			"fieldname": "custom_prescription_checks",
-			"label": "Findings",
-			"fieldtype": "Table",
-			"options": "Prescription Check",
-			"insert_after": "custom_prescribing_section",
-			"no_copy": 1,
-			"description": "Checked on every save against the patient's allergies, other medication and, "
+		*_prescribing_checks(
+			"drug_prescription",
+			"Checked on every save against the patient's allergies, other medication and, "
 			"for a child, weight. A blocking finding needs an override reason and a note before submitting.",
-		},
+		),
 	],
 }
 

@@ -37,6 +37,20 @@ def use_language(practice) -> None:
 		frappe.local.lang = practice.language
 
 
+def public_page(context, practice) -> bool:
+	"""A practice's public page (booking, privacy): not cached, no sidebar; an unknown or
+	inactive practice is "not found" (404); else the page speaks the practice's language."""
+	context.no_cache = 1
+	context.show_sidebar = False
+	context.found = bool(practice and practice.status != "Inactive")
+	if not context.found:
+		context.http_status_code = 404
+		context.title = _("Practice not found")
+		return False
+	use_language(practice)
+	return True
+
+
 def page_messages(*scripts: str) -> dict[str, str]:
 	"""The translations, in the request's language, of the messages of the booking pages'
 	scripts, for ``frappe._messages`` on a page without Desk's translation boot."""

@@ -131,6 +131,19 @@ LINKED: tuple[Linked, ...] = tuple(
 )
 LINKED_BY_DOCTYPE: dict[str, Linked] = {row.doctype: row for row in LINKED}
 
+# the clinical records of a patient, kept for the retention period (clinical/retention.py)
+CLINICAL_DOCTYPES: tuple[str, ...] = (
+	"Patient Encounter",
+	"Vital Signs",
+	"Lab Test",
+	"Clinical Procedure",
+	"Inpatient Record",
+	"Sick Note",
+	"Patient Allergy",
+	"Patient Problem",
+	*LINKED_BY_DOCTYPE,
+)
+
 
 # --- scoped through a reference: (doctype, name) columns that may name any record -------
 

@@ -275,6 +275,30 @@ class TestAccessLog(TenancyFixtureTestCase):
 		frappe.set_user(fx.b.admin)
 		self.assertEqual(report.execute({"date": str(day)})[1], [])
 
+	def test_the_log_holds_no_delete_up(self):
+		fx = self.fx
+		frappe.set_user(fx.a.doctor)
+		draft = frappe.get_doc(
+			{"doctype": "Patient Encounter", "patient": fx.a.patient, "practitioner": fx.a.practitioner}
+		).insert()
+		frappe.db.commit()  # nosemgrep: the request runs on another connection
+		try:
+			self.assertEqual(
+				self.get(fx.a.doctor, f"/api/resource/Patient Encounter/{draft.name}").status_code, 200
+			)
+			self.assertEqual(len(self.entries()), 1)
+			frappe.set_user(fx.a.admin)
+			frappe.delete_doc("Patient Encounter", draft.name)  # a draft, opened once: it may go
+			self.assertFalse(frappe.db.exists("Patient Encounter", draft.name))
+			frappe.set_user("Administrator")
+			self.assertEqual(len(self.entries()), 1)  # and the log keeps that it was opened
+		finally:
+			frappe.set_user("Administrator")
+			frappe.delete_doc(
+				"Patient Encounter", draft.name, force=True, ignore_permissions=True, ignore_missing=True
+			)
+			frappe.db.commit()  # nosemgrep: as above
+
 	def test_a_batch_survives_a_job_that_died_before_it_was_done(self):
 		entry = {
 			"id": "mp-test-entry-1",

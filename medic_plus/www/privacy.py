@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from medic_plus.booking.notify import use_language
+from medic_plus.booking.notify import public_page
 
 no_cache = 1
 
@@ -30,14 +30,8 @@ def get_context(context):
 		if slug and len(slug) <= 63
 		else None
 	)
-	context.no_cache = 1
-	context.show_sidebar = False
-	context.found = bool(practice and practice.status != "Inactive")
-	if not context.found:
-		context.http_status_code = 404
-		context.title = _("Practice not found")
+	if not public_page(context, practice):
 		return context
-	use_language(practice)
 	context.practice = practice
 	context.contact = practice.privacy_contact or practice.email
 	context.brand_color = practice.brand_color or "#1F6FEB"

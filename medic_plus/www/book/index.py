@@ -8,7 +8,7 @@ from frappe import _
 from medic_plus.api.booking import map_url
 from medic_plus.booking.availability import get_practice_by_slug, online_types
 from medic_plus.booking.guard import new_form_token
-from medic_plus.booking.notify import page_messages, use_language
+from medic_plus.booking.notify import page_messages, public_page
 
 no_cache = 1
 
@@ -16,14 +16,8 @@ no_cache = 1
 def get_context(context):
 	slug = (frappe.form_dict.get("practice") or "").strip().lower()
 	practice = get_practice_by_slug(slug) if slug and len(slug) <= 63 else None
-	context.no_cache = 1
-	context.show_sidebar = False
-	context.found = bool(practice and practice.status != "Inactive")
-	if not context.found:
-		context.http_status_code = 404
-		context.title = _("Practice not found")
+	if not public_page(context, practice):
 		return context
-	use_language(practice)
 	if context.get("boot"):  # Frappe's page boot, made before this: <html lang>
 		context.boot["lang"] = frappe.local.lang
 	context.practice = practice
