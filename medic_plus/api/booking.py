@@ -110,6 +110,7 @@ def get_availability(
 	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
 		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
 	args = (start, end, appointment_type or "")
+	key = None
 	if cached:
 		key = calendar_cache.answer_key(p.name, practitioner, args, availability.practice_now(p))
 		if (body := calendar_cache.cached_json(key)) is not None:
@@ -139,6 +140,7 @@ def get_availability(
 		availability.practice_now(p),
 		compute,
 		check=lambda: _bookable_practitioner(p, practitioner),
+		key=key,
 	)
 
 

@@ -100,13 +100,16 @@ def answer_key(practice: str, practitioner: str, args: tuple, now: datetime) -> 
 	return frappe.cache.make_key(f"{PREFIX}:{hashlib.sha256('|'.join(parts).encode()).hexdigest()}")
 
 
-def get_or_compute(practice: str, practitioner: str, args: tuple, now: datetime, compute, check=None) -> dict:
+def get_or_compute(
+	practice: str, practitioner: str, args: tuple, now: datetime, compute, check=None, key: str | None = None
+) -> dict:
 	"""The cached answer for ``args`` (the request's dates), else ``check()`` (which may
 	refuse the request) and ``compute()``, stored. A cached answer needs no check: it was
-	computed after one, and any change that could fail it since has changed the key."""
+	computed after one, and any change that could fail it since has changed the key.
+	``key``: the one the caller already took (``answer_key``), for the same request."""
 	# the key is taken before computing: a change meanwhile bumps a version, and the answer
 	# computed before it is stored where no one will look
-	key = answer_key(practice, practitioner, args, now)
+	key = key or answer_key(practice, practitioner, args, now)
 	if (answer := cached_answer(key)) is not None:
 		return answer
 	if check:

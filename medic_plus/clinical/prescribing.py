@@ -30,17 +30,7 @@ def check_encounter(doc, method: str | None = None) -> None:
 		doc.set("custom_prescription_checks", [])
 		return
 	on = getdate(doc.encounter_date or date.today())
-	current_rows = _current_rows(doc.patient, doc.name, on)
-	medications = _medications({r.medication for r in [*rows, *current_rows] if r.medication})
-	strengths = _daily_units({r.dosage for r in rows if r.dosage})
-	findings = prescribing.check(
-		[_drug(r, medications, strengths) for r in rows],
-		_allergies(doc.patient),
-		[_drug(r, medications, {}) for r in current_rows],
-		rules(),
-		_latest_weight(doc.patient, on),
-		_age(doc.patient, on),
-	)
+	findings = _findings(doc.patient, on, rows, _current_rows(doc.patient, doc.name, on))
 	_keep(doc, findings)
 	if doc.docstatus == 1:
 		_refuse_unresolved(doc, findings)
@@ -67,15 +57,7 @@ def check_medication_request(doc, method: str | None = None) -> None:
 			fields=["medication", "drug_code", "drug_name"],
 		)
 	row = frappe._dict(medication=doc.medication, dosage=doc.dosage, drug_name=doc.medication)
-	medications = _medications({doc.medication, *(r.medication for r in current_rows if r.medication)})
-	findings = prescribing.check(
-		[_drug(row, medications, _daily_units({doc.dosage} if doc.dosage else set()))],
-		_allergies(doc.patient),
-		[_drug(r, medications, {}) for r in current_rows],
-		rules(),
-		_latest_weight(doc.patient, on),
-		_age(doc.patient, on),
-	)
+	findings = _findings(doc.patient, on, [row], current_rows)
 	_keep(doc, findings)
 	if encounter:
 		answered = {
@@ -94,6 +76,21 @@ def check_medication_request(doc, method: str | None = None) -> None:
 				)
 	if doc.docstatus == 1:
 		_refuse_unresolved(doc, findings)
+
+
+def _findings(patient: str, on: date, rows: list, current_rows: list) -> list[prescribing.Finding]:
+	"""Every finding for the prescribed ``rows`` of ``patient`` on ``on``, against their
+	allergies, ``current_rows`` (the drugs they take) and, for a child, their weight."""
+	medications = _medications({r.medication for r in [*rows, *current_rows] if r.medication})
+	daily_units = _daily_units({r.dosage for r in rows if r.dosage})
+	return prescribing.check(
+		[_drug(r, medications, daily_units) for r in rows],
+		_allergies(patient),
+		[_drug(r, medications, {}) for r in current_rows],
+		rules(),
+		_latest_weight(patient, on),
+		_age(patient, on),
+	)
 
 
 def _refuse_unresolved(doc, findings: list[prescribing.Finding]) -> None:

@@ -6,9 +6,10 @@ this says which records that target opens and how.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from medic_plus.core.gate import parse
 
 # method -> (argument naming the doctype, argument naming the record, action)
 METHODS: dict[str, tuple[str, str, str]] = {
@@ -74,11 +75,8 @@ def accesses(kind: str, method: str, doctype: str, docname: str, http_method: st
 
 
 def _object(value) -> Mapping:
-	if isinstance(value, str) and value[:1] == "{":
-		try:
-			value = json.loads(value)
-		except ValueError:
-			return {}
+	"""A document sent as JSON (or as an object) as a mapping; anything else as empty."""
+	value = parse(value)
 	return value if isinstance(value, Mapping) else {}
 
 
