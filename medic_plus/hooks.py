@@ -88,8 +88,15 @@ doc_events = {
 	},
 }
 
+
+def _also(doctype: str, event: str, handler: str) -> None:
+	"""Add ``handler`` after the handlers ``doc_events`` already holds for the event."""
+	existing = doc_events.setdefault(doctype, {}).get(event)
+	handlers = [] if not existing else [existing] if isinstance(existing, str) else list(existing)
+	doc_events[doctype][event] = [*handlers, handler]
+
+
 # the public calendar's cache forgets what a change touches (booking/calendar_cache.py)
-_CAL = "medic_plus.booking.calendar_cache."
 for _doctype, _handler, _events in (
 	("Patient Appointment", "on_appointment_change", ("on_update", "after_insert", "on_trash", "on_cancel")),
 	("Healthcare Practitioner", "on_practitioner_change", ("on_update", "on_trash")),
@@ -101,38 +108,34 @@ for _doctype, _handler, _events in (
 	("Healthcare Service Unit", "on_site_change", ("on_update", "on_trash")),
 ):
 	for _event in _events:
-		_existing = doc_events.setdefault(_doctype, {}).get(_event)
-		_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
-		doc_events[_doctype][_event] = [*_handlers, _CAL + _handler]
+		_also(_doctype, _event, "medic_plus.booking.calendar_cache." + _handler)
 
 # safe prescribing: every save of an encounter is checked (clinical/prescribing.py)
-_RX = "medic_plus.clinical.prescribing."
 for _doctype, _event, _handler in (
 	("Patient Encounter", "validate", "check_encounter"),
 	("Medication Request", "validate", "check_medication_request"),
 	("Drug Interaction Rule", "on_update", "forget_rules"),
 	("Drug Interaction Rule", "on_trash", "forget_rules"),
 ):
-	_existing = doc_events.setdefault(_doctype, {}).get(_event)
-	_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
-	doc_events[_doctype][_event] = [*_handlers, _RX + _handler]
+	_also(_doctype, _event, "medic_plus.clinical.prescribing." + _handler)
 
 # the problem list: an encounter's ticked ICD-10 diagnoses go onto it on submit
-_PL = "medic_plus.clinical.problems."
-for _doctype, _event, _handler in (
-	("Patient Encounter", "validate", "validate_diagnoses"),
-	("Patient Encounter", "on_submit", "add_to_problem_list"),
-	("Patient Encounter", "on_cancel", "remove_from_problem_list"),
+for _event, _handler in (
+	("validate", "validate_diagnoses"),
+	("on_submit", "add_to_problem_list"),
+	("on_cancel", "remove_from_problem_list"),
 ):
-	_existing = doc_events.setdefault(_doctype, {}).get(_event)
-	_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
-	doc_events[_doctype][_event] = [*_handlers, _PL + _handler]
+	_also("Patient Encounter", _event, "medic_plus.clinical.problems." + _handler)
 
 # retention: a patient's record is not deleted before its time (clinical/retention.py)
 for _doctype in ("Patient", *CLINICAL_DOCTYPES):
-	_existing = doc_events.setdefault(_doctype, {}).get("on_trash")
-	_handlers = [] if not _existing else [_existing] if isinstance(_existing, str) else list(_existing)
-	doc_events[_doctype]["on_trash"] = [*_handlers, "medic_plus.clinical.retention.protect"]
+	_also(_doctype, "on_trash", "medic_plus.clinical.retention.protect")
+
+# the patient's rights: a restricted, archived or erased record takes no entries or edits
+# (clinical/rights.py)
+_also("Patient", "validate", "medic_plus.clinical.rights.guard_patient")
+for _doctype in ("Patient Appointment", *CLINICAL_DOCTYPES):
+	_also(_doctype, "validate", "medic_plus.clinical.rights.guard_record")
 
 # link search for practitioners: the members of the user's practices only; for patients:
 # each with its practice, for a user who sees several
@@ -197,6 +200,7 @@ scheduler_events = {
 	"daily": [
 		"medic_plus.tasks.housekeeping",
 		"medic_plus.tenancy.access_log.purge",
+		"medic_plus.medic_plus.report.unusual_patient_access.unusual_patient_access.send_daily",
 		"medic_plus.medic_plus.doctype.patient_consent.patient_consent.expire",
 		"medic_plus.clinical.retention.flag_for_review",
 	],

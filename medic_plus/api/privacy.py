@@ -10,6 +10,7 @@ import zipfile
 import frappe
 from frappe import _
 
+from medic_plus.clinical import rights
 from medic_plus.core.access_log import Access
 from medic_plus.tenancy import access_log, context
 
@@ -47,6 +48,32 @@ def export_patient(patient: str) -> None:
 	frappe.local.response.filename = f"{patient}-record.zip"
 	frappe.local.response.filecontent = buffer.getvalue()
 	frappe.local.response.type = "download"
+
+
+@frappe.whitelist(methods=["POST"])
+def restrict_patient(patient: str, reason: str) -> str:
+	"""Restrict the record at the patient's request: it is kept and can be read, but takes
+	no new entries, edits, bookings or messages until the restriction is lifted."""
+	return rights.change(patient, "restrict", reason=reason)
+
+
+@frappe.whitelist(methods=["POST"])
+def restore_patient(patient: str) -> str:
+	"""Lift a restriction, or bring an archived record back into use."""
+	return rights.change(patient, "restore")
+
+
+@frappe.whitelist(methods=["POST"])
+def archive_patient(patient: str) -> str:
+	"""Put away a record that is past its retention end (it is kept, read-only)."""
+	return rights.change(patient, "archive")
+
+
+@frappe.whitelist(methods=["POST"])
+def erase_patient(patient: str, confirm: str) -> str:
+	"""Erase the personal data of a record past its retention end (``confirm``: the
+	record's ID, typed by the admin). The anonymised rows stay; this cannot be undone."""
+	return rights.change(patient, "erase", confirm=confirm)
 
 
 def _everything(patient: str) -> str:

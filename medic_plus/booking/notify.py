@@ -13,7 +13,7 @@ from frappe import _
 from frappe.utils import get_url
 
 from medic_plus.booking.availability import appointment_start
-from medic_plus.core import ics
+from medic_plus.core import erasure, ics
 
 
 class MessageNotSentError(frappe.ValidationError):
@@ -206,11 +206,15 @@ def send_reminder(practice, appointment, token: str) -> None:
 	each only to a patient whose consent to that channel is in force."""
 	from medic_plus.medic_plus.doctype.patient_consent.patient_consent import has_consent
 
+	email, mobile, record_status = frappe.db.get_value(
+		"Patient", appointment.patient, ["email", "mobile", "custom_record_status"]
+	)
+	if not erasure.is_open(record_status):  # restricted at the patient's request: no messages
+		return
 	start = appointment_start(appointment)
 	practitioner_name = frappe.db.get_value(
 		"Healthcare Practitioner", appointment.practitioner, "practitioner_name"
 	)
-	email, mobile = frappe.db.get_value("Patient", appointment.patient, ["email", "mobile"])
 	if not has_consent(appointment.patient, "E-mail"):
 		email = None
 	if not has_consent(appointment.patient, "SMS"):

@@ -14,6 +14,7 @@ from frappe import _
 from frappe.model.naming import make_autoname
 
 from medic_plus.booking import availability, calendar_cache
+from medic_plus.core import erasure
 from medic_plus.core.booking_rules import reference_series, same_person
 from medic_plus.tenancy.context import system_scope
 
@@ -131,13 +132,21 @@ def find_or_create_patient(practice, person: Person) -> str:
 	patient, match = _verified_match(practice.name, person)
 	candidates = (
 		frappe.qb.from_(patient)
-		.select(patient.name, patient.first_name, patient.last_name)
+		.select(patient.name, patient.first_name, patient.last_name, patient.custom_record_status)
 		.where(match)
 		.orderby(patient.creation)
 		.run(as_dict=True)
 	)
 	for row in candidates:
 		if same_person(row.first_name, row.last_name, person.first_name, person.last_name):
+			if not erasure.is_open(row.custom_record_status):
+				frappe.throw(
+					_(
+						"Your record at this practice cannot take online bookings. Please contact the practice."
+					),
+					BookingClosedError,
+					title=_("Please Contact the Practice"),
+				)
 			return row.name
 	doc = frappe.get_doc(
 		{

@@ -6,7 +6,7 @@ this says which records that target opens and how.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from medic_plus.core.gate import parse
@@ -33,6 +33,11 @@ LIST_METHODS: dict[str, tuple[str, str]] = {
 	"frappe.client.get_list": ("doctype", "read"),
 	"frappe.desk.reportview.export_query": ("doctype", "export"),
 }
+# query reports: a run or an export lists the records of the report's doctype
+REPORT_METHODS: dict[str, str] = {
+	"frappe.desk.query_report.run": "read",
+	"frappe.desk.query_report.export_query": "export",
+}
 # web pages that show the record named by ``doctype`` and ``name``
 PAGES: dict[str, str] = {"/printview": "print", "/printpreview": "print"}
 # /api/resource/<doctype>/<name>
@@ -46,12 +51,22 @@ class Access:
 	action: str
 
 
-def accesses(kind: str, method: str, doctype: str, docname: str, http_method: str, path: str, form: Mapping):
+def accesses(
+	kind: str,
+	method: str,
+	doctype: str,
+	docname: str,
+	http_method: str,
+	path: str,
+	form: Mapping,
+	report_doctype: Callable[[str], str | None] = lambda report: None,
+):
 	"""The records a request opens, as ``Access`` rows (none for most requests); a list
 	is one ``Access`` with no name, however many rows it shows.
 
 	``kind`` is the gate's target kind ("method", "resource", "none"), ``method`` its
-	canonical method name, ``doctype``/``docname`` the resource route's record."""
+	canonical method name, ``doctype``/``docname`` the resource route's record;
+	``report_doctype`` names the doctype a query report lists."""
 	if kind == "resource" and doctype and docname and http_method in RESOURCE_ACTIONS:
 		return [Access(doctype, docname, RESOURCE_ACTIONS[http_method])]
 	if kind == "resource" and doctype and not docname and http_method == "GET":
@@ -66,6 +81,10 @@ def accesses(kind: str, method: str, doctype: str, docname: str, http_method: st
 		doctype_arg, action = LIST_METHODS[method]
 		listed = form.get(doctype_arg)
 		return [Access(listed, "", action)] if isinstance(listed, str) and listed else []
+	if kind == "method" and method in REPORT_METHODS:
+		report = form.get("report_name")
+		listed = report_doctype(report) if isinstance(report, str) and report else None
+		return [Access(listed, "", REPORT_METHODS[method])] if listed else []
 	if kind == "method" and method in METHODS:
 		doctype_arg, name_arg, action = METHODS[method]
 		return _named(form.get(doctype_arg), form.get(name_arg), action)

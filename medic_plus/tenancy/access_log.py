@@ -63,7 +63,14 @@ def note(target, form, request) -> None:
 
 		method = canonical(method) or method
 	found = core.accesses(
-		target.kind, method, target.doctype, target.docname, request.method, request.path, form
+		target.kind,
+		method,
+		target.doctype,
+		target.docname,
+		request.method,
+		request.path,
+		form,
+		report_doctype=lambda report: frappe.db.get_value("Report", report, "ref_doctype"),
 	)
 	if request.path.startswith("/private/files/"):
 		found = _attachment(request.path)

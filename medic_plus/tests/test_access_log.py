@@ -11,7 +11,7 @@ import frappe
 
 from medic_plus.tenancy import access_log
 from medic_plus.tests.compat import TenancyFixtureTestCase
-from medic_plus.tests.fixtures import api_token
+from medic_plus.tests.fixtures import api_token, ensure_outbox
 from medic_plus.tests.http import request
 
 
@@ -274,6 +274,47 @@ class TestAccessLog(TenancyFixtureTestCase):
 		)
 		frappe.set_user(fx.b.admin)
 		self.assertEqual(report.execute({"date": str(day)})[1], [])
+
+		# the daily mail: to the practice's admins, about their practice only
+		frappe.set_user("Administrator")
+		ensure_outbox()
+		frappe.db.delete("Email Queue", {"reference_doctype": "Practice"})
+		sent = report.send_daily()
+		self.assertEqual(sent.get(fx.a.practice), 1)
+		self.assertNotIn(fx.b.practice, sent)
+		mails = frappe.get_all(
+			"Email Queue",
+			filters={"reference_doctype": "Practice", "reference_name": fx.a.practice},
+			pluck="name",
+		)
+		self.assertEqual(len(mails), 1)
+		recipients = frappe.get_all("Email Queue Recipient", {"parent": mails[0]}, pluck="recipient")
+		self.assertIn(fx.a.admin, recipients)
+		self.assertNotIn(fx.b.admin, recipients)
+		message = frappe.get_doc("Email Queue", mails[0]).message
+		self.assertIn(fx.a.doctor, message)
+		self.assertIn("Unusual access to patient records", message)
+
+	def test_a_query_report_run_and_export_are_logged_as_lists(self):
+		fx = self.fx
+		report = {"report_name": "Practice Appointments", "filters": "{}"}
+		ran = self.get(fx.a.admin, "/api/method/frappe.desk.query_report.run", query_string=report)
+		self.assertEqual(ran.status_code, 200)
+		exported = request(
+			"POST",
+			"/api/method/frappe.desk.query_report.export_query",
+			headers={"Authorization": api_token(fx.a.admin)},
+			data={**report, "file_format_type": "CSV", "visible_idx": "[]", "include_indentation": 0},
+		)
+		self.assertEqual(exported.status_code, 200, exported.get_data(as_text=True)[:300])
+		rows = self.entries()
+		self.assertEqual(
+			[(r.user, r.action, r.patient, r.practice, r.reference_doctype, r.reference_name) for r in rows],
+			[
+				(fx.a.admin, "read", None, fx.a.practice, "Patient Appointment", None),
+				(fx.a.admin, "export", None, fx.a.practice, "Patient Appointment", None),
+			],
+		)
 
 	def test_the_log_holds_no_delete_up(self):
 		fx = self.fx

@@ -167,6 +167,30 @@ def test_what_a_request_opens(kind, method, doctype, docname, http, path, form, 
 	assert accesses(kind, method, doctype, docname, http, path, form) == expected
 
 
+@pytest.mark.parametrize(
+	"method, form, expected",
+	[
+		(
+			"frappe.desk.query_report.export_query",
+			{"report_name": "Practice Appointments"},
+			[Access("Patient Appointment", "", "export")],
+		),
+		(
+			"frappe.desk.query_report.run",
+			{"report_name": "Practice Appointments"},
+			[Access("Patient Appointment", "", "read")],
+		),
+		("frappe.desk.query_report.run", {"report_name": "No Such Report"}, []),
+		("frappe.desk.query_report.run", {"report_name": ["Practice Appointments"]}, []),
+		("frappe.desk.query_report.get_script", {"report_name": "Practice Appointments"}, []),
+	],
+)
+def test_a_query_report_lists_its_doctype(method, form, expected):
+	reports = {"Practice Appointments": "Patient Appointment"}
+	found = accesses("method", method, "", "", "POST", "/api/method/" + method, form, reports.get)
+	assert found == expected
+
+
 def test_a_day_with_far_more_patients_than_usual_is_unusual():
 	from datetime import date, timedelta
 

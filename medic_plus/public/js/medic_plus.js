@@ -219,9 +219,90 @@ frappe.ui.form.on("Patient", {
 					),
 				__("Privacy"),
 			);
+			medic_plus.add_record_rights(frm);
 		}
+		medic_plus.show_record_status(frm);
 	},
 });
+
+// a record that is not Active says so at the top of the form
+medic_plus.show_record_status = function (frm) {
+	const status = frm.doc.custom_record_status || "Active";
+	const text = {
+		Restricted: __("Restricted at the patient's request: nothing can be added or changed."),
+		Archived: __("Archived: past its retention end, kept read-only."),
+		Erased: __(
+			"Erased: the personal data was removed; the anonymised record stays for statistics.",
+		),
+	}[status];
+	frm.set_intro(text || "", status === "Erased" ? "red" : "orange");
+};
+
+// the practice admin: restrict, restore, archive or erase the record (clinical/rights.py)
+medic_plus.add_record_rights = function (frm) {
+	const status = frm.doc.custom_record_status || "Active";
+	const call = (method, args) =>
+		frappe
+			.call({
+				method: `medic_plus.api.privacy.${method}`,
+				args: { patient: frm.doc.name, ...args },
+				freeze: true,
+			})
+			.then(() => frm.reload_doc());
+	if (status === "Active") {
+		frm.add_custom_button(
+			__("Restrict Processing"),
+			() =>
+				frappe.prompt(
+					{
+						fieldname: "reason",
+						fieldtype: "Small Text",
+						label: __("What did the patient ask?"),
+						reqd: 1,
+					},
+					(values) => call("restrict_patient", values),
+					__("Restrict Processing"),
+					__("Restrict"),
+				),
+			__("Privacy"),
+		);
+	}
+	if (status === "Restricted" || status === "Archived") {
+		frm.add_custom_button(
+			status === "Restricted" ? __("Lift Restriction") : __("Restore Record"),
+			() => call("restore_patient"),
+			__("Privacy"),
+		);
+	}
+	if ((status === "Active" || status === "Restricted") && frm.doc.custom_retention_review) {
+		frm.add_custom_button(
+			__("Archive"),
+			() =>
+				frappe.confirm(__("Archive this record? It stays read-only."), () =>
+					call("archive_patient"),
+				),
+			__("Privacy"),
+		);
+	}
+	if (status !== "Erased") {
+		frm.add_custom_button(
+			__("Erase Personal Data"),
+			() =>
+				frappe.prompt(
+					{
+						fieldname: "confirm",
+						fieldtype: "Data",
+						label: __("Type {0} to erase the personal data for good", [frm.doc.name]),
+						reqd: 1,
+					},
+					(values) => call("erase_patient", values),
+					__("Erase Personal Data"),
+					__("Erase"),
+				),
+			__("Privacy"),
+		);
+	}
+};
 frappe.ui.form.on("Patient Appointment", {
 	refresh: (frm) => medic_plus.show_safety_record(frm, frm.doc.patient, false),
 });

@@ -7,7 +7,7 @@ sees their own practice only (core/access_log.py judges)."""
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, getdate, today
+from frappe.utils import add_days, get_url, getdate, today
 
 from medic_plus.core.access_log import FACTOR, MINIMUM, unusual
 
@@ -81,3 +81,53 @@ def _seen_by(opened: dict, day) -> dict[str, set]:
 			if p == practitioner:
 				seen[user].add(patient)
 	return seen
+
+
+def send_daily() -> dict[str, int]:
+	"""Daily: each practice's admins get yesterday's unusual accesses by e-mail (none when
+	the day was ordinary). Returns practice -> users reported."""
+	from medic_plus.booking import notify
+	from medic_plus.booking.availability import get_practices
+	from medic_plus.core.membership import ADMIN
+	from medic_plus.tenancy import access_log
+	from medic_plus.tenancy.context import system_scope
+
+	access_log.flush()  # yesterday's last entries may still wait in the queue
+	day = add_days(today(), -1)
+	sent = {}
+	for practice in get_practices({"status": ("!=", "Inactive")}):
+		with system_scope(), notify.in_language(practice):
+			_columns, rows = execute({"date": day, "practice": practice.name})
+			admins = frappe.get_all(
+				"Practice Member",
+				filters={"practice": practice.name, "role": ADMIN, "is_active": 1},
+				pluck="user",
+			)
+			if not rows or not admins:
+				continue
+			try:
+				_mail(practice, admins, day, rows)
+			except frappe.OutgoingEmailError:
+				frappe.log_error(title="medic_plus: no outgoing e-mail account for the unusual-access mail")
+				return sent
+			sent[practice.name] = len(rows)
+	return sent
+
+
+def _mail(practice, admins: list[str], day, rows: list[dict]) -> None:
+	frappe.sendmail(
+		recipients=admins,
+		subject=_("Unusual access to patient records at {0} on {1}").format(
+			practice.practice_name, frappe.format(day, {"fieldtype": "Date"})
+		),
+		template="medic_plus_unusual_access",
+		args={
+			"practice": practice,
+			"rows": rows,
+			"day_label": frappe.format(day, {"fieldtype": "Date"}),
+			"report_url": get_url(f"/app/query-report/Unusual Patient Access?date={day}"),
+		},
+		reference_doctype="Practice",
+		reference_name=practice.name,
+		delayed=True,
+	)
