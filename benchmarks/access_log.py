@@ -7,6 +7,11 @@ receptionist (API key), one to each server in turn, and prints the ratio of the 
 latencies (target <= 1.10x). Then writes the queued entries as the minute job does and
 checks that every logged read is in the log, once.
 
+Then the burst: ``--burst`` reads (default 10,000) from 16 parallel clients against a
+4-worker server, as fast as it answers, with the access log and without; prints the
+reads per minute of each and checks, once the job has written the queue, that each
+answered read left exactly one entry.
+
 Run by hand on a bench where medic_plus is installed and its test fixture exists
 (``bench --site test_site run-tests --module medic_plus.tests.test_gate`` builds it):
 
@@ -17,8 +22,11 @@ Run by hand on a bench where medic_plus is installed and its test fixture exists
 from __future__ import annotations
 
 import argparse
+import http.client
 import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from request_gate import SECRET, USER, api_key, interleaved, start
@@ -53,10 +61,45 @@ def written(site: str) -> tuple[int, float]:
 		frappe.destroy()
 
 
+def parallel_reads(
+	url: str, path: str, headers: dict, reads: int, clients: int = 16
+) -> tuple[int, int, float]:
+	"""``reads`` GETs of ``path`` from ``clients`` threads, each on its own keep-alive
+	connection (``http.client``: a light client leaves the cores to the server):
+	(answered 200, other, seconds)."""
+	host, port = url.removeprefix("http://").split(":")
+	counts = {"ok": 0, "other": 0}
+	lock = threading.Lock()
+	share = [reads // clients + (1 if n < reads % clients else 0) for n in range(clients)]
+
+	def client(n: int) -> None:
+		connection = http.client.HTTPConnection(host, int(port), timeout=60)
+		ok = other = 0
+		for _ in range(share[n]):
+			try:
+				connection.request("GET", path, headers=headers)
+				response = connection.getresponse()
+				response.read()
+				ok, other = (ok + 1, other) if response.status == 200 else (ok, other + 1)
+			except (OSError, http.client.HTTPException):
+				other += 1
+				connection.close()
+				connection = http.client.HTTPConnection(host, int(port), timeout=60)
+		with lock:
+			counts["ok"] += ok
+			counts["other"] += other
+
+	started = time.perf_counter()
+	with ThreadPoolExecutor(max_workers=clients) as pool:
+		list(pool.map(client, range(clients)))
+	return counts["ok"], counts["other"], time.perf_counter() - started
+
+
 def main() -> None:
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--requests", type=int, default=2000, help="requests to each server")
+	parser.add_argument("--burst", type=int, default=10000, help="parallel reads of the burst (0: none)")
 	args = parser.parse_args()
 
 	headers = {"Authorization": f"token {api_key(args.site)}:{SECRET}"}
@@ -88,6 +131,32 @@ def main() -> None:
 		f"({'none lost' if count == args.requests else 'MISSING ' + str(args.requests - count)}), "
 		f"by the job in {took:.1f} s"
 	)
+	if args.burst:
+		rates = {}
+		for label, app in (
+			("on", "medic_plus.tests.wsgi:application"),
+			("off", "access_log_off_wsgi:application"),
+		):
+			server, url = start(app, args.site, workers=4)
+			try:
+				requests.get(url + path, headers=headers).raise_for_status()  # wait for the workers
+				before, _took = written(args.site)
+				ok, other, seconds = parallel_reads(url, path, headers, args.burst)
+			finally:
+				server.terminate()
+			after, took = written(args.site)
+			rates[label] = args.burst / seconds * 60
+			print(
+				f"burst, access log {label}: {args.burst} parallel reads (16 clients, 4 workers) in "
+				f"{seconds:.1f} s = {rates[label]:,.0f} reads/minute; answered 200: {ok}, other: {other}"
+			)
+			if label == "on":
+				print(
+					f"  entries written: {after - before} of {ok} answered reads "
+					f"({'none lost' if after - before == ok else 'MISMATCH ' + str(after - before - ok)}), "
+					f"by the job in {took:.1f} s"
+				)
+		print(f"burst throughput with / without the access log: {rates['on'] / rates['off']:.3f}x")
 
 
 if __name__ == "__main__":

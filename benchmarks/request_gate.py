@@ -37,12 +37,12 @@ def free_port() -> int:
 		return s.getsockname()[1]
 
 
-def start(app: str, site: str) -> tuple[subprocess.Popen, str]:
+def start(app: str, site: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
 	port = free_port()
 	gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 	env = {**os.environ, "MEDIC_PLUS_TEST_SITE": site, "PYTHONPATH": HERE}
 	proc = subprocess.Popen(
-		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", "1", "-t", "120", app],
+		[gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-t", "120", app],
 		cwd=os.getcwd(),
 		env=env,
 		stdout=subprocess.DEVNULL,
