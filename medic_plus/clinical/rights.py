@@ -25,6 +25,13 @@ KEEP_DOCTYPES = frozenset({"Patient Access Log"})
 # references to the patient's records that stay: who opened them (no personal data)
 KEEP_REFERENCES = frozenset({"View Log"})
 OPEN_APPOINTMENTS = ("Scheduled", "Open", "Confirmed")
+# the Patient's fields that only the rights below set
+STATUS_FIELDS = (
+	"custom_record_status",
+	"custom_record_status_on",
+	"custom_record_status_by",
+	"custom_restriction_reason",
+)
 
 
 class RecordClosedError(frappe.PermissionError):
@@ -51,13 +58,17 @@ def closed_message(patient: str, current: str) -> str:
 
 
 def guard_patient(doc, method: str | None = None) -> None:
-	"""validate of Patient: a record that is not Active is not edited (the rights below
-	change it through the database)."""
+	"""validate of Patient: a record that is not Active is not edited, and its status is
+	set only by the rights below (through the database), never by a save or an import."""
 	if doc.is_new():
+		doc.update(dict.fromkeys(STATUS_FIELDS))
+		doc.custom_record_status = erasure.ACTIVE
 		return
-	current = status(doc.name)
+	stored = frappe.db.get_value("Patient", doc.name, STATUS_FIELDS, as_dict=True) or {}
+	current = erasure.status_of(stored.get("custom_record_status"))
 	if not erasure.is_open(current):
 		frappe.throw(closed_message(doc.name, current), RecordClosedError, title=_("Record Closed"))
+	doc.update({field: stored.get(field) for field in STATUS_FIELDS})
 
 
 def guard_record(doc, method: str | None = None) -> None:

@@ -268,6 +268,22 @@ class TestPatientRights(TenancyFixtureTestCase):
 
 	def test_only_the_practices_admins_change_a_record_and_another_practice_sees_nothing(self):
 		fx = self.fx
+		# a save or an import does not set the status: it stays as the rights left it
+		frappe.set_user(fx.a.recep)
+		patient = frappe.get_doc("Patient", self.patient)
+		patient.update({"custom_record_status": "Erased", "custom_restriction_reason": "x"})
+		patient.save()
+		self.assertEqual(rights.status(self.patient), "Active")
+		imported = frappe.get_doc(
+			{
+				"doctype": "Patient",
+				"first_name": "Imported",
+				"sex": "Female",
+				"custom_practice": fx.a.practice,
+				"custom_record_status": "Restricted",
+			}
+		).insert()
+		self.assertEqual(rights.status(imported.name), "Active")
 		for user in (fx.a.doctor, fx.a.recep):
 			frappe.set_user(user)
 			with self.subTest(user=user), self.assertRaises(frappe.PermissionError):
