@@ -147,7 +147,12 @@ end
 
 def wrk_guests(url: str, doctors: list[str], guests: int, seconds: float, site: str) -> dict:
 	"""The calendar crowd as ``wrk`` drives it: its own latency histogram."""
-	paths = ", ".join(f'"{p}"' for p in calendar_paths(doctors))
+	return wrk_run(url, calendar_paths(doctors), guests, seconds, site)
+
+
+def wrk_run(url: str, paths: list[str], guests: int, seconds: float, site: str) -> dict:
+	"""``guests`` connections GETting ``paths`` in turn for ``seconds``, from many addresses."""
+	paths = ", ".join(f'"{p}"' for p in paths)
 	with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
 		f.write(WRK_SCRIPT % (paths, site))
 	try:
@@ -359,6 +364,14 @@ def main() -> None:
 				# warm every worker up (imports, caches) before anything is measured
 				for path in calendar_paths(doctors) * 4:
 					requests.get(url + path, headers={"Host": args.site}, timeout=60)
+				if args.client == "wrk":
+					# what Frappe itself answers at best: its ping, with nothing of this app
+					floor = wrk_run(url, ["/api/method/ping"], 50, args.seconds, args.site)
+					print(
+						f"Frappe's floor, /api/method/ping at 50 concurrent: "
+						f"{floor['count'] / floor['elapsed']:.1f} req/s, p50 {floor['p50']:.0f} ms, "
+						f"p95 {floor['p95']:.0f} ms"
+					)
 				for guests in (10, 50):
 					result = crowd(
 						url, doctors, guests, args.seconds, args.site, args.client, args.think, args.bookers

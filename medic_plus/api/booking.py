@@ -413,7 +413,8 @@ def _past_deadlocks(attempt):
 	give way to a parallel booking: afresh, with the slot re-checked under the lock."""
 	for n in range(1, BOOKING_TRIES + 1):
 		try:
-			return attempt()
+			with service.booking_transaction():
+				return attempt()
 		except frappe.QueryDeadlockError:
 			frappe.db.rollback()
 			if n == BOOKING_TRIES:

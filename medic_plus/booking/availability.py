@@ -188,6 +188,12 @@ def get_bookings(
 	if exclude:
 		query = query.where(appt.name != exclude)
 	if lock:
+		# the units too serialise bookings: two doctors sharing a room (in sorted order)
+		if units:
+			unit = frappe.qb.DocType("Healthcare Service Unit")
+			frappe.qb.from_(unit).select(unit.name).where(unit.name.isin(units)).orderby(
+				unit.name
+			).for_update().run()
 		query = query.for_update()
 	return [
 		Booking(

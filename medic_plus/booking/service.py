@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -52,6 +53,25 @@ class Person:
 
 def token_hash(token: str) -> str:
 	return hashlib.sha256(token.encode()).hexdigest()
+
+
+@contextmanager
+def booking_transaction():
+	"""A booking (or a move) in a transaction of its own, at READ COMMITTED: its reads
+	see every booking committed before its locks were granted, and its locks hold rows,
+	not the gaps between them. (At REPEATABLE READ, the range read of the bookings locked
+	gaps, and two guests booking different doctors deadlocked on their inserts.) What must
+	be serialised is, by the rows locked first: the practitioner, then their units."""
+	if getattr(frappe.db, "transaction_writes", 0):  # inside a larger piece of work: as it is
+		yield
+		return
+	frappe.db.sql("set session transaction isolation level read committed")
+	frappe.db.rollback()  # nothing is written yet: the booking starts afresh
+	try:
+		yield
+	finally:
+		# later transactions of this connection are Frappe's usual ones again
+		frappe.db.sql("set session transaction isolation level repeatable read")
 
 
 def lock_practitioner(practitioner: str) -> None:

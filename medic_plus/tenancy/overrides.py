@@ -96,9 +96,13 @@ def name_patient_records(doc, method: str | None = None) -> None:
 
 class PatientAppointment(TenantGuard, _PatientAppointment):
 	def insert_calendar_event(self):
-		"""Healthcare titles the appointment's Event with the patient's name; the event is
-		named after the appointment instead, so that no calendar or event list tells
-		whose appointment it is."""
+		"""Healthcare writes an Event for every appointment. Practices never see Events
+		(the scope table hides them: they use the appointment calendar), so one is
+		written only where it carries something, a video call through Google Calendar;
+		it is named after the appointment, not the patient, so that no calendar or event
+		list tells whose appointment it is."""
+		if not self.get("add_video_conferencing"):
+			return
 		super().insert_calendar_event()
 		if self.get("event"):
 			label = _("Appointment {0}").format(self.name)

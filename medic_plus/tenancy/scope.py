@@ -228,7 +228,7 @@ HIDDEN: dict[str, str] = {
 	"Contact": _PATIENT_MASTER,
 	"Address": _PATIENT_MASTER,
 	"Sales Invoice": "billing of every practice's patients: the platform's accounts",
-	"Event": "Healthcare writes one per appointment for every practice; practices use the appointment calendar",
+	"Event": "Healthcare writes one for an appointment with a video call, for every practice; practices use the appointment calendar",
 	"Deleted Document": "a deleted record's full copy, which no longer has a practice to check",
 	"Access Log": "who exported or printed what, across practices",
 	"Email Queue": "outgoing mail of every practice",

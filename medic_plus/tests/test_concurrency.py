@@ -35,7 +35,10 @@ class TestParallelBooking(IntegrationTestCase):
 			delete_booked(appointment, patient)
 		frappe.db.commit()  # nosemgrep: remove what the server committed
 
-	def fire(self, url: str, practitioner: str, time: str) -> list[int]:
+	def fire(self, url: str, practitioner: str | list[str], time: str, practice=None, slug=None) -> list[int]:
+		"""PARALLEL guests book ``time`` at once (of the practitioners in turn)."""
+		practitioners = [practitioner] if isinstance(practitioner, str) else practitioner
+		practice, slug = practice or self.bf.practice, slug or self.bf.slug
 		frappe.cache.delete_keys("rl:")
 		frappe.cache.delete_keys("medic_plus:otp")
 		run = frappe.generate_hash(length=6)
@@ -44,9 +47,9 @@ class TestParallelBooking(IntegrationTestCase):
 			email = f"race-{run}-{i}@example.org"
 			payloads.append(
 				{
-					"practice": self.bf.slug,
-					"otp": code_for(self.bf.practice, email),
-					"practitioner": practitioner,
+					"practice": slug,
+					"otp": code_for(practice, email),
+					"practitioner": practitioners[i % len(practitioners)],
 					"appointment_date": self.day,
 					"appointment_time": time,
 					"first_name": "Race",
@@ -71,7 +74,7 @@ class TestParallelBooking(IntegrationTestCase):
 		rows = frappe.get_all(
 			"Patient Appointment",
 			filters={
-				"practitioner": practitioner,
+				"practitioner": ("in", practitioners),
 				"appointment_date": self.day,
 				"status": ("!=", "Cancelled"),
 			},
@@ -94,3 +97,45 @@ class TestParallelBooking(IntegrationTestCase):
 			codes, booked = self.fire(url, self.bf.group_doctor, "16:00")
 		self.assertEqual(codes, [200] * 3 + [409] * (PARALLEL - 3))
 		self.assertEqual(booked, 3)
+
+	def test_two_doctors_sharing_one_room_book_it_once(self):
+		practice, slug, doctors = shared_room()
+		with running_server() as url:
+			codes, booked = self.fire(url, doctors, "11:00", practice, slug)
+		self.assertEqual(codes, [200] + [409] * (PARALLEL - 1))
+		self.assertEqual(booked, 1)
+
+
+def shared_room() -> tuple[str, str, list[str]]:
+	"""Practice iso-room: two doctors whose schedules share one single-patient room
+	(committed, kept like the other fixtures)."""
+	from datetime import time
+
+	from medic_plus import demo
+	from medic_plus.tests.fixtures import ALL_DAYS, BOOKING_TZ, email, ensure_member, ensure_user
+
+	frappe.set_user("Administrator")
+	company = demo.default_company()
+	practice = demo.ensure_practice(
+		"ISO Shared Room Practice",
+		"iso-room",
+		"ISORM",
+		timezone=BOOKING_TZ,
+		company=company,
+		min_notice_minutes=0,
+		max_days_ahead=90,
+		buffer_minutes=0,
+	)
+	room = demo.ensure_service_unit("ISORM Shared Room", company)
+	doctors = []
+	for n in (1, 2):
+		doctor = demo.ensure_practitioner(f"ISO Room Doc {n}")
+		ensure_member(
+			practice, ensure_user(email(f"iso-room-doc-{n}"), f"Iso Room Doc {n}"), "Doctor", doctor
+		)
+		demo.ensure_schedule(
+			practice, doctor, f"ISORM Doc {n} Every Day", room, 30, ((time(7), time(21)),), ALL_DAYS
+		)
+		doctors.append(doctor)
+	frappe.db.commit()  # nosemgrep: test fixture, outside any request
+	return practice, "iso-room", doctors

@@ -58,6 +58,17 @@ class TestNames(TenancyFixtureTestCase):
 				"custom_practice": bf.practice,
 			}
 		).insert(ignore_permissions=True)
+		# practices use the appointment calendar: no Event names the patient, none is made
+		self.assertFalse(frappe.db.get_value("Patient Appointment", appointment.name, "event"))
+		self.assertFalse(
+			frappe.db.exists(
+				"Event Participants",
+				{"reference_doctype": "Patient", "reference_docname": patient.name},
+			)
+		)
+		# a video call needs one: it is named after the appointment
+		appointment.add_video_conferencing = 1
+		appointment.insert_calendar_event()
 		event = frappe.db.get_value("Patient Appointment", appointment.name, "event")
 		self.assertTrue(event)
 		subject, description = frappe.db.get_value("Event", event, ["subject", "description"])
