@@ -34,6 +34,8 @@ before_request = [
 	"medic_plus.booking.guard.set_request_ip",
 	"medic_plus.tenancy.gate.hide_tracebacks",
 	"medic_plus.fhir.router.intercept",
+	# a guest's calendar that is in the cache is answered here, before routing (api/booking.py)
+	"medic_plus.api.booking.serve_cached_calendar",
 ]
 
 # Desk

@@ -12,6 +12,7 @@ from urllib.parse import quote_plus
 
 import frappe
 from frappe import _
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from medic_plus.booking import availability, calendar_cache, notify, otp_store, service
@@ -101,14 +102,12 @@ def get_availability(
 	appointment_type: str | None = None,
 ) -> dict:
 	# a crowd's request is answered from the cache without a database query: its
-	# practice from Frappe's document cache, the answer from the calendar cache
+	# practice from Frappe's document cache, the answer from the calendar cache (and
+	# most never get here: serve_cached_calendar answers them first)
 	slug = (practice or "").strip().lower()
 	cached = calendar_cache.practice_by_slug(slug)
 	p = _check_open(_known(cached)) if cached else _open_practice(practice)
-	start = _date(from_date, "from_date")
-	end = _date(to_date, "to_date") if to_date else start
-	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
-		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
+	start, end = _range(from_date, to_date)
 	args = (start, end, appointment_type or "")
 	key = None
 	if cached:
@@ -142,6 +141,56 @@ def get_availability(
 		check=lambda: _bookable_practitioner(p, practitioner),
 		key=key,
 	)
+
+
+def _range(from_date: str, to_date: str | None) -> tuple[date, date]:
+	start = _date(from_date, "from_date")
+	end = _date(to_date, "to_date") if to_date else start
+	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
+		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
+	return start, end
+
+
+CALENDAR_PATHS = frozenset(
+	f"/api/{version}method/medic_plus.api.booking.get_availability" for version in ("", "v2/")
+)
+
+
+class _Answered(HTTPException):
+	"""Ends a request with its answer before Frappe routes it (werkzeug returns
+	``response``)."""
+
+
+def serve_cached_calendar() -> None:
+	"""before_request: a guest's calendar that is in the cache is answered here, before
+	Frappe authenticates and routes the request, runs the method and opens a database
+	connection only to roll it back: a crowd's request costs a few Redis reads. The
+	answer, the budget and the practice checks are get_availability's own; anything else
+	(not a plain guest GET, a practice or an answer not in the cache, a bad argument, a
+	spent budget) goes on to get_availability as usual and is answered there."""
+	request = frappe.local.request
+	if request.method != "GET" or request.path not in CALENDAR_PATHS:
+		return
+	if frappe.session.user != "Guest" or request.headers.get("Authorization"):
+		return
+	form = frappe.local.form_dict
+	try:
+		p = calendar_cache.practice_by_slug((form.get("practice") or "").strip().lower())
+		if not p or p.status != "Active" or not p.allow_online_booking:
+			return
+		start, end = _range(form.get("from_date"), form.get("to_date"))
+		args = (start, end, form.get("appointment_type") or "")
+		key = calendar_cache.answer_key(
+			p.name, form.get("practitioner") or "", args, availability.practice_now(p)
+		)
+		body = calendar_cache.cached_json(key)
+	except frappe.ValidationError:
+		frappe.clear_last_message()
+		return
+	if body is None or not get_availability.take_budget():
+		return
+	notify.use_language(p)
+	raise _Answered(response=_json_answer(body))
 
 
 def _json_answer(body: bytes):

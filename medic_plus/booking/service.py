@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 import frappe
 from frappe import _
 from frappe.model.naming import make_autoname
+from healthcare.healthcare.doctype.patient_appointment.patient_appointment import OverlapError
 
 from medic_plus.booking import availability, calendar_cache
 from medic_plus.core import erasure
@@ -31,6 +32,12 @@ class BookingClosedError(frappe.ValidationError):
 
 
 class TooManyOpenBookings(frappe.ValidationError):
+	http_status_code = 409
+
+
+class PatientBusyError(frappe.ValidationError):
+	"""The person already has an appointment that overlaps the time they asked for."""
+
 	http_status_code = 409
 
 
@@ -117,7 +124,16 @@ def book(
 		)
 		appointment.flags.ignore_permissions = True
 		appointment.flags.medic_plus_slot_duration = slot.duration
-		appointment.insert()
+		try:
+			appointment.insert()
+		except OverlapError:
+			# the doctor's time is free (checked under the lock): the patient's is not
+			frappe.clear_last_message()
+			frappe.throw(
+				_("You already have an appointment at this time. Please choose another time."),
+				PatientBusyError,
+				title=_("Already Booked"),
+			)
 		token = manage_token(appointment.name)
 		appointment.db_set("custom_manage_token_hash", token_hash(token), update_modified=False)
 		return appointment, token

@@ -520,6 +520,17 @@ class TestVerifyAndBook(BookingTestCase):
 		self.assertEqual(caught.exception.http_status_code, 409)
 		self.assertEqual(frappe.db.count("Patient"), patients)
 
+	def test_a_person_already_booked_at_that_time_is_409_with_any_doctor(self):
+		email = f"busy-{frappe.generate_hash(length=6)}@example.org"
+		self.book(email=email, time="10:00")
+		appointments = frappe.db.count("Patient Appointment")
+		with self.assertRaises(frappe.ValidationError) as caught:
+			self.book(email=email, time="10:00", practitioner=self.bf.group_doctor)
+		self.assertEqual(caught.exception.http_status_code, 409)
+		self.assertIn("already have an appointment", str(caught.exception))
+		self.assertNotIn("HLC-APP", str(caught.exception))  # no record name of the practice
+		self.assertEqual(frappe.db.count("Patient Appointment"), appointments)
+
 	def test_time_off_the_grid_is_409(self):
 		with self.assertRaises(frappe.ValidationError) as caught:
 			self.book(time="10:10")

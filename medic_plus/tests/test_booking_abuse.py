@@ -17,6 +17,7 @@ from medic_plus.api import booking as api
 from medic_plus.booking import guard, otp_store, service
 from medic_plus.core import form_token
 from medic_plus.tests.compat import IntegrationTestCase
+from medic_plus.tests.fixtures import api_token
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import BookingTestCase, code_for, form, practice_today
 from medic_plus.tests.utils import delete_booked
@@ -351,6 +352,47 @@ class TestOverHTTP(IntegrationTestCase):
 		)
 		self.assertEqual(codes[:120], [200] * 120)
 		self.assertEqual(codes[120:], [429, 429])
+
+	def calendar(self, route: str = "/api/method/", headers=None, **params):
+		return requests.get(
+			f"{self.url}{route}medic_plus.api.booking.get_availability",
+			params={
+				"practice": self.bf.slug,
+				"practitioner": self.bf.doctor,
+				"from_date": self.day,
+				"to_date": str(add_days(self.day, 6)),
+				**params,
+			},
+			headers={**self.headers, **(headers or {})},
+			timeout=30,
+		)
+
+	def test_a_cached_calendar_answers_as_the_method_does_and_keeps_its_limit(self):
+		first = self.calendar()  # computed by the method, then cached
+		self.assertEqual(first.status_code, 200, first.text)
+		days = first.json()["message"]["days"]
+		self.assertTrue(days)
+		# answered from the cache before routing: the same answer in each route's envelope
+		self.assertEqual(self.calendar().json()["message"]["days"], days)
+		self.assertEqual(self.calendar("/api/v2/method/").json()["data"]["days"], days)
+		# a bad range is the method's 400 still, a practice user gets the same answer
+		self.assertEqual(self.calendar(to_date="2000-01-01").status_code, 400)
+		as_user = self.calendar(headers={"Authorization": api_token(self.bf.doctor_user)})
+		self.assertEqual((as_user.status_code, as_user.json()["message"]["days"]), (200, days))
+		# the budget is the method's: 300 a client in five minutes, cached or not
+		frappe.cache.delete_keys("medic_plus:rl")
+		codes = [self.calendar(("/api/method/", "/api/v2/method/")[i % 2]).status_code for i in range(301)]
+		self.assertEqual(codes[:300], [200] * 300)
+		self.assertEqual(codes[300], 429)
+		# a practice that stops booking online is closed at once, cache or not
+		frappe.cache.delete_keys("medic_plus:rl")
+		frappe.db.set_value("Practice", self.bf.practice, "allow_online_booking", 0)
+		frappe.db.commit()  # nosemgrep: the server reads committed data
+		try:
+			self.assertEqual(self.calendar().status_code, 403)
+		finally:
+			frappe.db.set_value("Practice", self.bf.practice, "allow_online_booking", 1)
+			frappe.db.commit()  # nosemgrep: as above
 
 
 class TestClientIP(IntegrationTestCase):
