@@ -198,6 +198,8 @@ scheduler_events = {
 		"*/15 * * * *": ["medic_plus.tasks.mark_no_shows"],
 		# the access log's queued entries (tenancy/access_log.py)
 		"* * * * *": ["medic_plus.tenancy.access_log.flush"],
+		# practice registrations whose provisioning failed (onboarding/provisioning.py)
+		"*/5 * * * *": ["medic_plus.onboarding.provisioning.retry_failed"],
 	},
 	"daily": [
 		"medic_plus.tasks.housekeeping",

@@ -91,7 +91,8 @@ def appointment_start(appointment) -> datetime:
 
 
 def get_bookable_practitioners(practice: str, practitioner: str | None = None) -> list[frappe._dict]:
-	"""Active doctor members of ``practice`` whose practitioner is enabled."""
+	"""Active members of ``practice`` who see patients (doctors, and admins linked to a
+	practitioner) whose practitioner is enabled."""
 	member = frappe.qb.DocType("Practice Member")
 	hp = frappe.qb.DocType("Healthcare Practitioner")
 	query = (
@@ -102,7 +103,7 @@ def get_bookable_practitioners(practice: str, practitioner: str | None = None) -
 		.where(
 			(member.practice == practice)
 			& (member.is_active == 1)
-			& (member.role == "Doctor")
+			& member.role.isin(("Doctor", "Admin"))
 			& (hp.status == "Active")
 		)
 		.orderby(hp.practitioner_name)

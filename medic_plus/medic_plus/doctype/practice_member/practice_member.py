@@ -38,11 +38,17 @@ class PracticeMember(Document):
 			)
 
 	def validate_practitioner(self):
-		if self.role != DOCTOR:
+		"""A Doctor is linked to their practitioner record; an Admin may be (a doctor who
+		runs the practice and sees patients); a Receptionist is not."""
+		if self.role not in (DOCTOR, ADMIN):
 			self.practitioner = None
 			return
 		if not self.practitioner:
-			frappe.throw(_("A Doctor must be linked to a Healthcare Practitioner."), frappe.MandatoryError)
+			if self.role == DOCTOR:
+				frappe.throw(
+					_("A Doctor must be linked to a Healthcare Practitioner."), frappe.MandatoryError
+				)
+			return
 		if not context.sees_everything() and not frappe.has_permission(
 			"Healthcare Practitioner", "read", doc=self.practitioner
 		):

@@ -71,6 +71,18 @@ class TestPracticeMember(IntegrationTestCase):
 		with self.assertRaises(frappe.MandatoryError):
 			add_member(self.p1, self.user, "Doctor")
 
+	def test_an_admin_who_sees_patients_keeps_a_practitioner_a_receptionist_does_not(self):
+		admin_practitioner = ensure_practitioner("PM Admin Doc")
+		admin = add_member(self.p1, self.user, "Admin", admin_practitioner)
+		self.assertEqual(admin.practitioner, admin_practitioner)
+		from medic_plus.booking.availability import get_bookable_practitioners
+
+		self.assertIn(admin_practitioner, [r.practitioner for r in get_bookable_practitioners(self.p1)])
+		other = ensure_user("pm-test-recep@example.com", "Pm Recep")
+		recep = add_member(self.p1, other, "Receptionist", ensure_practitioner("PM Recep Doc"))
+		self.assertIsNone(recep.practitioner)
+		self.assertIsNone(add_member(self.p2, self.user, "Admin").practitioner)  # optional for an admin
+
 	def test_doctor_links_the_practitioner_to_the_user(self):
 		practitioner = ensure_practitioner("PM Doc Link")
 		add_member(self.p1, self.user, "Doctor", practitioner)

@@ -1,0 +1,102 @@
+"""Provisioning a practice from a registration: the plans, the steps, the short code and
+when a failed run is tried again. Pure: no Frappe import.
+
+A registration goes Pending -> Verified (the e-mail code) -> Approved (by the platform
+owner, or at once where provisioning is automatic) -> Provisioning -> Active, or Failed
+with what went wrong; a failed one is tried again after RETRY_AFTER, at most
+MAX_ATTEMPTS runs in all. Each step finds what an earlier run made before it makes
+anything, so a run that died half-way is completed by the next and nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+PENDING, VERIFIED, APPROVED, PROVISIONING, ACTIVE, FAILED = (
+	"Pending",
+	"Verified",
+	"Approved",
+	"Provisioning",
+	"Active",
+	"Failed",
+)
+STATUSES = (PENDING, VERIFIED, APPROVED, PROVISIONING, ACTIVE, FAILED)
+# the platform owner provisions from Desk whatever is not running or done
+PROVISIONABLE = frozenset({PENDING, VERIFIED, APPROVED, FAILED})
+
+MAX_ATTEMPTS = 3
+RETRY_AFTER = timedelta(minutes=5)
+# a run that has not finished after this long died with its worker
+STUCK_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Plan:
+	name: str
+	max_practitioners: int  # 0: no limit
+	online_booking: bool
+	fhir: bool
+	separate_books: bool  # the practice gets its own ERPNext company
+
+
+PLANS: dict[str, Plan] = {
+	"Basic": Plan("Basic", max_practitioners=1, online_booking=True, fhir=False, separate_books=False),
+	"Professional": Plan(
+		"Professional", max_practitioners=5, online_booking=True, fhir=True, separate_books=False
+	),
+	"Enterprise": Plan(
+		"Enterprise", max_practitioners=0, online_booking=True, fhir=True, separate_books=True
+	),
+}
+
+STEPS = (
+	"company",
+	"practice",
+	"letter_head",
+	"user",
+	"practitioner",
+	"membership",
+	"service_unit",
+	"schedule",
+	"appointment_type",
+)
+
+
+def steps_for(plan: Plan) -> tuple[str, ...]:
+	"""The steps of a run, in order: a company only where the plan keeps separate books."""
+	return tuple(s for s in STEPS if s != "company" or plan.separate_books)
+
+
+def short_code(name: str, taken: Callable[[str], bool], length: int = 5) -> str:
+	"""A practice's short code from its name ("Green Valley Family Practice" -> "GVFP"):
+	the initials, filled up with the first word's letters to at least three, then a number
+	where the code is taken ("GVFP2")."""
+	words = [w for w in re.split(r"[^A-Za-z0-9]+", name.upper()) if w]
+	if not words:
+		words = ["PRACTICE"]
+	base = "".join(w[0] for w in words)[:length]
+	filler = iter("".join(words)[1:])
+	while len(base) < 3:
+		base += next(filler, "X")
+	if not taken(base):
+		return base
+	for n in range(2, 10**3):
+		candidate = f"{base[: 8 - len(str(n))]}{n}"
+		if not taken(candidate):
+			return candidate
+	raise ValueError("no free short code")
+
+
+def retry_due(status: str, attempts: int, last_attempt: datetime | None, now: datetime) -> bool:
+	"""Whether the retry job runs this registration again: failed (or stuck running) long
+	enough ago, with runs left."""
+	if attempts >= MAX_ATTEMPTS or last_attempt is None:
+		return False
+	if status == FAILED:
+		return now - last_attempt >= RETRY_AFTER
+	if status == PROVISIONING:
+		return now - last_attempt >= STUCK_AFTER
+	return False

@@ -1,0 +1,224 @@
+"""Provisioning on a real site: one registration becomes a practice with its doctor,
+membership, room, schedule and booking page; a second run, or a run after one that
+failed half-way, completes without making anything twice; the retry job runs failed ones
+again after five minutes, three runs in all; only the platform provisions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest.mock import patch
+
+import frappe
+from frappe.utils import now_datetime
+
+from medic_plus import demo
+from medic_plus.core import provisioning as core
+from medic_plus.onboarding import provisioning
+from medic_plus.tests.compat import TenancyFixtureTestCase
+
+
+class TestProvisioning(TenancyFixtureTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")
+		self.tag = frappe.generate_hash(length=6).lower()
+		self.made = []
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		for name in self.made:
+			_remove(name)
+		frappe.db.commit()  # nosemgrep: provisioning commits; remove what it made
+		super().tearDown()
+
+	def registration(self, **values) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Practice Registration",
+				"practice_name": f"Green Valley {self.tag}",
+				"slug": f"green-valley-{self.tag}",
+				"first_name": "Gwen",
+				"last_name": f"Valley{self.tag}",
+				"email": f"gwen-{self.tag}@example.org",
+				"mobile": "+27821234567",
+				"country": "South Africa",
+				"timezone": "Africa/Johannesburg",
+				"plan": "Basic",
+				**values,
+			}
+		).insert()
+		self.made.append(doc.name)
+		return doc.name
+
+	def footprint(self, name: str) -> dict[str, int]:
+		reg = frappe.get_doc("Practice Registration", name)
+		return {
+			"Practice": frappe.db.count("Practice", {"slug": reg.slug}),
+			"User": frappe.db.count("User", {"name": reg.email}),
+			"Healthcare Practitioner": frappe.db.count(
+				"Healthcare Practitioner", {"practitioner_name": f"{reg.first_name} {reg.last_name}"}
+			),
+			"Practice Member": frappe.db.count("Practice Member", {"user": reg.email}),
+			"Practitioner Schedule": frappe.db.count(
+				"Practitioner Schedule", {"custom_practice": reg.practice or ""}
+			),
+			"Letter Head": frappe.db.count("Letter Head", {"name": ("like", f"%{reg.practice_name}%")}),
+		}
+
+	def test_a_registration_becomes_a_practice_ready_to_book(self):
+		name = self.registration()
+		practice = provisioning.provision_from_desk(name)
+		reg = frappe.get_doc("Practice Registration", name)
+		self.assertEqual(reg.status, "Active")
+		self.assertEqual(reg.approved_by, "Administrator")
+		self.assertEqual([s.step for s in reg.steps], list(core.steps_for(core.PLANS["Basic"])))
+		p = frappe.get_doc("Practice", practice)
+		self.assertEqual((p.slug, p.status, p.subscription_plan), (reg.slug, "Active", "Basic"))
+		self.assertRegex(p.short_code, r"^GV[A-Z0-9]{1,6}$")
+		self.assertTrue(p.letter_head and frappe.db.exists("Letter Head", p.letter_head))
+		self.assertEqual(p.timezone, "Africa/Johannesburg")
+		# the doctor runs the practice and sees patients
+		member = frappe.get_doc("Practice Member", {"practice": practice, "user": reg.email})
+		self.assertEqual((member.role, member.practitioner), ("Admin", reg.practitioner))
+		self.assertIn("Practice Admin", frappe.get_roles(reg.email))
+		# and the booking page offers their week
+		from medic_plus.api import booking
+
+		frappe.set_user("Guest")
+		doctors = booking.get_practice_practitioners(p.slug)
+		self.assertEqual([d["practitioner"] for d in doctors], [reg.practitioner])
+		info = booking.get_practice_info(p.slug)
+		self.assertEqual([t["appointment_type"] for t in info["appointment_types"]], ["Consultation"])
+
+	def test_a_plan_with_separate_books_gets_its_own_company(self):
+		name = self.registration(plan="Enterprise")
+		practice = provisioning.provision_from_desk(name)
+		reg = frappe.get_doc("Practice Registration", name)
+		self.assertEqual(reg.steps[0].step, "company")
+		company = frappe.get_doc("Company", reg.company)
+		self.assertEqual(company.company_name, reg.practice_name)
+		self.assertEqual(company.abbr, frappe.db.get_value("Practice", practice, "short_code"))
+		self.assertEqual(frappe.db.get_value("Practice", practice, "company"), reg.company)
+		self.assertEqual(
+			frappe.db.get_value("Healthcare Service Unit", reg.steps[-3].reference_name, "company"),
+			reg.company,
+		)
+
+	def test_running_it_again_makes_nothing_twice(self):
+		name = self.registration()
+		provisioning.provision_from_desk(name)
+		before = self.footprint(name)
+		self.assertEqual(set(before.values()) - {0}, {1}, before)
+		frappe.db.set_value("Practice Registration", name, "status", "Failed")
+		provisioning.provision(name)
+		self.assertEqual(self.footprint(name), before)
+		frappe.set_user("Administrator")
+		with self.assertRaises(provisioning.ProvisioningError):
+			provisioning.provision_from_desk(name)  # Active: not again
+
+	def test_a_run_that_fails_half_way_is_completed_by_the_next(self):
+		name = self.registration()
+		with (
+			patch.dict(provisioning.STEPS, {"schedule": _boom}),
+			self.assertRaises(RuntimeError),
+		):
+			provisioning.provision_from_desk(name)
+		reg = frappe.get_doc("Practice Registration", name)
+		self.assertEqual((reg.status, reg.attempts), ("Failed", 1))
+		self.assertIn("RuntimeError: the database went away", reg.error)
+		self.assertIn("membership", [s.step for s in reg.steps])  # what was done stays done
+		self.assertNotIn("schedule", [s.step for s in reg.steps])
+		half = self.footprint(name)
+		self.assertEqual(half["Practitioner Schedule"], 0)
+
+		# the retry job: not before five minutes have passed
+		self.assertEqual(provisioning.retry_failed(), [])
+		frappe.db.set_value(
+			"Practice Registration", name, "last_attempt_on", now_datetime() - timedelta(minutes=6)
+		)
+		self.assertEqual(provisioning.retry_failed(), [name])
+		reg.reload()
+		self.assertEqual((reg.status, reg.attempts, reg.error), ("Active", 2, None))
+		done = self.footprint(name)
+		self.assertEqual(set(done.values()), {1}, done)
+
+	def test_a_run_whose_worker_died_is_taken_up_and_three_runs_is_the_end(self):
+		name = self.registration()
+		stuck = now_datetime() - timedelta(minutes=20)
+		frappe.db.set_value(
+			"Practice Registration", name, {"status": "Provisioning", "attempts": 1, "last_attempt_on": stuck}
+		)
+		self.assertEqual(provisioning.retry_failed(), [name])
+		self.assertEqual(frappe.db.get_value("Practice Registration", name, "status"), "Active")
+
+		other = self.registration(slug=f"green-hill-{self.tag}", email=f"hill-{self.tag}@example.org")
+		frappe.db.set_value(
+			"Practice Registration",
+			other,
+			{"status": "Failed", "attempts": 3, "last_attempt_on": now_datetime() - timedelta(hours=1)},
+		)
+		self.assertEqual(provisioning.retry_failed(), [])
+		self.assertEqual(frappe.db.get_value("Practice Registration", other, "status"), "Failed")
+
+	def test_only_the_platform_provisions_and_reads_registrations(self):
+		name = self.registration()
+		frappe.set_user(self.fx.a.admin)
+		with self.assertRaises(frappe.PermissionError):
+			provisioning.provision_from_desk(name)
+		self.assertFalse(frappe.has_permission("Practice Registration", "read"))
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_list("Practice Registration")
+
+	def test_a_practice_made_meanwhile_under_the_address_is_never_taken_over(self):
+		name = self.registration()
+		slug = frappe.db.get_value("Practice Registration", name, "slug")
+		squatter = demo.ensure_practice("Someone Else", slug, f"SQ{self.tag[:4].upper()}")
+		frappe.db.commit()  # nosemgrep: provisioning commits; this is there before it
+		try:
+			with self.assertRaises(frappe.ValidationError):
+				provisioning.provision_from_desk(name)
+			reg = frappe.get_doc("Practice Registration", name)
+			self.assertEqual((reg.status, reg.practice), ("Failed", None))
+			self.assertFalse(frappe.db.exists("Practice Member", {"practice": squatter}))
+		finally:
+			frappe.delete_doc("Practice", squatter, force=True, ignore_permissions=True)
+			frappe.db.commit()  # nosemgrep: as above
+
+	def test_a_taken_or_reserved_address_is_refused(self):
+		for slug in (frappe.db.get_value("Practice", self.fx.a.practice, "slug"), "admin", "x"):
+			with self.subTest(slug=slug), self.assertRaises(frappe.ValidationError):
+				self.registration(slug=slug)
+
+
+def _boom(reg):
+	raise RuntimeError("the database went away")
+
+
+def _remove(registration: str) -> None:
+	"""What a registration made, gone again (tests only)."""
+	if not frappe.db.exists("Practice Registration", registration):
+		return
+	reg = frappe.get_doc("Practice Registration", registration)
+	frappe.set_user("Administrator")
+	if reg.practitioner:
+		frappe.delete_doc("Healthcare Practitioner", reg.practitioner, force=True, ignore_permissions=True)
+	if reg.practice:
+		frappe.db.delete("Practice Member", {"practice": reg.practice})
+		for schedule in frappe.get_all(
+			"Practitioner Schedule", {"custom_practice": reg.practice}, pluck="name"
+		):
+			frappe.delete_doc("Practitioner Schedule", schedule, force=True, ignore_permissions=True)
+		letter_head = frappe.db.get_value("Practice", reg.practice, "letter_head")
+		frappe.delete_doc("Practice", reg.practice, force=True, ignore_permissions=True)
+		if letter_head and frappe.db.exists("Letter Head", letter_head):
+			frappe.delete_doc("Letter Head", letter_head, force=True, ignore_permissions=True)
+	for step in reg.steps:
+		if step.step == "service_unit" and frappe.db.exists("Healthcare Service Unit", step.reference_name):
+			frappe.delete_doc(
+				"Healthcare Service Unit", step.reference_name, force=True, ignore_permissions=True
+			)
+	if reg.company and frappe.db.exists("Company", reg.company):
+		frappe.delete_doc("Company", reg.company, force=True, ignore_permissions=True)
+	if reg.user and frappe.db.exists("User", reg.user):
+		frappe.delete_doc("User", reg.user, force=True, ignore_permissions=True)
+	frappe.delete_doc("Practice Registration", registration, force=True, ignore_permissions=True)

@@ -1,0 +1,69 @@
+"""Provisioning rules: the plans' steps, short codes and when a failed run goes again."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from medic_plus.core.provisioning import (
+	FAILED,
+	PLANS,
+	PROVISIONING,
+	STEPS,
+	retry_due,
+	short_code,
+	steps_for,
+)
+
+
+def test_only_a_plan_with_separate_books_makes_a_company():
+	assert steps_for(PLANS["Basic"]) == tuple(s for s in STEPS if s != "company")
+	assert steps_for(PLANS["Enterprise"])[0] == "company"
+	assert steps_for(PLANS["Professional"]).index("practice") < steps_for(PLANS["Professional"]).index(
+		"membership"
+	)
+
+
+@pytest.mark.parametrize(
+	"name, expected",
+	[
+		("Green Valley Family Practice", "GVFP"),
+		("Dr. Müller's Clinic", "DMLSC"),  # ü is no letter of a code: "M", "LLER"
+		("Sunrise", "SUN"),
+		("A B", "ABB"),  # too few initials: filled up from the words
+		("Medical Centre of the Greater Johannesburg Area", "MCOTG"),
+		("!!!", "PRA"),
+	],
+)
+def test_short_code_from_the_name(name, expected):
+	assert short_code(name, lambda code: False) == expected
+
+
+def test_a_taken_short_code_gets_a_number():
+	taken = {"GVFP", "GVFP2"}
+	assert short_code("Green Valley Family Practice", taken.__contains__) == "GVFP3"
+	long_taken = {"MCOTG"}
+	code = short_code("Medical Centre of the Greater Johannesburg Area", long_taken.__contains__)
+	assert code == "MCOTG2" and len(code) <= 8
+
+
+NOW = datetime(2027, 1, 31, 12, 0)
+
+
+@pytest.mark.parametrize(
+	"status, attempts, ago, due",
+	[
+		(FAILED, 1, timedelta(minutes=6), True),
+		(FAILED, 1, timedelta(minutes=4), False),  # too recent
+		(FAILED, 3, timedelta(hours=1), False),  # three runs in all
+		(PROVISIONING, 1, timedelta(minutes=20), True),  # its worker died
+		(PROVISIONING, 1, timedelta(minutes=5), False),  # still running
+		("Active", 1, timedelta(hours=1), False),
+		("Approved", 0, timedelta(hours=1), False),
+	],
+)
+def test_retry_due(status, attempts, ago, due):
+	assert retry_due(status, attempts, NOW - ago, NOW) is due
+
+
+def test_never_run_is_not_retried():
+	assert not retry_due(FAILED, 0, None, NOW)
