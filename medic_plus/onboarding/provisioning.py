@@ -87,7 +87,23 @@ def provision(registration: str) -> str:
 		raise
 	reg.db_set({"status": core.ACTIVE, "error": None})
 	frappe.db.commit()  # nosemgrep: as above
+	if not reg.activated_on:
+		_send_activation(reg.name)
 	return reg.practice
+
+
+def _send_activation(registration: str) -> None:
+	"""The doctor's activation link; without an outgoing e-mail account it waits for the
+	platform owner's *Send Activation Link*."""
+	from medic_plus.onboarding import activation
+
+	try:
+		activation.send(registration)
+		frappe.db.commit()  # nosemgrep: the link and its mail go together
+	except frappe.OutgoingEmailError:
+		frappe.db.rollback()
+		frappe.clear_last_message()
+		frappe.log_error(title="medic_plus: no outgoing e-mail account for an activation link")
 
 
 def retry_failed() -> list[str]:

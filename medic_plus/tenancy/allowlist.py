@@ -286,6 +286,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.booking.get_reschedule_times",
 		"medic_plus.api.booking.reschedule_booking",
 	),
+	# a new practice's doctor sets their password (/activate)
+	"onboarding": ("medic_plus.api.onboarding.activate",),
 }
 
 # Why the Frappe functions of each group are safe to run for a practice user (the app's

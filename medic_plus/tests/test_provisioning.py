@@ -17,7 +17,9 @@ from medic_plus.onboarding import provisioning
 from medic_plus.tests.compat import TenancyFixtureTestCase
 
 
-class TestProvisioning(TenancyFixtureTestCase):
+class RegistrationCase(TenancyFixtureTestCase):
+	"""Registrations made by a test, and all they made, are removed after it."""
+
 	def setUp(self):
 		frappe.set_user("Administrator")
 		self.tag = frappe.generate_hash(length=6).lower()
@@ -65,6 +67,8 @@ class TestProvisioning(TenancyFixtureTestCase):
 			"Letter Head": frappe.db.count("Letter Head", {"name": ("like", f"%{reg.practice_name}%")}),
 		}
 
+
+class TestProvisioning(RegistrationCase):
 	def test_a_registration_becomes_a_practice_ready_to_book(self):
 		name = self.registration()
 		practice = provisioning.provision_from_desk(name)
@@ -222,3 +226,105 @@ def _remove(registration: str) -> None:
 	if reg.user and frappe.db.exists("User", reg.user):
 		frappe.delete_doc("User", reg.user, force=True, ignore_permissions=True)
 	frappe.delete_doc("Practice Registration", registration, force=True, ignore_permissions=True)
+
+
+KEY = "k" * 43
+STRONG = "Lindenhof-Sprechstunde-2027!"
+
+
+class TestActivation(RegistrationCase):
+	"""The doctor's activation link, as the doctor (and an attacker) would use it."""
+
+	def provisioned(self) -> str:
+		from medic_plus.tests.fixtures import ensure_outbox
+
+		ensure_outbox()
+		name = self.registration()
+		with patch("medic_plus.core.activation.new_key", return_value=KEY):
+			provisioning.provision_from_desk(name)
+		return name
+
+	def post(self, key: str, password: str):
+		from medic_plus.tests.http import request
+
+		return request(
+			"POST",
+			"/api/method/medic_plus.api.onboarding.activate",
+			data={"key": key, "new_password": password},
+			headers={"Accept": "application/json"},
+		)
+
+	def test_the_link_is_mailed_and_sets_the_password_once(self):
+		import email
+
+		from frappe.utils.password import check_password
+
+		from medic_plus.core import activation as rule
+		from medic_plus.tests.http import request
+
+		name = self.provisioned()
+		reg = frappe.get_doc("Practice Registration", name)
+		self.assertEqual(reg.activation_key_hash, rule.digest(KEY))  # only the hash is kept
+		self.assertNotIn(KEY, frappe.as_json(reg.as_dict()))
+		mail = frappe.get_last_doc("Email Queue", filters={"reference_name": name})
+		html = " ".join(
+			part.get_payload(decode=True).decode()
+			for part in email.message_from_string(mail.message).walk()
+			if part.get_content_type() == "text/html"
+		)
+		self.assertIn(f"/activate?key={KEY}", html)
+		self.assertEqual(
+			frappe.get_all("Email Queue Recipient", {"parent": mail.name}, pluck="recipient"), [reg.email]
+		)
+		frappe.db.commit()  # nosemgrep: the requests below run on other connections
+
+		page = request("GET", f"/activate?key={KEY}")
+		self.assertEqual(page.status_code, 200)
+		self.assertIn(reg.practice_name, page.get_data(as_text=True))
+		self.assertEqual(request("GET", "/activate?key=nonsense").status_code, 404)
+
+		weak = self.post(KEY, "password1")
+		self.assertEqual(weak.status_code, 400, weak.get_data(as_text=True)[:300])
+		done = self.post(KEY, STRONG)
+		self.assertEqual(done.status_code, 200, done.get_data(as_text=True)[:300])
+		self.assertEqual(done.json["message"]["redirect"], "/app/my-practice")
+		cookies = done.headers.getlist("Set-Cookie")
+		self.assertTrue(any(c.startswith("sid=") and not c.startswith("sid=Guest") for c in cookies), cookies)
+		self.assertTrue(
+			any(c.startswith(f"user_id={reg.email.replace('@', '%40')}") for c in cookies), cookies
+		)
+		check_password(reg.email, STRONG)  # raises if it were not set
+		reg.reload()
+		self.assertTrue(reg.activated_on)
+		self.assertIsNone(reg.activation_key_hash)
+
+		again = self.post(KEY, STRONG + "x")
+		self.assertEqual(again.status_code, 404)  # spent: no such key any more
+		self.assertEqual(request("GET", f"/activate?key={KEY}").status_code, 404)
+		frappe.set_user("Administrator")
+		with self.assertRaises(frappe.ValidationError):
+			from medic_plus.onboarding import activation
+
+			activation.send_from_desk(name)  # activated: no second link
+
+	def test_after_twelve_hours_the_link_is_dead_and_a_new_one_replaces_it(self):
+		from datetime import timedelta
+
+		from medic_plus.onboarding import activation
+
+		name = self.provisioned()
+		frappe.db.set_value(
+			"Practice Registration", name, "activation_expires_on", now_datetime() - timedelta(seconds=1)
+		)
+		frappe.db.commit()  # nosemgrep: as above
+		expired = self.post(KEY, STRONG)
+		self.assertEqual(expired.status_code, 410)
+		self.assertIn("expired", expired.get_data(as_text=True))
+		with patch("medic_plus.core.activation.new_key", return_value="n" * 43):
+			activation.send_from_desk(name)
+		frappe.db.commit()  # nosemgrep: as above
+		self.assertEqual(self.post(KEY, STRONG).status_code, 404)  # the old key is gone
+		self.assertEqual(self.post("n" * 43, STRONG).status_code, 200)
+		frappe.set_user(self.fx.a.admin)
+		with self.assertRaises(frappe.PermissionError):
+			activation.send_from_desk(name)

@@ -21,6 +21,10 @@ RESULT_FIELDS = (
 	"approved_by",
 	"error",
 	"last_attempt_on",
+	"activation_sent_on",
+	"activation_expires_on",
+	"activated_on",
+	"activation_key_hash",
 )
 
 
@@ -57,6 +61,13 @@ class PracticeRegistration(Document):
 				frappe.throw(
 					_("A registration that is provisioned keeps its details: change the practice instead.")
 				)
+
+	@frappe.whitelist()
+	def send_activation_link(self) -> None:
+		"""Desk: a new activation link for the doctor (the one sent before stops working)."""
+		from medic_plus.onboarding import activation
+
+		activation.send_from_desk(self.name)
 
 	@frappe.whitelist()
 	def provision_practice(self) -> str:
