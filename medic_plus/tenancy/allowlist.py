@@ -287,7 +287,12 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.booking.reschedule_booking",
 	),
 	# a new practice's doctor sets their password (/activate)
-	"onboarding": ("medic_plus.api.onboarding.activate",),
+	"onboarding": (
+		"medic_plus.api.onboarding.activate",
+		"medic_plus.api.signup.check_slug",
+		"medic_plus.api.signup.request_signup_code",
+		"medic_plus.api.signup.register",
+	),
 }
 
 # Why the Frappe functions of each group are safe to run for a practice user (the app's
