@@ -310,7 +310,14 @@ class TestWorkspacesInBrowser(IntegrationTestCase):
 				url, self.fx.platform, "medic-plus-platform", "Platform", "platform"
 			)
 			practice = self.open_workspace(url, self.fx.a.admin, "my-practice", "My Practice", "my-practice")
-		for label in ("Total Practices", "Active Practices", "No-show Rate (30 days)", "Practices by Plan"):
+		for label in (
+			"Total Practices",
+			"Active Practices",
+			"No-show Rate (30 days)",
+			"Practices by Plan",
+			"Sign-ups Awaiting Approval",
+			"Sign-ups by Status",
+		):
 			self.assertIn(label.casefold(), platform)
 		for label in ("Total Patients", "Awaiting Approval", "Appointments by Status"):
 			self.assertIn(label.casefold(), practice)
