@@ -207,5 +207,6 @@ scheduler_events = {
 		"medic_plus.medic_plus.report.unusual_patient_access.unusual_patient_access.send_daily",
 		"medic_plus.medic_plus.doctype.patient_consent.patient_consent.expire",
 		"medic_plus.clinical.retention.flag_for_review",
+		"medic_plus.onboarding.usage.meter",
 	],
 }

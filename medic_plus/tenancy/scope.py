@@ -239,6 +239,7 @@ HIDDEN: dict[str, str] = {
 	"Treatment Plan Template": "a template that names an encounter of some practice",
 	"Error Log": "errors of every practice, with the records and tracebacks they name",
 	"Practice Registration": "a practice signing up, and what provisioning made of it: the platform's",
+	"Practice Usage": "what a practice used in a month, for the platform's billing",
 	"Google Calendar": "a user's calendar integration with its tokens: set up by the platform",
 	**dict.fromkeys(
 		(
