@@ -64,6 +64,7 @@ def seed() -> list[str]:
 		max_days_ahead=120,
 		min_notice_minutes=0,
 		max_open_bookings=50,
+		subscription_plan="Enterprise",  # ten doctors
 	)
 	demo.ensure_appointment_type()
 	doctors = []

@@ -43,9 +43,9 @@ class Plan:
 
 
 PLANS: dict[str, Plan] = {
-	"Basic": Plan("Basic", max_practitioners=1, online_booking=True, fhir=False, separate_books=False),
+	"Basic": Plan("Basic", max_practitioners=3, online_booking=True, fhir=True, separate_books=False),
 	"Professional": Plan(
-		"Professional", max_practitioners=5, online_booking=True, fhir=True, separate_books=False
+		"Professional", max_practitioners=10, online_booking=True, fhir=True, separate_books=False
 	),
 	"Enterprise": Plan(
 		"Enterprise", max_practitioners=0, online_booking=True, fhir=True, separate_books=True
@@ -100,3 +100,8 @@ def retry_due(status: str, attempts: int, last_attempt: datetime | None, now: da
 	if status == PROVISIONING:
 		return now - last_attempt >= STUCK_AFTER
 	return False
+
+
+def practitioners_allowed(plan: Plan, others: int) -> bool:
+	"""Whether one more member who sees patients fits the plan, with ``others`` already."""
+	return not plan.max_practitioners or others + 1 <= plan.max_practitioners

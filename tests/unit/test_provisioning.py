@@ -67,3 +67,12 @@ def test_retry_due(status, attempts, ago, due):
 
 def test_never_run_is_not_retried():
 	assert not retry_due(FAILED, 0, None, NOW)
+
+
+def test_the_plan_caps_the_practitioners():
+	from medic_plus.core.provisioning import practitioners_allowed
+
+	assert practitioners_allowed(PLANS["Basic"], 2)
+	assert not practitioners_allowed(PLANS["Basic"], 3)
+	assert not practitioners_allowed(PLANS["Professional"], 10)
+	assert practitioners_allowed(PLANS["Enterprise"], 500)  # no limit

@@ -11,6 +11,10 @@ from medic_plus.tenancy import context
 NOT_MEMBER_USERS = ("Administrator", "Guest")
 
 
+class PlanLimitError(frappe.ValidationError):
+	http_status_code = 403
+
+
 class PracticeMemberError(frappe.ValidationError):
 	pass
 
@@ -20,7 +24,36 @@ class PracticeMember(Document):
 		self.validate_user()
 		self.validate_unique_membership()
 		self.validate_practitioner()
+		self.validate_plan_limit()
 		self.validate_keeps_an_admin()
+
+	def validate_plan_limit(self):
+		"""A member who sees patients counts against the practice's plan."""
+		from medic_plus.core import provisioning as plans
+
+		before = self.get_doc_before_save()
+		counted_before = bool(before and before.practitioner and before.is_active)
+		if not (self.practitioner and self.is_active) or counted_before:
+			return
+		plan_name = frappe.db.get_value("Practice", self.practice, "subscription_plan")
+		plan = plans.PLANS.get(plan_name)
+		others = frappe.db.count(
+			"Practice Member",
+			{
+				"practice": self.practice,
+				"is_active": 1,
+				"practitioner": ("is", "set"),
+				"name": ("!=", self.name or ""),
+			},
+		)
+		if plan and not plans.practitioners_allowed(plan, others):
+			frappe.throw(
+				_(
+					"The {0} plan includes {1} practitioners, and the practice has them. Change the plan to add another."
+				).format(_(plan.name), plan.max_practitioners),
+				PlanLimitError,
+				title=_("Plan Limit"),
+			)
 
 	def validate_user(self):
 		if self.user in NOT_MEMBER_USERS:

@@ -83,6 +83,38 @@ class TestPracticeMember(IntegrationTestCase):
 		self.assertIsNone(recep.practitioner)
 		self.assertIsNone(add_member(self.p2, self.user, "Admin").practitioner)  # optional for an admin
 
+	def test_the_plan_caps_the_members_who_see_patients(self):
+		from medic_plus.medic_plus.doctype.practice_member.practice_member import PlanLimitError
+
+		frappe.db.delete("Practice Member", {"practice": self.p1})
+		frappe.db.set_value("Practice", self.p1, "subscription_plan", "Basic")  # three practitioners
+		members = []
+		for n in range(4):
+			user = ensure_user(f"pm-plan-{n}@example.com", f"Pm Plan{n}")
+			if n < 3:
+				members.append(add_member(self.p1, user, "Doctor", ensure_practitioner(f"PM Plan Doc {n}")))
+				continue
+			with self.assertRaises(PlanLimitError) as caught:
+				add_member(self.p1, user, "Doctor", ensure_practitioner(f"PM Plan Doc {n}"))
+			self.assertIn("Basic plan", str(caught.exception))
+			add_member(self.p1, user, "Receptionist")  # who sees no patients does not count
+		members[0].is_active = 0
+		members[0].save()  # one fewer: room for another
+		add_member(
+			self.p1,
+			ensure_user("pm-plan-9@example.com", "Pm Plan9"),
+			"Doctor",
+			ensure_practitioner("PM Plan Doc 9"),
+		)
+		members[1].save()  # a change of a counted member is no new one
+		members[0].is_active = 1
+		with self.assertRaises(PlanLimitError):
+			members[0].save()  # back in: over the limit again
+		frappe.db.set_value("Practice", self.p1, "subscription_plan", "Enterprise")
+		members[0].reload()
+		members[0].is_active = 1
+		members[0].save()  # no limit
+
 	def test_doctor_links_the_practitioner_to_the_user(self):
 		practitioner = ensure_practitioner("PM Doc Link")
 		add_member(self.p1, self.user, "Doctor", practitioner)
