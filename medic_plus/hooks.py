@@ -208,5 +208,6 @@ scheduler_events = {
 		"medic_plus.medic_plus.doctype.patient_consent.patient_consent.expire",
 		"medic_plus.clinical.retention.flag_for_review",
 		"medic_plus.onboarding.usage.meter",
+		"medic_plus.onboarding.billing.enforce_payment",
 	],
 }

@@ -62,6 +62,7 @@ STEPS = (
 	"service_unit",
 	"schedule",
 	"appointment_type",
+	"billing",
 )
 
 

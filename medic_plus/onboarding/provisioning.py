@@ -1,8 +1,8 @@
 """One provisioning service for every new practice (core/provisioning.py holds the
 rules): from a Practice Registration it makes the practice's company (where the plan
 keeps separate books), the Practice with its letter head, the doctor's User and
-Healthcare Practitioner, their Admin membership, a room, a weekly schedule and the
-appointment type the booking page offers.
+Healthcare Practitioner, their Admin membership, a room, a weekly schedule, the
+appointment type the booking page offers, and the Subscription that bills its plan.
 
 Each step finds what an earlier run made before it makes anything and is committed with
 its record on the registration, so a run that failed or died half-way is completed by
@@ -279,6 +279,12 @@ def _appointment_type(reg) -> tuple[str, str]:
 	return "Appointment Type", APPOINTMENT_TYPE[0]
 
 
+def _billing(reg) -> tuple[str, str]:
+	from medic_plus.onboarding import billing
+
+	return "Subscription", billing.subscribe(reg.practice)
+
+
 STEPS = {
 	"company": _company,
 	"practice": _practice,
@@ -289,4 +295,5 @@ STEPS = {
 	"service_unit": _service_unit,
 	"schedule": _schedule,
 	"appointment_type": _appointment_type,
+	"billing": _billing,
 }

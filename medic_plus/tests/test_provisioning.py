@@ -104,7 +104,11 @@ class TestProvisioning(RegistrationCase):
 		self.assertEqual(company.abbr, frappe.db.get_value("Practice", practice, "short_code"))
 		self.assertEqual(frappe.db.get_value("Practice", practice, "company"), reg.company)
 		self.assertEqual(
-			frappe.db.get_value("Healthcare Service Unit", reg.steps[-3].reference_name, "company"),
+			frappe.db.get_value(
+				"Healthcare Service Unit",
+				next(s.reference_name for s in reg.steps if s.step == "service_unit"),
+				"company",
+			),
 			reg.company,
 		)
 
@@ -206,7 +210,27 @@ def _remove(registration: str) -> None:
 	frappe.set_user("Administrator")
 	if reg.practitioner:
 		frappe.delete_doc("Healthcare Practitioner", reg.practitioner, force=True, ignore_permissions=True)
+	billed = None
 	if reg.practice:
+		billed = frappe.db.get_value(
+			"Practice", reg.practice, ["billing_subscription", "billing_customer"], as_dict=True
+		)
+		if billed and billed.billing_customer:
+			for payment in frappe.get_all(
+				"Payment Entry", {"party": billed.billing_customer, "docstatus": 1}, pluck="name"
+			):
+				frappe.get_doc("Payment Entry", payment).cancel()
+				frappe.delete_doc("Payment Entry", payment, force=True, ignore_permissions=True)
+			for invoice in frappe.get_all(
+				"Sales Invoice", {"customer": billed.billing_customer, "docstatus": 1}, pluck="name"
+			):
+				frappe.get_doc("Sales Invoice", invoice).cancel()
+			for name in frappe.get_all("Sales Invoice", {"customer": billed.billing_customer}, pluck="name"):
+				frappe.delete_doc("Sales Invoice", name, force=True, ignore_permissions=True)
+		if billed and billed.billing_subscription:
+			frappe.delete_doc(
+				"Subscription", billed.billing_subscription, force=True, ignore_permissions=True
+			)
 		frappe.db.delete("Practice Member", {"practice": reg.practice})
 		for schedule in frappe.get_all(
 			"Practitioner Schedule", {"custom_practice": reg.practice}, pluck="name"
@@ -223,6 +247,8 @@ def _remove(registration: str) -> None:
 			)
 	if reg.company and frappe.db.exists("Company", reg.company):
 		frappe.delete_doc("Company", reg.company, force=True, ignore_permissions=True)
+	if billed and billed.billing_customer:
+		frappe.delete_doc("Customer", billed.billing_customer, force=True, ignore_permissions=True)
 	if reg.user and frappe.db.exists("User", reg.user):
 		frappe.delete_doc("User", reg.user, force=True, ignore_permissions=True)
 	frappe.delete_doc("Practice Registration", registration, force=True, ignore_permissions=True)
@@ -328,3 +354,79 @@ class TestActivation(RegistrationCase):
 		frappe.set_user(self.fx.a.admin)
 		with self.assertRaises(frappe.PermissionError):
 			activation.send_from_desk(name)
+
+
+class TestBilling(RegistrationCase):
+	"""The plan billed with ERPNext: a monthly invoice from the first of the month after
+	sign-up, suspension when it is overdue past the grace period, and back when paid."""
+
+	def setUp(self):
+		super().setUp()
+		self.before = frappe.get_single("Medic Plus Settings").as_dict()
+		frappe.db.set_single_value(
+			"Medic Plus Settings", {"basic_price": 499, "days_until_due": 14, "grace_days": 7}
+		)
+
+	def tearDown(self):
+		super().tearDown()
+		frappe.db.set_single_value(
+			"Medic Plus Settings",
+			{k: self.before.get(k) for k in ("basic_price", "days_until_due", "grace_days")},
+		)
+		frappe.db.commit()  # nosemgrep: settings as they were
+
+	def test_the_plan_is_invoiced_monthly_and_an_overdue_invoice_suspends_until_paid(self):
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+		from erpnext.accounts.doctype.subscription.subscription import process_all
+		from frappe.utils import add_days, getdate
+
+		from medic_plus.api import booking
+		from medic_plus.onboarding import billing
+
+		name = self.registration()
+		practice = provisioning.provision_from_desk(name)
+		p = frappe.get_doc("Practice", practice)
+		subscription = frappe.get_doc("Subscription", p.billing_subscription)
+		self.assertEqual(subscription.party, p.billing_customer)
+		self.assertEqual(subscription.plans[0].plan, "Medic Plus Basic")
+		self.assertEqual(frappe.db.get_value("Subscription Plan", "Medic Plus Basic", "cost"), 499)
+		start = getdate(subscription.start_date)
+		self.assertEqual(start.day, 1)  # billing starts with the next month
+		self.assertGreater(start, getdate(frappe.utils.today()))
+
+		process_all(subscription=subscription.name, posting_date=start)  # ERPNext's daily job
+		invoices = frappe.get_all(
+			"Sales Invoice",
+			{"customer": p.billing_customer, "docstatus": 1},
+			["name", "grand_total", "posting_date", "due_date", "company"],
+		)
+		self.assertEqual(len(invoices), 1)
+		invoice = invoices[0]
+		self.assertEqual((invoice.grand_total, getdate(invoice.posting_date)), (499, start))
+		self.assertEqual(getdate(invoice.due_date), add_days(start, 14))
+		self.assertEqual(invoice.company, demo.default_company())
+
+		due = getdate(invoice.due_date)
+		self.assertEqual(billing.enforce_payment(add_days(due, 7)), {})  # within the grace
+		self.assertEqual(billing.enforce_payment(add_days(due, 8)), {practice: "Suspended"})
+		self.assertEqual(frappe.db.get_value("Practice", practice, "status"), "Suspended")
+		frappe.set_user("Guest")
+		with self.assertRaises(frappe.ValidationError):
+			booking.get_practice_practitioners(p.slug)  # no bookings while suspended
+		frappe.set_user("Administrator")
+
+		payment = get_payment_entry("Sales Invoice", invoice.name)
+		payment.reference_no, payment.reference_date = "TRANSFER-1", add_days(due, 9)
+		payment.insert(ignore_permissions=True).submit()
+		self.assertEqual(billing.enforce_payment(add_days(due, 10)), {practice: "Active"})
+		self.assertEqual(frappe.db.get_value("Practice", practice, "status"), "Active")
+
+		# a new price holds from the next invoice on
+		settings = frappe.get_single("Medic Plus Settings")
+		settings.basic_price = 549
+		settings.save()
+		self.assertEqual(frappe.db.get_value("Subscription Plan", "Medic Plus Basic", "cost"), 549)
+
+		# a practice the platform suspended by hand is not made active by a paid invoice
+		frappe.db.set_value("Practice", practice, "status", "Suspended")
+		self.assertEqual(billing.enforce_payment(add_days(due, 11)), {})
