@@ -28,6 +28,55 @@ def setup():
 	stamp_from_patients()
 	sync_letter_heads()
 	load_shipped_codes()
+	ensure_setup_block()
+
+
+SETUP_BLOCK = "Practice Setup"
+SETUP_HTML = '<div class="mp-setup"></div>'
+SETUP_STYLE = """
+.mp-setup h4 { margin: 0 0 8px; font-size: var(--text-lg); }
+.mp-setup ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 8px 24px; }
+.mp-setup a { color: var(--text-color); text-decoration: none; }
+.mp-setup .mp-done a { color: var(--text-muted); text-decoration: line-through; }
+.mp-setup .mp-mark { display: inline-block; width: 1.4em; color: var(--green-600); }
+"""
+SETUP_SCRIPT = """
+frappe.call({ method: "medic_plus.api.context.get_setup_checklist", type: "GET" }).then((r) => {
+	const data = r.message || {};
+	const box = root_element.querySelector(".mp-setup");
+	if (!data.show) {
+		root_element.host.closest(".widget")?.classList.add("hidden");
+		return;
+	}
+	const esc = frappe.utils.escape_html;
+	box.innerHTML =
+		`<h4>${esc(__("Set up your practice"))}</h4><ul>` +
+		data.items
+			.map(
+				(i) =>
+					`<li class="${i.done ? "mp-done" : ""}"><a href="${esc(i.route)}"${i.key === "booking_page" ? ' target="_blank"' : ""}>` +
+					`<span class="mp-mark" aria-hidden="true">${i.done ? "✓" : "○"}</span>${esc(i.label)}` +
+					`<span class="sr-only">${esc(i.done ? __("done") : __("to do"))}</span></a></li>`,
+			)
+			.join("") +
+		"</ul>";
+});
+"""
+
+
+def ensure_setup_block() -> None:
+	"""The My Practice workspace's setup checklist (a Custom HTML Block it shows): its
+	items come from medic_plus.api.context.get_setup_checklist and tick themselves."""
+	if not frappe.db.exists("DocType", "Custom HTML Block"):
+		return
+	values = {"html": SETUP_HTML, "script": SETUP_SCRIPT.strip(), "style": SETUP_STYLE.strip(), "private": 0}
+	if frappe.db.exists("Custom HTML Block", SETUP_BLOCK):
+		frappe.db.set_value("Custom HTML Block", SETUP_BLOCK, values)
+		return
+	doc = frappe.new_doc("Custom HTML Block")
+	doc.update(values)
+	doc.flags.ignore_permissions = True
+	doc.insert(set_name=SETUP_BLOCK)
 
 
 def load_shipped_codes():

@@ -88,3 +88,43 @@ def boot_session(bootinfo) -> None:
 			s.doctype: s.field for s in SCOPES if s.mode == Mode.OWN and s.field != "name"
 		}
 		bootinfo.medic_plus["several_practices"] = several_practices()
+
+
+@frappe.whitelist(methods=["GET"])
+def get_setup_checklist() -> dict:
+	"""The active practice's setup checklist, for its admins (My Practice): each item is
+	done when the practice shows it. ``show`` is false for everyone else and once all is
+	done."""
+	from medic_plus.booking.availability import get_bookable_practitioners, get_schedule_rows
+	from medic_plus.core import setup_checklist as core
+	from medic_plus.core.membership import ADMIN
+
+	practice = context.get_active_practice()
+	if not practice or not any(m.practice == practice and m.role == ADMIN for m in context.get_memberships()):
+		return {"show": False, "items": []}
+	p = frappe.db.get_value(
+		"Practice", practice, ["slug", "logo", "brand_color", "allow_online_booking", "status"], as_dict=True
+	)
+	doctors = get_bookable_practitioners(practice)
+	facts = core.Facts(
+		has_logo=bool(p.logo),
+		has_colour=bool(p.brand_color),
+		has_schedule=bool(frappe.db.exists("Practitioner Schedule", {"custom_practice": practice})),
+		bookable=bool(
+			p.allow_online_booking
+			and p.status == "Active"
+			and any(get_schedule_rows(practice, d.practitioner) for d in doctors)
+		),
+		members=frappe.db.count("Practice Member", {"practice": practice, "is_active": 1}),
+	)
+	items = core.checklist(facts)
+	routes = {
+		"branding": f"/app/practice/{practice}",
+		"schedule": "/app/practitioner-schedule",
+		"booking_page": f"/book?practice={p.slug}",
+		"staff": "/app/practice-member/new",
+	}
+	return {
+		"show": not core.finished(items),
+		"items": [{"key": i.key, "label": _(i.label), "done": i.done, "route": routes[i.key]} for i in items],
+	}

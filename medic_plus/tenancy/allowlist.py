@@ -209,6 +209,7 @@ DESK: dict[str, tuple[str, ...]] = {
 	"medic_plus": (
 		"medic_plus.api.context.get_context",
 		"medic_plus.api.context.set_active_practice",
+		"medic_plus.api.context.get_setup_checklist",
 		"medic_plus.api.stats.get_appointment_stats",
 		"medic_plus.api.stats.get_practitioner_stats",
 		"medic_plus.api.stats.no_show_rate_card",

@@ -239,6 +239,9 @@ def patient_query(
 	number, like Frappe's own; for a user who sees several practices, each result also
 	names its practice."""
 	filters = frappe.parse_json(filters) if isinstance(filters, str) else filters
+	if not filters:
+		# an archived or erased record (disabled) is not offered; a form asks for it by status
+		filters = {"status": ("!=", "Disabled")}
 	fields = ["name", "patient_name", PRACTICE_FIELD, "mobile", "email"]
 	searched = ("name", "patient_name", "mobile", "email", "phone", "uid")
 	rows = frappe.get_list(

@@ -301,6 +301,13 @@ class TestWorkspacesInBrowser(IntegrationTestCase):
 			)
 			expect(page.locator(".number-widget-box, .number-card").first).to_be_visible(timeout=30000)
 			text = page.locator(".layout-main-section").inner_text()
+			# the setup checklist renders inside a custom block's shadow root
+			checklist = page.get_by_text("Set up your practice")
+			if route == "my-practice":
+				expect(checklist).to_be_visible(timeout=15000)
+				text += " " + page.locator(".mp-setup").inner_text()
+			else:
+				expect(checklist).to_have_count(0)
 			browser.close()
 		return text.casefold()
 
@@ -319,6 +326,6 @@ class TestWorkspacesInBrowser(IntegrationTestCase):
 			"Sign-ups by Status",
 		):
 			self.assertIn(label.casefold(), platform)
-		for label in ("Total Patients", "Awaiting Approval", "Appointments by Status"):
+		for label in ("Total Patients", "Awaiting Approval", "Appointments by Status", "Invite your staff"):
 			self.assertIn(label.casefold(), practice)
 		self.assertNotIn("total practices", practice)

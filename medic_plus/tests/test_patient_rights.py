@@ -40,7 +40,22 @@ class TestPatientRights(TenancyFixtureTestCase):
 		).insert()
 
 	def tearDown(self):
+		# the access log's job commits: what the test made goes, whatever its state
 		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		encounters = frappe.get_all("Patient Encounter", {"patient": self.patient}, pluck="name")
+		for df in frappe.get_meta("Patient Encounter").get_table_fields():
+			frappe.db.delete(df.options, {"parent": ("in", encounters or [""])})
+		for doctype in (
+			"Patient Encounter",
+			"Patient Allergy",
+			"Patient Medical Record",
+			"Patient Consent",
+			"Patient Access Log",
+		):
+			frappe.db.delete(doctype, {"patient": self.patient})
+		frappe.db.delete("Patient", {"name": self.patient})
+		frappe.db.commit()  # nosemgrep: remove what was committed
 		super().tearDown()
 
 	def age(self, years: int, doctype: str = "Patient Allergy", name: str | None = None):
@@ -149,6 +164,10 @@ class TestPatientRights(TenancyFixtureTestCase):
 		self.age(7)
 		self.assertEqual(privacy.archive_patient(self.patient), "Archived")
 		self.assertEqual(frappe.db.get_value("Patient", self.patient, "status"), "Disabled")
+		from medic_plus.tenancy.whitelisted import patient_query
+
+		offered = lambda: [r[0] for r in patient_query("Patient", self.tag, "name", 0, 20, None)]  # noqa: E731
+		self.assertNotIn(self.patient, offered())  # no longer offered in pickers
 		self.assertEqual(self.logged("archive"), [self.fx.a.admin])
 		frappe.set_user(self.fx.a.doctor)
 		with self.assertRaises(rights.RecordClosedError) as caught:
@@ -164,6 +183,7 @@ class TestPatientRights(TenancyFixtureTestCase):
 		frappe.set_user(self.fx.a.admin)
 		self.assertEqual(privacy.restore_patient(self.patient), "Active")
 		self.assertEqual(frappe.db.get_value("Patient", self.patient, "status"), "Active")
+		self.assertIn(self.patient, offered())
 
 	def test_erasure_removes_the_personal_data_and_keeps_the_statistics(self):
 		fx = self.fx

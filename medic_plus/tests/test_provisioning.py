@@ -112,6 +112,33 @@ class TestProvisioning(RegistrationCase):
 			reg.company,
 		)
 
+	def test_the_doctor_sees_a_setup_checklist_that_ticks_itself(self):
+		from medic_plus.api.context import get_setup_checklist
+
+		name = self.registration()
+		practice = provisioning.provision_from_desk(name)
+		reg = frappe.get_doc("Practice Registration", name)
+		frappe.set_user(reg.email)
+		state = get_setup_checklist()
+		done = {i["key"]: i["done"] for i in state["items"]}
+		self.assertTrue(state["show"])
+		self.assertEqual(done, {"branding": False, "schedule": True, "booking_page": True, "staff": False})
+		self.assertIn(f"/book?practice={reg.slug}", [i["route"] for i in state["items"]])
+
+		frappe.set_user("Administrator")
+		frappe.db.set_value("Practice", practice, {"logo": "/files/logo.png", "brand_color": "#0E7C86"})
+		recep = demo.ensure_user(f"recep-{self.tag}@example.org", "Rita Recep")
+		demo.ensure_member(practice, recep, "Receptionist")
+		frappe.set_user(reg.email)
+		self.assertEqual(
+			get_setup_checklist(), {"show": False, "items": [i | {"done": True} for i in state["items"]]}
+		)
+		frappe.set_user(recep)  # the checklist is the admins'
+		self.assertEqual(get_setup_checklist(), {"show": False, "items": []})
+		frappe.set_user("Administrator")
+		frappe.db.delete("Practice Member", {"user": recep})
+		frappe.delete_doc("User", recep, force=True, ignore_permissions=True)
+
 	def test_running_it_again_makes_nothing_twice(self):
 		name = self.registration()
 		provisioning.provision_from_desk(name)
@@ -245,7 +272,8 @@ def _remove(registration: str) -> None:
 			frappe.delete_doc(
 				"Healthcare Service Unit", step.reference_name, force=True, ignore_permissions=True
 			)
-	if reg.company and frappe.db.exists("Company", reg.company):
+	# only a company this registration made (never the platform's)
+	if reg.company and any(step.step == "company" for step in reg.steps):
 		frappe.delete_doc("Company", reg.company, force=True, ignore_permissions=True)
 	if billed and billed.billing_customer:
 		frappe.delete_doc("Customer", billed.billing_customer, force=True, ignore_permissions=True)
