@@ -28,57 +28,54 @@ def meter(day: date | None = None) -> int:
 
 def meter_month(month: date) -> int:
 	start, end = core.month_bounds(month)
+	appt = frappe.qb.DocType("Patient Appointment")
+	encounter = frappe.qb.DocType("Patient Encounter")
+	patient = frappe.qb.DocType("Patient")
+	member = frappe.qb.DocType("Practice Member")
+	# what is counted: (field, table, its practice column, which rows)
+	measures = (
+		(
+			"completed_appointments",
+			appt,
+			appt.custom_practice,
+			appt.status.isin(COMPLETED) & appt.appointment_date[start:end],
+		),
+		(
+			"online_bookings",
+			appt,
+			appt.custom_practice,
+			(appt.custom_booked_online == 1) & appt.appointment_date[start:end],
+		),
+		(
+			"encounters",
+			encounter,
+			encounter.custom_practice,
+			(encounter.docstatus == 1) & encounter.encounter_date[start:end],
+		),
+		(
+			"new_patients",
+			patient,
+			patient.custom_practice,
+			(patient.creation >= start) & (patient.creation < core.next_month(start)),
+		),
+		(
+			"practitioners",
+			member,
+			member.practice,
+			(member.is_active == 1) & member.practitioner.isnotnull() & (member.practitioner != ""),
+		),
+	)
 	counts: dict[str, dict[str, int]] = {}
-
-	def add(field: str, rows) -> None:
-		for practice, n in rows:
+	for field, table, practice_column, rows in measures:
+		for practice, n in (
+			frappe.qb.from_(table)
+			.select(practice_column, Count("*"))
+			.where(rows)
+			.groupby(practice_column)
+			.run()
+		):
 			if practice:
 				counts.setdefault(practice, dict.fromkeys(COUNTS, 0))[field] = n
-
-	appt = frappe.qb.DocType("Patient Appointment")
-	add(
-		"completed_appointments",
-		frappe.qb.from_(appt)
-		.select(appt.custom_practice, Count("*"))
-		.where(appt.status.isin(COMPLETED) & appt.appointment_date[start:end])
-		.groupby(appt.custom_practice)
-		.run(),
-	)
-	add(
-		"online_bookings",
-		frappe.qb.from_(appt)
-		.select(appt.custom_practice, Count("*"))
-		.where((appt.custom_booked_online == 1) & appt.appointment_date[start:end])
-		.groupby(appt.custom_practice)
-		.run(),
-	)
-	encounter = frappe.qb.DocType("Patient Encounter")
-	add(
-		"encounters",
-		frappe.qb.from_(encounter)
-		.select(encounter.custom_practice, Count("*"))
-		.where((encounter.docstatus == 1) & encounter.encounter_date[start:end])
-		.groupby(encounter.custom_practice)
-		.run(),
-	)
-	patient = frappe.qb.DocType("Patient")
-	add(
-		"new_patients",
-		frappe.qb.from_(patient)
-		.select(patient.custom_practice, Count("*"))
-		.where((patient.creation >= start) & (patient.creation < core.next_month(start)))
-		.groupby(patient.custom_practice)
-		.run(),
-	)
-	member = frappe.qb.DocType("Practice Member")
-	add(
-		"practitioners",
-		frappe.qb.from_(member)
-		.select(member.practice, Count("*"))
-		.where((member.is_active == 1) & member.practitioner.isnotnull() & (member.practitioner != ""))
-		.groupby(member.practice)
-		.run(),
-	)
 	plans = dict(frappe.get_all("Practice", fields=["name", "subscription_plan"], as_list=True))
 	for practice in plans:
 		row = counts.get(practice, dict.fromkeys(COUNTS, 0))

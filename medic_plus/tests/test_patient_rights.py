@@ -67,6 +67,11 @@ class TestPatientRights(TenancyFixtureTestCase):
 			update_modified=False,
 		)
 
+	def new_allergy(self):
+		return frappe.get_doc(
+			{"doctype": "Patient Allergy", "patient": self.patient, "substance": "Nuts", "criticality": "low"}
+		).insert()
+
 	def logged(self, action: str) -> list[str]:
 		access_log.flush()
 		return frappe.get_all(
@@ -95,14 +100,7 @@ class TestPatientRights(TenancyFixtureTestCase):
 		frappe.set_user(fx.a.doctor)
 		frappe.get_doc("Patient", self.patient)  # read as before
 		with self.assertRaises(rights.RecordClosedError) as caught:
-			frappe.get_doc(
-				{
-					"doctype": "Patient Allergy",
-					"patient": self.patient,
-					"substance": "Nuts",
-					"criticality": "low",
-				}
-			).insert()
+			self.new_allergy()
 		self.assertIn("restricted at the patient's request", str(caught.exception))
 		allergy = frappe.get_doc("Patient Allergy", self.allergy.name)
 		allergy.note = "changed"
@@ -171,14 +169,7 @@ class TestPatientRights(TenancyFixtureTestCase):
 		self.assertEqual(self.logged("archive"), [self.fx.a.admin])
 		frappe.set_user(self.fx.a.doctor)
 		with self.assertRaises(rights.RecordClosedError) as caught:
-			frappe.get_doc(
-				{
-					"doctype": "Patient Allergy",
-					"patient": self.patient,
-					"substance": "Nuts",
-					"criticality": "low",
-				}
-			).insert()
+			self.new_allergy()
 		self.assertIn("archived", str(caught.exception))
 		frappe.set_user(self.fx.a.admin)
 		self.assertEqual(privacy.restore_patient(self.patient), "Active")
