@@ -329,3 +329,92 @@ class TestWorkspacesInBrowser(IntegrationTestCase):
 		for label in ("Total Patients", "Awaiting Approval", "Appointments by Status", "Invite your staff"):
 			self.assertIn(label.casefold(), practice)
 		self.assertNotIn("total practices", practice)
+
+
+def latest_mail_text(recipient: str) -> str:
+	"""The plain text of the newest queued e-mail to ``recipient``."""
+	frappe.db.rollback()
+	name = frappe.get_all(
+		"Email Queue Recipient", {"recipient": recipient}, pluck="parent", order_by="creation desc", limit=1
+	)[0]
+	message = email.message_from_string(frappe.db.get_value("Email Queue", name, "message"))
+	return " ".join(
+		part.get_payload(decode=True).decode()
+		for part in message.walk()
+		if part.get_content_type() in ("text/plain", "text/html")
+	)
+
+
+@unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
+class TestSignupInBrowser(IntegrationTestCase):
+	"""The funnel as a doctor walks it: /signup, the code from the mail queue, the
+	platform's approval, the activation link, and the Desk with the setup checklist."""
+
+	def test_a_doctor_signs_up_and_lands_on_the_setup_checklist(self):
+		from medic_plus.onboarding import provisioning
+		from medic_plus.tests.fixtures import ensure_outbox
+		from medic_plus.tests.test_provisioning import _remove
+
+		tag = frappe.generate_hash(length=6).lower()
+		address = f"browser-signup-{tag}@example.org"
+		frappe.set_user("Administrator")
+		ensure_outbox()
+		frappe.db.set_single_value("Medic Plus Settings", {"signup_enabled": 1, "signup_mode": "Approval"})
+		frappe.cache.delete_keys("medic_plus:rl")
+		frappe.cache.delete_keys("medic_plus:otp")
+		frappe.db.commit()  # nosemgrep: the server reads committed data
+		shots = artifacts_dir("signup")
+		registration = None
+		try:
+			with running_server(workers=2) as url, sync_playwright() as pw:
+				browser, page = new_page(pw, 375, 812)
+				errors = script_errors(page)
+				page.goto(f"{url}/signup")
+				expect(page.get_by_role("heading", name="Register your practice")).to_be_visible()
+				page.get_by_label("Practice name").fill(f"Browser Clinic {tag}")
+				expect(page.locator("#mp-slug-state")).to_contain_text(
+					f"/book?practice=browser-clinic-{tag}", timeout=10000
+				)
+				page.get_by_label("Plan").select_option("Basic")
+				page.get_by_label("Country").select_option("South Africa")
+				page.get_by_label("Time zone").select_option("Africa/Johannesburg")
+				page.get_by_label("First name").fill("Bea")
+				page.get_by_label("Last name").fill("Browser")
+				page.get_by_label("E-mail", exact=True).fill(address)
+				page.locator("input[name=terms_accepted]").check()
+				page.wait_for_timeout(3200)  # a person takes longer than the bot check's minimum
+				page.screenshot(path=os.path.join(shots, "01-form.png"), full_page=True)
+				page.get_by_role("button", name="Send me a code").click()
+				expect(page.get_by_label("The code we e-mailed you")).to_be_visible(timeout=15000)
+				page.get_by_label("The code we e-mailed you").fill(latest_code(address))
+				page.get_by_role("button", name="Register my practice").click()
+				expect(page.get_by_role("heading", name="Thank you")).to_be_visible(timeout=15000)
+				page.screenshot(path=os.path.join(shots, "02-registered.png"), full_page=True)
+
+				# the platform owner approves it in Desk
+				frappe.db.rollback()  # see what the server committed
+				registration = frappe.db.get_value("Practice Registration", {"email": address})
+				self.assertEqual(
+					frappe.db.get_value("Practice Registration", registration, "status"), "Verified"
+				)
+				provisioning.provision_from_desk(registration)
+				key = re.search(r"/activate\?key=([\w-]+)", latest_mail_text(address)).group(1)
+
+				page.goto(f"{url}/activate?key={key}")
+				page.get_by_label("Password (at least 10 characters)").fill("Browser-Clinic-Sprechstunde-27")
+				page.get_by_label("The same password again").fill("Browser-Clinic-Sprechstunde-27")
+				public_errors = list(errors)  # the public pages' own scripts (Desk's are Frappe's)
+				page.get_by_role("button", name="Set password and sign in").click()
+				page.wait_for_url("**/app/my-practice**", timeout=30000)
+				expect(page.get_by_text("Set up your practice")).to_be_visible(timeout=30000)
+				expect(page.get_by_text("Invite your staff")).to_be_visible()
+				page.wait_for_timeout(1000)
+				page.screenshot(path=os.path.join(shots, "03-my-practice.png"), full_page=True)
+				browser.close()
+				self.assertEqual(public_errors, [])
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.rollback()
+			if registration:
+				_remove(registration)
+				frappe.db.commit()  # nosemgrep: remove what the test made
