@@ -159,3 +159,26 @@ def _set_status(practice: str, status: str, for_payment: int) -> None:
 	doc.status, doc.suspended_for_payment = status, for_payment
 	doc.flags.ignore_permissions = True
 	doc.save()
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def mrr_card(filters: str | dict | None = None) -> dict:
+	"""Number card "Monthly Recurring Revenue" (platform admins): what the active plan
+	subscriptions bill each month, in the platform company's currency."""
+	from medic_plus.tenancy import context
+
+	if not context.is_platform_admin():
+		frappe.throw(frappe._("Not permitted"), frappe.PermissionError)
+	total = 0.0
+	for subscription in frappe.get_all(
+		"Subscription",
+		filters={"status": ("not in", ("Cancelled", "Completed")), "party_type": "Customer"},
+		pluck="name",
+	):
+		for plan, qty in frappe.get_all(
+			"Subscription Plan Detail", {"parent": subscription}, ["plan", "qty"], as_list=True
+		):
+			if plan.startswith(ITEM_PREFIX):
+				total += float(frappe.db.get_value("Subscription Plan", plan, "cost") or 0) * (qty or 1)
+	currency = frappe.db.get_value("Company", demo.default_company(), "default_currency")
+	return {"value": total, "fieldtype": "Currency", "options": currency}

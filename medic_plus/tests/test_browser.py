@@ -324,6 +324,9 @@ class TestWorkspacesInBrowser(IntegrationTestCase):
 			"Practices by Plan",
 			"Sign-ups Awaiting Approval",
 			"Sign-ups by Status",
+			"Monthly Recurring Revenue",
+			"Suspended for Payment",
+			"Completed Visits per Practice",
 		):
 			self.assertIn(label.casefold(), platform)
 		for label in ("Total Patients", "Awaiting Approval", "Appointments by Status", "Invite your staff"):

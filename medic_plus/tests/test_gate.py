@@ -117,6 +117,7 @@ class TestAllowlist(GateTestCase):
 			# Desk actions of a registration, which practice roles cannot read
 			f"{registration}.PracticeRegistration.provision_practice",
 			f"{registration}.PracticeRegistration.send_activation_link",
+			"medic_plus.onboarding.billing.mrr_card",
 		}
 		app_methods = {
 			f"{fn.__module__}.{fn.__qualname__}"

@@ -449,6 +449,13 @@ class TestBilling(RegistrationCase):
 		self.assertEqual(billing.enforce_payment(add_days(due, 10)), {practice: "Active"})
 		self.assertEqual(frappe.db.get_value("Practice", practice, "status"), "Active")
 
+		# the platform's revenue card counts the plan; a practice user may not read it
+		self.assertGreaterEqual(billing.mrr_card()["value"], 499)
+		frappe.set_user(self.fx.a.admin)
+		with self.assertRaises(frappe.PermissionError):
+			billing.mrr_card()
+		frappe.set_user("Administrator")
+
 		# a new price holds from the next invoice on
 		settings = frappe.get_single("Medic Plus Settings")
 		settings.basic_price = 549
