@@ -100,7 +100,7 @@ def get_setup_checklist() -> dict:
 	from medic_plus.core.membership import ADMIN
 
 	practice = context.get_active_practice()
-	if not practice or not any(m.practice == practice and m.role == ADMIN for m in context.get_memberships()):
+	if not practice or not context.holds_role(practice, (ADMIN,)):
 		return {"show": False, "items": []}
 	p = frappe.db.get_value(
 		"Practice", practice, ["slug", "logo", "brand_color", "allow_online_booking", "status"], as_dict=True

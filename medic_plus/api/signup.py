@@ -7,7 +7,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from medic_plus.api.booking import BadBookingRequest, CodeRejected, TooManyCodes
+from medic_plus.api.booking import CodeRejected, TooManyCodes, _bad
 from medic_plus.booking import otp_store
 from medic_plus.booking.guard import check_form, limit, new_form_token
 from medic_plus.core import booking_rules, rules
@@ -35,12 +35,6 @@ def settings():
 def _open() -> None:
 	if not settings().signup_enabled:
 		frappe.throw(_("Sign-up is closed at the moment."), SignupClosed, title=_("Sign-up Closed"))
-
-
-def _bad(field: str, message: str):
-	frappe.throw(
-		message, BadBookingRequest, title=_("Please check {0}").format(_(field.replace("_", " ").title()))
-	)
 
 
 def _email(email: str | None) -> str:

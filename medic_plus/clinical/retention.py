@@ -57,6 +57,15 @@ def last_entry(patient: str) -> date | None:
 	return max(days) if days else None
 
 
+def kept_until(patient: str, dob: date | None) -> date | None:
+	"""The last day the law keeps ``patient``'s record, while that is still to come;
+	None once the record is past its retention end (or holds no clinical entry)."""
+	last = last_entry(patient)
+	if retention.may_delete(last, dob, getdate(today()), rule()):
+		return None
+	return retention.retention_end(last, dob, rule())
+
+
 def protect(doc, method: str | None = None) -> None:
 	"""on_trash of the Patient and of every clinical doctype."""
 	if doc.flags.ignore_permissions or (doc.meta.is_submittable and doc.docstatus != 1):
@@ -64,14 +73,12 @@ def protect(doc, method: str | None = None) -> None:
 	patient = doc.name if doc.doctype == "Patient" else doc.get("patient")
 	if not patient:
 		return
-	last = last_entry(patient)
 	dob = frappe.db.get_value("Patient", patient, "dob")
-	dob = getdate(dob) if dob else None
-	if not retention.may_delete(last, dob, getdate(today()), rule()):
+	if end := kept_until(patient, getdate(dob) if dob else None):
 		frappe.throw(
 			_(
 				"This record must be kept until {0}: the law keeps a patient's record for a time after their last visit."
-			).format(frappe.format(retention.retention_end(last, dob, rule()), {"fieldtype": "Date"})),
+			).format(frappe.format(end, {"fieldtype": "Date"})),
 			RetentionError,
 			title=_("Kept by Law"),
 		)

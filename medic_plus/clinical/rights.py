@@ -14,7 +14,6 @@ from frappe.utils import getdate, today
 
 from medic_plus.clinical import retention
 from medic_plus.core import erasure
-from medic_plus.core import retention as retention_rule
 from medic_plus.core.access_log import Access
 from medic_plus.core.membership import ADMIN
 from medic_plus.tenancy import access_log, context
@@ -97,13 +96,11 @@ def change(patient: str, action: str, reason: str | None = None, confirm: str | 
 	doc = frappe.get_doc("Patient", patient)  # another practice's patient: "not found"
 	doc.check_permission("read")
 	_require_admin(doc.get("custom_practice"))
-	dob = getdate(doc.dob) if doc.dob else None
 	past = False
 	if action in erasure.AFTER_RETENTION:
-		last = retention.last_entry(doc.name)
-		past = retention_rule.may_delete(last, dob, getdate(today()), retention.rule())
+		end = retention.kept_until(doc.name, getdate(doc.dob) if doc.dob else None)
+		past = end is None
 		if not past and erasure.status_of(doc.get("custom_record_status")) != erasure.ERASED:
-			end = retention_rule.retention_end(last, dob, retention.rule())
 			frappe.throw(
 				_("This record must be kept until {0}: it can be archived or erased only after that.").format(
 					frappe.format(end, {"fieldtype": "Date"})
@@ -141,7 +138,7 @@ def change(patient: str, action: str, reason: str | None = None, confirm: str | 
 def _require_admin(practice: str | None) -> None:
 	if context.is_platform_admin():
 		return
-	if not any(m.practice == practice and m.role == ADMIN for m in context.get_memberships()):
+	if not context.holds_role(practice, (ADMIN,)):
 		frappe.throw(
 			_("Only the practice's admins restrict, archive or erase a patient's record."),
 			frappe.PermissionError,

@@ -106,8 +106,8 @@ def activate(key: str, new_password: str) -> str:
 		refuse(core.INVALID)
 	check_password(new_password, (user.first_name, user.last_name, user.name))
 	# spent under the registration's lock: of two parallel requests, one finds it gone
-	frappe.db.get_value("Practice Registration", found.name, "name", for_update=True)
-	if frappe.db.get_value("Practice Registration", found.name, "activation_key_hash") != core.digest(key):
+	stored = frappe.db.get_value("Practice Registration", found.name, "activation_key_hash", for_update=True)
+	if stored != core.digest(key):
 		refuse(core.USED)
 	frappe.db.set_value(
 		"Practice Registration",

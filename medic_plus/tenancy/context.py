@@ -146,6 +146,11 @@ def practices_for(doctype: str, ptype: str = "read", user: str | None = None) ->
 	return out
 
 
+def holds_role(practice: str | None, roles: tuple[str, ...], user: str | None = None) -> bool:
+	"""Whether the user's active membership of ``practice`` has one of the membership ``roles``."""
+	return any(m.practice == practice and m.role in roles for m in get_memberships(user))
+
+
 def is_member(practice: str | None, user: str | None = None) -> bool:
 	return bool(practice) and practice in get_user_practices(user)
 

@@ -244,8 +244,8 @@ def allows(scope: Scope, doc, ptype: str, user: str) -> bool:
 		# stamping decides (and explains) which practice a new record goes to
 		return True
 	if scope.manager_roles and check != "read":
-		return practice in context.practices_for(scope.doctype, check, user) and _holds_role(
-			user, practice, scope.manager_roles
+		return practice in context.practices_for(scope.doctype, check, user) and context.holds_role(
+			practice, scope.manager_roles, user
 		)
 	return practice in context.practices_for(scope.doctype, check, user)
 
@@ -262,10 +262,6 @@ def stored_practice(scope: Scope, doc) -> str | None:
 	if loaded is not _NOT_LOADED:
 		return loaded
 	return frappe.db.get_value(scope.doctype, doc.name, scope.field) if doc.name else None
-
-
-def _holds_role(user: str, practice: str, roles: tuple[str, ...]) -> bool:
-	return any(m.practice == practice and m.role in roles for m in context.get_memberships(user))
 
 
 def _practices_of_practitioner(practitioner: str | None) -> list[str]:
