@@ -121,6 +121,16 @@ for _doctype, _event, _handler in (
 ):
 	_also(_doctype, _event, "medic_plus.clinical.prescribing." + _handler)
 
+# billing a practice's plan (onboarding/billing.py): its use on the monthly invoice, the
+# Payment Request where a gateway is set up, and the practice active again once paid
+for _doctype, _event, _handler in (
+	("Sales Invoice", "before_validate", "add_usage_line"),
+	("Sales Invoice", "after_insert", "record_usage_billed"),
+	("Sales Invoice", "on_submit", "request_payment"),
+	("Payment Entry", "on_submit", "reactivate_paid"),
+):
+	_also(_doctype, _event, "medic_plus.onboarding.billing." + _handler)
+
 # the problem list: an encounter's ticked ICD-10 diagnoses go onto it on submit
 for _event, _handler in (
 	("validate", "validate_diagnoses"),

@@ -5,6 +5,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.utils import cstr
 
+from medic_plus.onboarding import plans
 from medic_plus.tenancy import uid
 from medic_plus.tenancy.permissions import clear_scope_cache
 from medic_plus.tenancy.roles import apply_role_permissions, create_roles, remove_role_permissions
@@ -29,6 +30,7 @@ def setup():
 	sync_letter_heads()
 	load_shipped_codes()
 	ensure_setup_block()
+	plans.ensure_rows()
 
 
 SETUP_BLOCK = "Practice Setup"

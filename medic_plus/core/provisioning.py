@@ -11,8 +11,8 @@ anything, so a run that died half-way is completed by the next and nothing is do
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 PENDING, VERIFIED, APPROVED, PROVISIONING, ACTIVE, FAILED = (
@@ -40,8 +40,13 @@ class Plan:
 	online_booking: bool
 	fhir: bool
 	separate_books: bool  # the practice gets its own ERPNext company
+	monthly_price: float = 0.0
+	included_visits: int = 0  # visits a month the monthly price covers
+	visit_price: float = 0.0  # each visit beyond them; 0: use is not billed
 
 
+# the plans as a new site has them; the platform owner sets prices and limits in Medic
+# Plus Settings (one row a plan, with these names and fields)
 PLANS: dict[str, Plan] = {
 	"Basic": Plan("Basic", max_practitioners=3, online_booking=True, fhir=True, separate_books=False),
 	"Professional": Plan(
@@ -51,6 +56,44 @@ PLANS: dict[str, Plan] = {
 		"Enterprise", max_practitioners=0, online_booking=True, fhir=True, separate_books=True
 	),
 }
+PLAN_FIELDS = tuple(f for f in Plan.__dataclass_fields__ if f != "name")
+
+
+def plan_from(name: str, row: Mapping | None) -> Plan | None:
+	"""Plan ``name`` as the settings row ``row`` sets it (its defaults where there is no
+	row); None for a plan that does not exist."""
+	default = PLANS.get(name)
+	if default is None:
+		return None
+	if not row:
+		return default
+	kinds = {"max_practitioners": int, "included_visits": int, "online_booking": bool, "fhir": bool}
+	kinds |= {"separate_books": bool, "monthly_price": float, "visit_price": float}
+	values = {f: kinds[f](row[f] or 0) for f in PLAN_FIELDS if row.get(f) is not None}
+	return replace(default, **values)
+
+
+@dataclass(frozen=True)
+class UsageCharge:
+	visits: int
+	included: int
+	billed: int  # visits beyond those included
+	rate: float
+
+	@property
+	def amount(self) -> float:
+		return self.billed * self.rate
+
+
+def usage_charge(plan: Plan, visits: int) -> UsageCharge | None:
+	"""What a month's ``visits`` add to the plan's invoice: the visits beyond those the
+	plan includes at its price a visit; None where the plan does not bill use or nothing is
+	beyond."""
+	billed = max(0, visits - max(0, plan.included_visits))
+	if plan.visit_price <= 0 or not billed:
+		return None
+	return UsageCharge(visits, plan.included_visits, billed, plan.visit_price)
+
 
 STEPS = (
 	"company",

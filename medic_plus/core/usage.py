@@ -27,3 +27,9 @@ def month_bounds(month: date) -> tuple[date, date]:
 	"""The first and the last day of ``month``."""
 	start = month_start(month)
 	return start, next_month(start) - timedelta(days=1)
+
+
+def visits(completed_appointments: int, walk_in_encounters: int) -> int:
+	"""A month's visits: the appointments completed, and the encounters with no
+	appointment behind them (an encounter of a booked visit is the same visit)."""
+	return max(0, completed_appointments) + max(0, walk_in_encounters)

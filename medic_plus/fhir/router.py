@@ -25,6 +25,7 @@ from medic_plus import __version__
 from medic_plus.core import fhir_map
 from medic_plus.core.access_log import Access
 from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import find_token
+from medic_plus.onboarding import plans
 from medic_plus.tenancy import access_log, context
 from medic_plus.tenancy.scope import get_scope
 
@@ -91,7 +92,7 @@ class Caller:
 	def scope(self, doctype: str) -> list[str] | None:
 		if self.token or self.practices is None:
 			return self.practices
-		return context.practices_for(doctype, "read")
+		return [p for p in context.practices_for(doctype, "read") if p in self.practices]
 
 
 def intercept() -> None:
@@ -176,15 +177,25 @@ def authenticate(request) -> Caller:
 		row = find_token(header[7:].strip())
 		if not row:
 			raise FHIRError(401, "login", "The access token is not valid, has expired or was revoked.")
+		refuse_plan([row.practice])
 		return Caller([row.practice], token=row.name)
 	user = frappe.session.user if getattr(frappe.local, "session", None) else "Guest"
 	if user == "Guest":
 		raise FHIRError(401, "login", "Log in, or send 'Authorization: Bearer <token>'.")
 	if context.is_platform_admin(user):
 		return Caller(None)
-	if not context.get_user_practices(user):
+	practices = context.get_user_practices(user)
+	if not practices:
 		raise FHIRError(403, "forbidden", "You are not a member of any practice.")
-	return Caller(context.get_user_practices(user))
+	return Caller(refuse_plan(practices))
+
+
+def refuse_plan(practices: list[str]) -> list[str]:
+	"""The practices whose plan includes the FHIR API; none: 403, naming the plan."""
+	allowed = [p for p in practices if not plans.lacks(plans.plan_of(p), "fhir")]
+	if not allowed:
+		raise FHIRError(403, "forbidden", plans.refusal(plans.plan_of(practices[0]), "fhir"))
+	return allowed
 
 
 # --- reading ----------------------------------------------------------------------------

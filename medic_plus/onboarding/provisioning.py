@@ -21,6 +21,7 @@ from frappe.utils import now_datetime
 from medic_plus import demo
 from medic_plus.core import provisioning as core
 from medic_plus.core.membership import ADMIN
+from medic_plus.onboarding import plans
 from medic_plus.tenancy import context
 
 SLOT_MINUTES = 15
@@ -60,7 +61,7 @@ def provision(registration: str) -> str:
 	frappe.db.commit()  # nosemgrep: the run is visible (and its worker's death detectable) at once
 	done = {row.step for row in reg.steps}
 	try:
-		for step in core.steps_for(core.PLANS[reg.plan]):
+		for step in core.steps_for(plans.get_plan(reg.plan)):
 			if step in done:
 				continue
 			doctype, name = STEPS[step](reg)
@@ -173,7 +174,7 @@ def _practice(reg) -> tuple[str, str]:
 	if not name:
 		if frappe.db.exists("Practice", {"slug": reg.slug}):
 			frappe.throw(_("The address {0} is taken: please choose another.").format(reg.slug))
-		plan = core.PLANS[reg.plan]
+		plan = plans.get_plan(reg.plan)
 		practice = frappe.get_doc(
 			{
 				"doctype": "Practice",

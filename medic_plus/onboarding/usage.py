@@ -1,7 +1,8 @@
 """Usage metering (core/usage.py says which months): each day, per practice and month,
-the completed appointments, submitted encounters, online bookings, new patients and the
-members who see patients, counted from the practice's own records into one Practice
-Usage row (written again while the month is metered, never doubled)."""
+the completed appointments, submitted encounters (and those with no appointment behind
+them), the visits (billed where the plan says so: billing.py), online bookings, new
+patients and the members who see patients, counted from the practice's own records into
+one Practice Usage row (written again while the month is metered, never doubled)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from frappe.utils import getdate, now_datetime, today
 from medic_plus.core import usage as core
 
 COMPLETED = ("Closed", "Checked Out")
-COUNTS = ("completed_appointments", "encounters", "online_bookings", "new_patients", "practitioners")
+COUNTS = (
+	"completed_appointments",
+	"encounters",
+	"walk_in_encounters",
+	"online_bookings",
+	"new_patients",
+	"practitioners",
+)
 
 
 def meter(day: date | None = None) -> int:
@@ -26,7 +34,31 @@ def meter(day: date | None = None) -> int:
 	return written
 
 
-def meter_month(month: date) -> int:
+def meter_month(month: date, practice: str | None = None) -> int:
+	"""Meter ``month`` for every practice, or for ``practice`` only; returns the rows written."""
+	start = core.month_start(month)
+	counts = count(month, practice)
+	filters = {"name": practice} if practice else {}
+	plans = dict(frappe.get_all("Practice", filters, ["name", "subscription_plan"], as_list=True))
+	for of in plans:
+		row = {**dict.fromkeys(COUNTS, 0), **counts.get(of, {})}
+		values = {
+			**row,
+			"visits": core.visits(row["completed_appointments"], row["walk_in_encounters"]),
+			"plan": plans[of],
+			"metered_on": now_datetime(),
+		}
+		name = frappe.db.get_value("Practice Usage", {"practice": of, "month": start})
+		if name:
+			frappe.db.set_value("Practice Usage", name, values)
+		else:
+			doc = frappe.get_doc({"doctype": "Practice Usage", "practice": of, "month": start, **values})
+			doc.insert(ignore_permissions=True)
+	return len(plans)
+
+
+def count(month: date, practice: str | None = None) -> dict[str, dict[str, int]]:
+	"""practice -> what it used in ``month`` (the measures it has any of)."""
 	start, end = core.month_bounds(month)
 	appt = frappe.qb.DocType("Patient Appointment")
 	encounter = frappe.qb.DocType("Patient Encounter")
@@ -53,6 +85,15 @@ def meter_month(month: date) -> int:
 			(encounter.docstatus == 1) & encounter.encounter_date[start:end],
 		),
 		(
+			# a visit with no appointment behind it
+			"walk_in_encounters",
+			encounter,
+			encounter.custom_practice,
+			(encounter.docstatus == 1)
+			& encounter.encounter_date[start:end]
+			& (encounter.appointment.isnull() | (encounter.appointment == "")),
+		),
+		(
 			"new_patients",
 			patient,
 			patient.custom_practice,
@@ -67,25 +108,15 @@ def meter_month(month: date) -> int:
 	)
 	counts: dict[str, dict[str, int]] = {}
 	for field, table, practice_column, rows in measures:
-		for practice, n in (
+		if practice:
+			rows &= practice_column == practice
+		for of, n in (
 			frappe.qb.from_(table)
 			.select(practice_column, Count("*"))
 			.where(rows)
 			.groupby(practice_column)
 			.run()
 		):
-			if practice:
-				counts.setdefault(practice, dict.fromkeys(COUNTS, 0))[field] = n
-	plans = dict(frappe.get_all("Practice", fields=["name", "subscription_plan"], as_list=True))
-	for practice in plans:
-		row = counts.get(practice, dict.fromkeys(COUNTS, 0))
-		name = frappe.db.get_value("Practice Usage", {"practice": practice, "month": start})
-		values = {**row, "plan": plans[practice], "metered_on": now_datetime()}
-		if name:
-			frappe.db.set_value("Practice Usage", name, values)
-		else:
-			doc = frappe.get_doc(
-				{"doctype": "Practice Usage", "practice": practice, "month": start, **values}
-			)
-			doc.insert(ignore_permissions=True)
-	return len(plans)
+			if of:
+				counts.setdefault(of, dict.fromkeys(COUNTS, 0))[field] = n
+	return counts

@@ -296,6 +296,27 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 	),
 }
 
+# A plan invoice paid online (Medic Plus Settings > Payment Gateway Account): the payments
+# app's checkout of that one gateway is open to everyone (the practice's admin pays, signed
+# in or not) while it is the gateway set up, and only for a Payment Request; the other
+# gateways' stay closed.
+_PAY = "payments.payment_gateways.doctype"
+CHECKOUT: dict[str, tuple[str, ...]] = {
+	"Razorpay": ("payments.templates.pages.razorpay_checkout.make_payment",),
+	"Stripe": ("payments.templates.pages.stripe_checkout.make_payment",),
+	"Braintree": ("payments.templates.pages.braintree_checkout.make_payment",),
+	"GoCardless": (
+		"payments.templates.pages.gocardless_checkout.check_mandate",
+		"payments.templates.pages.gocardless_confirmation.confirm_payment",
+	),
+	"PayPal": (
+		f"{_PAY}.paypal_settings.paypal_settings.get_express_checkout_details",
+		f"{_PAY}.paypal_settings.paypal_settings.confirm_payment",
+	),
+}
+# the only record a checkout may be asked to pay
+CHECKOUT_PAYS = "Payment Request"
+
 # Why the Frappe functions of each group are safe to run for a practice user (the app's
 # own functions need no reason). A group that holds Frappe functions must have one.
 REASONS: dict[str, str] = {
@@ -320,12 +341,19 @@ REASONS: dict[str, str] = {
 	"stay within the practice (sharing.py)",
 	"website": "public website settings and page-view counters",
 	"erpnext": "the fiscal year of a date and company: a master, no practice data",
+	"checkout": "a payment gateway's checkout: it settles a Payment Request only after the "
+	"gateway confirms the payment; open only for the gateway the platform set up, and the "
+	"gate refuses any reference but a Payment Request",
 }
 
 
 def desk_methods() -> frozenset[str]:
 	"""What a practice user may run: the Desk groups, and what the website offers anyone."""
 	return frozenset(m for groups in (DESK, PUBLIC) for group in groups.values() for m in group)
+
+
+def checkout_methods() -> frozenset[str]:
+	return frozenset(m for group in CHECKOUT.values() for m in group)
 
 
 def public_methods() -> frozenset[str]:
@@ -340,4 +368,6 @@ def reviewed() -> dict[str, str]:
 			for method in methods:
 				if not method.startswith("medic_plus.") and method != "login":
 					out[method] = REASONS.get(group, "")
+	for methods in CHECKOUT.values():
+		out |= dict.fromkeys(methods, REASONS["checkout"])
 	return out

@@ -18,6 +18,8 @@ the user may see; a document sent as an object is judged by what is stored.
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe import _
 from werkzeug.exceptions import HTTPException
@@ -55,9 +57,36 @@ def allowed_methods(user: str | None = None) -> frozenset[str] | None:
 	user = user or frappe.session.user
 	if not context.is_tenant_user(user):
 		return None
+	checkout = open_checkout()
 	if user != "Guest" and context.get_user_practices(user):
-		return allowlist.desk_methods()
-	return allowlist.public_methods()
+		return allowlist.desk_methods() | checkout
+	return allowlist.public_methods() | checkout
+
+
+def open_checkout() -> frozenset[str]:
+	"""The checkout of the payment gateway the platform set up for plan invoices, if any."""
+	account = frappe.get_cached_doc("Medic Plus Settings").payment_gateway_account
+	if not account:
+		return frozenset()
+	gateway = frappe.get_cached_value("Payment Gateway Account", account, "payment_gateway")
+	return frozenset(allowlist.CHECKOUT.get(gateway, ()))
+
+
+def _checkout(form) -> None:
+	"""A checkout page pays a Payment Request and nothing else: its reference, and the one
+	in the payment data it sends, name one (PayPal's return takes only its own token)."""
+	references = [form.get("reference_doctype")]
+	for key in ("data", "options"):
+		data = form.get(key)
+		if isinstance(data, str):
+			try:
+				data = json.loads(data)
+			except ValueError:
+				data = None
+		if isinstance(data, dict) and "reference_doctype" in data:
+			references.append(data["reference_doctype"])
+	if any(doctype != allowlist.CHECKOUT_PAYS for doctype in references):
+		frappe.throw(_("{0} not found").format(_("Payment Request")), frappe.DoesNotExistError)
 
 
 # --- the hook ----------------------------------------------------------------------------
@@ -125,7 +154,10 @@ def _judge_method(target: core.Target, form, allowed: frozenset[str]) -> None:
 		deny(target.name)
 	if check := DISPATCHERS.get(name):
 		check(form)
-	check_record_arguments(form)
+	if name not in allowlist.checkout_methods():
+		# (a checkout's only record is the Payment Request it pays: the platform's bill,
+		# which the gateway's page shows to whoever holds its link)
+		check_record_arguments(form)
 
 
 def _judge_doc_method(target: core.Target, form) -> None:
@@ -313,6 +345,12 @@ DISPATCHERS = {
 	"frappe.desk.reportview.export_query": _list,
 	"frappe.client.get_list": _list,
 	"frappe.client.get_value": lambda form: check_linked_joins(form.get("doctype"), form.get("fieldname")),
+	**{
+		method: _checkout
+		for methods in allowlist.CHECKOUT.values()
+		for method in methods
+		if method.startswith("payments.templates.pages.")
+	},
 }
 
 

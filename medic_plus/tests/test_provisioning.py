@@ -5,6 +5,7 @@ again after five minutes, three runs in all; only the platform provisions."""
 
 from __future__ import annotations
 
+import quopri
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -242,7 +243,14 @@ def _remove(registration: str) -> None:
 		billed = frappe.db.get_value(
 			"Practice", reg.practice, ["billing_subscription", "billing_customer"], as_dict=True
 		)
+		frappe.db.delete("Practice Usage", {"practice": reg.practice})
 		if billed and billed.billing_customer:
+			for request in frappe.get_all(
+				"Payment Request", {"party": billed.billing_customer}, ["name", "docstatus"]
+			):
+				if request.docstatus == 1:
+					frappe.get_doc("Payment Request", request.name).cancel()
+				frappe.delete_doc("Payment Request", request.name, force=True, ignore_permissions=True)
 			for payment in frappe.get_all(
 				"Payment Entry", {"party": billed.billing_customer, "docstatus": 1}, pluck="name"
 			):
@@ -388,20 +396,33 @@ class TestBilling(RegistrationCase):
 	"""The plan billed with ERPNext: a monthly invoice from the first of the month after
 	sign-up, suspension when it is overdue past the grace period, and back when paid."""
 
+	KEPT = ("days_until_due", "grace_days", "payment_gateway_account")
+
 	def setUp(self):
 		super().setUp()
-		self.before = frappe.get_single("Medic Plus Settings").as_dict()
-		frappe.db.set_single_value(
-			"Medic Plus Settings", {"basic_price": 499, "days_until_due": 14, "grace_days": 7}
+		settings = frappe.get_single("Medic Plus Settings")
+		self.before = {k: settings.get(k) for k in self.KEPT}
+		self.before_plans = [r.as_dict() for r in settings.plans]
+		self.settings(
+			days_until_due=14, grace_days=7, payment_gateway_account=None, Basic={"monthly_price": 499}
 		)
 
 	def tearDown(self):
 		super().tearDown()
-		frappe.db.set_single_value(
-			"Medic Plus Settings",
-			{k: self.before.get(k) for k in ("basic_price", "days_until_due", "grace_days")},
-		)
+		settings = frappe.get_single("Medic Plus Settings")
+		settings.update(self.before)
+		for row, before in zip(settings.plans, self.before_plans, strict=True):
+			row.update({k: before[k] for k in core.PLAN_FIELDS})
+		settings.save()
 		frappe.db.commit()  # nosemgrep: settings as they were
+
+	def settings(self, **values):
+		"""Medic Plus Settings with ``values`` (a plan's name: values for its row)."""
+		settings = frappe.get_single("Medic Plus Settings")
+		for row in settings.plans:
+			row.update(values.pop(row.plan, {}))
+		settings.update(values)
+		settings.save()
 
 	def test_the_plan_is_invoiced_monthly_and_an_overdue_invoice_suspends_until_paid(self):
 		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
@@ -446,8 +467,9 @@ class TestBilling(RegistrationCase):
 		payment = get_payment_entry("Sales Invoice", invoice.name)
 		payment.reference_no, payment.reference_date = "TRANSFER-1", add_days(due, 9)
 		payment.insert(ignore_permissions=True).submit()
-		self.assertEqual(billing.enforce_payment(add_days(due, 10)), {practice: "Active"})
+		# active again as the payment is recorded, not the next day
 		self.assertEqual(frappe.db.get_value("Practice", practice, "status"), "Active")
+		self.assertEqual(billing.enforce_payment(add_days(due, 10)), {})
 
 		# the platform's revenue card counts the plan; a practice user may not read it
 		self.assertGreaterEqual(billing.mrr_card()["value"], 499)
@@ -457,11 +479,169 @@ class TestBilling(RegistrationCase):
 		frappe.set_user("Administrator")
 
 		# a new price holds from the next invoice on
-		settings = frappe.get_single("Medic Plus Settings")
-		settings.basic_price = 549
-		settings.save()
+		self.settings(Basic={"monthly_price": 549})
 		self.assertEqual(frappe.db.get_value("Subscription Plan", "Medic Plus Basic", "cost"), 549)
 
 		# a practice the platform suspended by hand is not made active by a paid invoice
 		frappe.db.set_value("Practice", practice, "status", "Suspended")
 		self.assertEqual(billing.enforce_payment(add_days(due, 11)), {})
+
+	def invoice_month(self, practice: str, start):
+		"""ERPNext's daily job on the first day of a period: the practice's plan invoice."""
+		from erpnext.accounts.doctype.subscription.subscription import process_all
+
+		process_all(
+			subscription=frappe.db.get_value("Practice", practice, "billing_subscription"), posting_date=start
+		)
+		customer = frappe.db.get_value("Practice", practice, "billing_customer")
+		name = frappe.db.get_value(
+			"Sales Invoice", {"customer": customer, "docstatus": 1, "posting_date": start}, "name"
+		)
+		self.assertTrue(name, "no plan invoice")
+		return frappe.get_doc("Sales Invoice", name)
+
+	def test_the_visits_beyond_those_included_are_billed_on_the_next_invoice_once(self):
+		from frappe.utils import add_months, getdate
+
+		from medic_plus.onboarding import billing
+
+		self.settings(Basic={"monthly_price": 499, "included_visits": 2, "visit_price": 30})
+		practice = provisioning.provision_from_desk(self.registration())
+		p = frappe.get_doc("Practice", practice)
+		start = getdate(frappe.db.get_value("Subscription", p.billing_subscription, "start_date"))
+		month = add_months(start, -1)
+		# five visits in the month before the period: three completed appointments and two
+		# encounters with no appointment (metered as they are when the invoice is made)
+		# (counting itself is test_usage's)
+		fake = {"completed_appointments": 3, "walk_in_encounters": 2, "encounters": 2}
+		with patch("medic_plus.onboarding.usage.count", return_value={practice: fake}):
+			invoice = self.invoice_month(practice, start)
+		usage_rows = [row for row in invoice.items if row.item_code == billing.USAGE_ITEM]
+		self.assertEqual(len(usage_rows), 1)
+		row = usage_rows[0]
+		self.assertEqual((row.qty, row.rate, row.amount), (3, 30, 90))  # 5 visits, 2 included
+		self.assertIn("5", row.description)
+		self.assertEqual(invoice.grand_total, 499 + 90)
+		usage_row = frappe.get_doc("Practice Usage", {"practice": practice, "month": month})
+		self.assertEqual((usage_row.visits, usage_row.sales_invoice), (5, invoice.name))
+
+		# the next period bills its own month before (no visits: no line), never this one again
+		with patch("medic_plus.onboarding.usage.count", return_value={}):
+			later = self.invoice_month(practice, add_months(start, 1))
+		self.assertFalse([r for r in later.items if r.item_code == billing.USAGE_ITEM])
+		self.assertEqual(later.grand_total, 499)
+
+	def test_a_plan_that_bills_no_use_adds_no_line(self):
+		from frappe.utils import getdate
+
+		from medic_plus.onboarding import billing
+
+		practice = provisioning.provision_from_desk(self.registration())
+		start = getdate(
+			frappe.db.get_value(
+				"Subscription",
+				frappe.db.get_value("Practice", practice, "billing_subscription"),
+				"start_date",
+			)
+		)
+		fake = {"completed_appointments": 40}
+		with patch("medic_plus.onboarding.usage.count", return_value={practice: fake}):
+			invoice = self.invoice_month(practice, start)
+		self.assertEqual([r.item_code for r in invoice.items], [billing.plan_name("Basic")])
+
+	def test_with_a_gateway_the_admins_get_a_payment_request_and_paying_reactivates_at_once(self):
+		from frappe.utils import add_days, getdate
+
+		from medic_plus.onboarding import billing
+		from medic_plus.tests.fixtures import ensure_outbox
+
+		ensure_outbox()
+		gateway_account = payment_gateway()
+		self.settings(payment_gateway_account=gateway_account)
+		practice = provisioning.provision_from_desk(self.registration())
+		admin = frappe.db.get_value("Practice Registration", self.made[-1], "email")
+		start = getdate(
+			frappe.db.get_value(
+				"Subscription",
+				frappe.db.get_value("Practice", practice, "billing_subscription"),
+				"start_date",
+			)
+		)
+		with (
+			patch(
+				"erpnext.accounts.doctype.payment_request.payment_request._get_payment_gateway_controller",
+				return_value=FakeGateway(),
+			),
+		):
+			invoice = self.invoice_month(practice, start)
+		request = frappe.get_doc("Payment Request", {"reference_name": invoice.name})
+		self.assertEqual((request.docstatus, request.grand_total), (1, 499))
+		self.assertEqual(request.email_to, admin)
+		self.assertTrue(request.payment_url.startswith("https://pay.example.org/"))
+		# the mail to the admins: the link to pay, the invoice attached
+		mail = frappe.get_last_doc("Email Queue", {"reference_name": invoice.name})
+		self.assertEqual([r.recipient for r in mail.recipients], [admin])
+		self.assertIn(
+			request.payment_url, quopri.decodestring(mail.message.encode()).decode(errors="replace")
+		)
+		self.assertIn('"print_format_attachment": 1', mail.attachments)
+
+		# overdue: suspended; the gateway's payment is recorded and the practice is back at once
+		due = getdate(invoice.due_date)
+		self.assertEqual(billing.enforce_payment(add_days(due, 8)), {practice: "Suspended"})
+		payment = request.create_payment_entry(submit=False)
+		payment.reference_no, payment.reference_date = "GW-1", add_days(due, 9)
+		payment.insert(ignore_permissions=True).submit()
+		self.assertEqual(frappe.db.get_value("Practice", practice, "status"), "Active")
+
+	def test_a_gateway_that_fails_leaves_the_invoice_payable_by_transfer(self):
+		from frappe.utils import getdate
+
+		self.settings(payment_gateway_account=payment_gateway())
+		practice = provisioning.provision_from_desk(self.registration())
+		start = getdate(
+			frappe.db.get_value(
+				"Subscription",
+				frappe.db.get_value("Practice", practice, "billing_subscription"),
+				"start_date",
+			)
+		)
+		broken = FakeGateway()
+		broken.get_payment_url = lambda **kwargs: frappe.throw("gateway down")
+		with patch(
+			"erpnext.accounts.doctype.payment_request.payment_request._get_payment_gateway_controller",
+			return_value=broken,
+		):
+			invoice = self.invoice_month(practice, start)
+		self.assertEqual(invoice.docstatus, 1)
+		self.assertFalse(
+			frappe.db.exists("Payment Request", {"reference_name": invoice.name, "docstatus": 1})
+		)
+		self.assertTrue(frappe.db.exists("Error Log", {"reference_name": invoice.name}))
+
+
+class FakeGateway:
+	"""A payment gateway's controller as the payments app calls it (no network)."""
+
+	def validate_transaction_currency(self, currency):
+		pass
+
+	def get_payment_url(self, **kwargs):
+		return f"https://pay.example.org/checkout?ref={kwargs.get('reference_docname')}"
+
+
+def payment_gateway(gateway: str = "Medic Test Gateway") -> str:
+	"""A Payment Gateway Account of ``gateway``, paid into the platform's bank account."""
+	if not frappe.db.exists("Payment Gateway", gateway):
+		frappe.get_doc({"doctype": "Payment Gateway", "gateway": gateway}).insert(ignore_permissions=True)
+	company = demo.default_company()
+	account = frappe.db.get_value(
+		"Account", {"company": company, "account_type": "Bank", "is_group": 0}, "name"
+	) or frappe.db.get_value("Account", {"company": company, "account_type": "Cash", "is_group": 0}, "name")
+	name = frappe.db.get_value("Payment Gateway Account", {"payment_gateway": gateway})
+	if not name:
+		doc = frappe.get_doc(
+			{"doctype": "Payment Gateway Account", "payment_gateway": gateway, "payment_account": account}
+		)
+		name = doc.insert(ignore_permissions=True).name
+	return name

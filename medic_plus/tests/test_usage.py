@@ -37,10 +37,24 @@ class TestUsage(TenancyFixtureTestCase):
 		for name, status in zip(made, ("Closed", "Checked Out", "Cancelled"), strict=True):
 			frappe.db.set_value("Patient Appointment", name, "status", status)
 		frappe.db.set_value("Patient Appointment", made[0], "custom_booked_online", 1)
+		# an encounter of a booked visit, and one with no appointment (a walk-in)
+		for appointment in (made[0], None):
+			frappe.get_doc(
+				{
+					"doctype": "Patient Encounter",
+					"patient": fx.a.patient,
+					"practitioner": fx.a.practitioner,
+					"appointment": appointment,
+					"encounter_date": "2031-03-05",
+					"company": demo.default_company(),
+				}
+			).insert(ignore_permissions=True).submit()
 
 		self.assertGreaterEqual(usage.meter_month(frappe.utils.getdate(MONTH)), 2)
 		a, b = self.row(fx.a.practice), self.row(fx.b.practice)
 		self.assertEqual((a.completed_appointments, a.online_bookings), (2, 1))
+		self.assertEqual((a.encounters, a.walk_in_encounters), (2, 1))
+		self.assertEqual(a.visits, 3)  # two completed appointments and the walk-in
 		self.assertEqual(b.completed_appointments, 0)  # the other practice used nothing of A's
 		self.assertEqual(
 			a.practitioners,

@@ -9,6 +9,7 @@ from medic_plus.api.signup import settings
 from medic_plus.booking.guard import new_form_token
 from medic_plus.core import provisioning as core
 from medic_plus.medic_plus.doctype.practice.practice import _known_timezones
+from medic_plus.onboarding import plans
 
 no_cache = 1
 
@@ -20,7 +21,7 @@ def get_context(context):
 	context.title = _("Register your practice")
 	context.open = bool(settings().signup_enabled)
 	context.terms_url = settings().terms_url
-	context.plans = list(core.PLANS)
+	context.plans = [{"name": name, "label": plans.describe(plans.get_plan(name))} for name in core.PLANS]
 	context.countries = frappe.get_all("Country", pluck="name", order_by="name asc")
 	context.timezones = sorted(_known_timezones())
 	context.signup_json = json.dumps({"form_token": new_form_token() if context.open else None}).replace(

@@ -76,3 +76,43 @@ def test_the_plan_caps_the_practitioners():
 	assert not practitioners_allowed(PLANS["Basic"], 3)
 	assert not practitioners_allowed(PLANS["Professional"], 10)
 	assert practitioners_allowed(PLANS["Enterprise"], 500)  # no limit
+
+
+def test_the_settings_row_sets_a_plan_and_the_defaults_fill_the_rest():
+	from medic_plus.core.provisioning import plan_from
+
+	assert plan_from("Basic", None) == PLANS["Basic"]
+	assert plan_from("Gold", {"fhir": 1}) is None
+	plan = plan_from(
+		"Basic", {"fhir": 0, "max_practitioners": "5", "visit_price": "2.5", "online_booking": None}
+	)
+	assert (plan.fhir, plan.max_practitioners, plan.visit_price) == (False, 5, 2.5)
+	assert plan.online_booking and not plan.separate_books  # not in the row: the default
+
+
+@pytest.mark.parametrize(
+	("included", "price", "visits", "billed"),
+	[
+		(0, 0.0, 40, None),  # the plan does not bill use
+		(20, 1.5, 20, None),  # all included
+		(20, 1.5, 21, 1),
+		(20, 1.5, 45, 25),
+		(0, 2.0, 3, 3),
+		(-5, 2.0, 3, 3),  # a negative number included counts as none
+	],
+)
+def test_a_month_bills_the_visits_beyond_those_included(included, price, visits, billed):
+	from dataclasses import replace
+
+	from medic_plus.core.provisioning import usage_charge
+
+	charge = usage_charge(replace(PLANS["Basic"], included_visits=included, visit_price=price), visits)
+	if billed is None:
+		assert charge is None
+	else:
+		assert (charge.billed, charge.rate, charge.amount, charge.visits) == (
+			billed,
+			price,
+			billed * price,
+			visits,
+		)

@@ -9,6 +9,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import add_days, get_datetime, now_datetime
 
+from medic_plus.onboarding import plans
 from medic_plus.tenancy.guard import TenantGuard
 
 PREFIX = "mpf_"
@@ -33,6 +34,11 @@ class FHIRAccessToken(TenantGuard, Document):
 			frappe.throw(_("The expiry must lie in the future."), frappe.ValidationError)
 		if get_datetime(self.expires_on) > add_days(now_datetime(), MAX_DAYS):
 			frappe.throw(_("A token may live at most a year."), frappe.ValidationError)
+
+	def before_save(self):
+		# after the links are checked: another practice's plan is not told
+		if self.is_new():
+			plans.check(self.practice, "fhir")
 
 	def after_insert(self):
 		frappe.msgprint(

@@ -10,6 +10,7 @@ from frappe.utils import get_system_timezone
 
 from medic_plus.clinical.letterhead import BRANDING_FIELDS, sync_letter_head
 from medic_plus.core import phone, rules
+from medic_plus.onboarding import plans
 
 
 class PracticeValidationError(frappe.ValidationError):
@@ -23,7 +24,21 @@ class Practice(Document):
 		self.validate_brand_color()
 		self.validate_timezone()
 		self.validate_booking_settings()
+		self.validate_plan()
 		self.validate_letter_head()
+
+	def validate_plan(self):
+		"""Online booking only on a plan that includes it: switching it on under another plan
+		is refused with the plan's name; a practice that comes to such a plan has it off."""
+		plan = plans.get_plan(self.subscription_plan)
+		if not (self.allow_online_booking and plans.lacks(plan, "online_booking")):
+			return
+		if not self.is_new() and self.has_value_changed("allow_online_booking"):
+			frappe.throw(plans.refusal(plan, "online_booking"), plans.PlanLimitError, title=_("Plan Limit"))
+		self.allow_online_booking = 0
+		frappe.msgprint(
+			_("Online booking is off: {0}").format(plans.refusal(plan, "online_booking")), alert=True
+		)
 
 	def validate_letter_head(self):
 		"""A practice prints on its own letter head (or one of the site's), never on

@@ -6,13 +6,10 @@ from frappe import _
 from frappe.model.document import Document
 
 from medic_plus.core.membership import ADMIN, DOCTOR, Membership, role_changes
+from medic_plus.onboarding.plans import PlanLimitError, plan_of
 from medic_plus.tenancy import context
 
 NOT_MEMBER_USERS = ("Administrator", "Guest")
-
-
-class PlanLimitError(frappe.ValidationError):
-	http_status_code = 403
 
 
 class PracticeMemberError(frappe.ValidationError):
@@ -29,14 +26,13 @@ class PracticeMember(Document):
 
 	def validate_plan_limit(self):
 		"""A member who sees patients counts against the practice's plan."""
-		from medic_plus.core import provisioning as plans
+		from medic_plus.core.provisioning import practitioners_allowed
 
 		before = self.get_doc_before_save()
 		counted_before = bool(before and before.practitioner and before.is_active)
 		if not (self.practitioner and self.is_active) or counted_before:
 			return
-		plan_name = frappe.db.get_value("Practice", self.practice, "subscription_plan")
-		plan = plans.PLANS.get(plan_name)
+		plan = plan_of(self.practice)
 		others = frappe.db.count(
 			"Practice Member",
 			{
@@ -46,7 +42,7 @@ class PracticeMember(Document):
 				"name": ("!=", self.name or ""),
 			},
 		)
-		if plan and not plans.practitioners_allowed(plan, others):
+		if plan and not practitioners_allowed(plan, others):
 			frappe.throw(
 				_(
 					"The {0} plan includes {1} practitioners, and the practice has them. Change the plan to add another."

@@ -1,0 +1,91 @@
+"""The plans as the platform owner set them (Medic Plus Settings, one row a plan, over
+the defaults of core/provisioning.py), and the limits a practice's plan puts on it: the
+members who see patients, online booking and the FHIR API. A practice over a limit is
+refused with PlanLimitError (403) and a message that names its plan."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from medic_plus.core import provisioning as core
+
+
+class PlanLimitError(frappe.ValidationError):
+	http_status_code = 403
+
+
+def get_plan(name: str | None) -> core.Plan | None:
+	"""Plan ``name`` with the settings' prices and limits; None where there is no such plan."""
+	if name not in core.PLANS:
+		return None
+	rows = frappe.get_cached_doc("Medic Plus Settings").get("plans") or []
+	row = next((r for r in rows if r.plan == name), None)
+	return core.plan_from(name, row.as_dict() if row else None)
+
+
+def plan_of(practice: str) -> core.Plan | None:
+	return get_plan(frappe.db.get_value("Practice", practice, "subscription_plan"))
+
+
+def seed_rows(settings) -> bool:
+	"""Give ``settings`` (Medic Plus Settings) a row for each plan it lacks, with the plan's
+	defaults; returns whether one was added."""
+	have = {row.plan for row in settings.get("plans") or []}
+	added = False
+	for name, plan in core.PLANS.items():
+		if name not in have:
+			settings.append("plans", {"plan": name, **{f: getattr(plan, f) for f in core.PLAN_FIELDS}})
+			added = True
+	return added
+
+
+def ensure_rows() -> None:
+	"""On install and migrate: every plan has its row in the settings."""
+	settings = frappe.get_single("Medic Plus Settings")
+	if seed_rows(settings):
+		settings.flags.ignore_permissions = True
+		settings.save()
+
+
+def lacks(plan: core.Plan | None, feature: str) -> bool:
+	return bool(plan) and not getattr(plan, feature)
+
+
+def refusal(plan: core.Plan, feature: str) -> str:
+	"""The message for a practice whose plan does not include ``feature``."""
+	if feature == "fhir":
+		return _("The {0} plan does not include the FHIR API. Change the plan to use it.").format(
+			_(plan.name)
+		)
+	return _("The {0} plan does not include online booking. Change the plan to use it.").format(_(plan.name))
+
+
+def check(practice: str, feature: str) -> None:
+	"""Refuse (403) when the practice's plan does not include ``feature``."""
+	plan = plan_of(practice)
+	if lacks(plan, feature):
+		frappe.throw(refusal(plan, feature), PlanLimitError, title=_("Plan Limit"))
+
+
+def describe(plan: core.Plan) -> str:
+	"""One line for the sign-up page: the plan, its price and what it includes."""
+	from medic_plus.demo import default_company
+
+	currency = frappe.db.get_value("Company", default_company(), "default_currency")
+	parts = [_("{0} a month").format(frappe.utils.fmt_money(plan.monthly_price, currency=currency))]
+	if plan.max_practitioners:
+		parts.append(_("up to {0} practitioners").format(plan.max_practitioners))
+	else:
+		parts.append(_("any number of practitioners"))
+	if plan.visit_price > 0:
+		parts.append(
+			_("{0} visits a month included, then {1} a visit").format(
+				plan.included_visits, frappe.utils.fmt_money(plan.visit_price, currency=currency)
+			)
+		)
+	if not plan.online_booking:
+		parts.append(_("no online booking"))
+	if not plan.fhir:
+		parts.append(_("no FHIR API"))
+	return f"{_(plan.name)}: " + ", ".join(parts)
