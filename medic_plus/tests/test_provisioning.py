@@ -5,7 +5,12 @@ again after five minutes, three runs in all; only the platform provisions."""
 
 from __future__ import annotations
 
+import json
+import os
 import quopri
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -178,6 +183,62 @@ class TestProvisioning(RegistrationCase):
 		done = self.footprint(name)
 		self.assertEqual(set(done.values()), {1}, done)
 
+	def test_a_worker_killed_half_way_leaves_what_it_committed_and_the_retry_completes_it(self):
+		"""A real process runs the registration and is killed (SIGKILL) in the middle of
+		the schedule step, with that step's record written but not committed."""
+		name = self.registration()
+		frappe.db.set_value("Practice Registration", name, "status", "Approved")
+		frappe.db.commit()  # nosemgrep: the worker process reads it
+		worker = subprocess.Popen(
+			[
+				sys.executable,
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				frappe.local.site,
+				"execute",
+				"medic_plus.tests.test_provisioning.provision_and_hang",
+				"--kwargs",
+				json.dumps({"registration": name}),
+			],
+			cwd=os.path.join(frappe.utils.get_bench_path(), "sites"),
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
+		)
+		try:
+			hanging = os.path.join(frappe.get_site_path(), f"provisioning-{name}.hang")
+			for _ in range(600):  # the worker is in the schedule step, its write not committed
+				if os.path.exists(hanging) or worker.poll() is not None:
+					break
+				time.sleep(0.1)
+			self.assertTrue(os.path.exists(hanging), "the worker never reached the schedule step")
+		finally:
+			worker.kill()
+			worker.wait(timeout=30)
+			if os.path.exists(hanging):
+				os.remove(hanging)
+
+		frappe.db.rollback()  # a fresh snapshot: what the dead worker left
+		reg = frappe.get_doc("Practice Registration", name)
+		self.assertEqual((reg.status, reg.attempts), ("Provisioning", 1))
+		steps = [s.step for s in reg.steps]
+		self.assertEqual(steps[-1], "service_unit")  # committed step by step
+		self.assertNotIn("schedule", steps)
+		self.assertEqual(self.footprint(name)["Practitioner Schedule"], 0)  # rolled back with it
+
+		# not taken up while it might still be running; after fifteen minutes it is
+		self.assertEqual(provisioning.retry_failed(), [])
+		frappe.db.set_value(
+			"Practice Registration", name, "last_attempt_on", now_datetime() - timedelta(minutes=16)
+		)
+		self.assertEqual(provisioning.retry_failed(), [name])
+		reg.reload()
+		self.assertEqual((reg.status, reg.attempts), ("Active", 2))
+		self.assertEqual([s.step for s in reg.steps], list(core.steps_for(core.PLANS["Basic"])))
+		done = self.footprint(name)
+		self.assertEqual(set(done.values()), {1}, done)
+
 	def test_a_run_whose_worker_died_is_taken_up_and_three_runs_is_the_end(self):
 		name = self.registration()
 		stuck = now_datetime() - timedelta(minutes=20)
@@ -224,6 +285,23 @@ class TestProvisioning(RegistrationCase):
 		for slug in (frappe.db.get_value("Practice", self.fx.a.practice, "slug"), "admin", "x"):
 			with self.subTest(slug=slug), self.assertRaises(frappe.ValidationError):
 				self.registration(slug=slug)
+
+
+def provision_and_hang(registration: str) -> None:
+	"""(Run by the test above in a process of its own.) Provision the registration; in the
+	schedule step, write the schedule, say so in a file and wait to be killed."""
+	from medic_plus.onboarding import provisioning as running
+
+	schedule = running.STEPS["schedule"]
+
+	def write_and_hang(reg):
+		schedule(reg)
+		with open(os.path.join(frappe.get_site_path(), f"provisioning-{registration}.hang"), "w") as f:
+			f.write("hanging")
+		time.sleep(120)
+
+	with patch.dict(running.STEPS, {"schedule": write_and_hang}):
+		running.provision(registration)
 
 
 def _boom(reg):
