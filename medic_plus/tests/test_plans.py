@@ -25,6 +25,8 @@ def plan_row(plan: str, **values):
 	settings = frappe.get_single("Medic Plus Settings")
 	row = next(r for r in settings.plans if r.plan == plan)
 	before = {k: row.get(k) for k in values}
+	# a plan that loses online booking closes its practices' booking pages: reopen them after
+	booking_open = frappe.get_all("Practice", {"allow_online_booking": 1}, pluck="name")
 	row.update(values)
 	settings.save()
 	frappe.db.commit()  # nosemgrep: the server threads read it
@@ -36,6 +38,11 @@ def plan_row(plan: str, **values):
 		settings = frappe.get_single("Medic Plus Settings")
 		next(r for r in settings.plans if r.plan == plan).update(before)
 		settings.save()
+		for practice in booking_open:
+			doc = frappe.get_doc("Practice", practice)
+			if not doc.allow_online_booking:
+				doc.allow_online_booking = 1
+				doc.save()
 		frappe.db.commit()  # nosemgrep
 
 

@@ -521,7 +521,10 @@ class TestBilling(RegistrationCase):
 		self.assertEqual(start.day, 1)  # billing starts with the next month
 		self.assertGreater(start, getdate(frappe.utils.today()))
 
-		process_all(subscription=subscription.name, posting_date=start)  # ERPNext's daily job
+		# the scheduler's daily jobs on a frozen clock: ERPNext's subscriptions on the first
+		# of the month, and ours on the days around the end of the grace period
+		with self.freeze_time(f"{start} 03:00:00", tick=True):
+			process_all(subscription=subscription.name)
 		invoices = frappe.get_all(
 			"Sales Invoice",
 			{"customer": p.billing_customer, "docstatus": 1},
@@ -534,8 +537,10 @@ class TestBilling(RegistrationCase):
 		self.assertEqual(invoice.company, demo.default_company())
 
 		due = getdate(invoice.due_date)
-		self.assertEqual(billing.enforce_payment(add_days(due, 7)), {})  # within the grace
-		self.assertEqual(billing.enforce_payment(add_days(due, 8)), {practice: "Suspended"})
+		with self.freeze_time(f"{add_days(due, 7)} 03:00:00", tick=True):
+			self.assertEqual(billing.enforce_payment(), {})  # within the grace
+		with self.freeze_time(f"{add_days(due, 8)} 03:00:00", tick=True):
+			self.assertEqual(billing.enforce_payment(), {practice: "Suspended"})
 		self.assertEqual(frappe.db.get_value("Practice", practice, "status"), "Suspended")
 		frappe.set_user("Guest")
 		with self.assertRaises(frappe.ValidationError):
