@@ -112,32 +112,45 @@ for _doctype, _handler, _events in (
 	for _event in _events:
 		_also(_doctype, _event, "medic_plus.booking.calendar_cache." + _handler)
 
+
+def _also_each(module: str, rows: tuple[tuple[str, str, str], ...]) -> None:
+	"""``_also`` for each (doctype, event, function of ``module``)."""
+	for doctype, event, handler in rows:
+		_also(doctype, event, f"{module}.{handler}")
+
+
 # safe prescribing: every save of an encounter is checked (clinical/prescribing.py)
-for _doctype, _event, _handler in (
-	("Patient Encounter", "validate", "check_encounter"),
-	("Medication Request", "validate", "check_medication_request"),
-	("Drug Interaction Rule", "on_update", "forget_rules"),
-	("Drug Interaction Rule", "on_trash", "forget_rules"),
-):
-	_also(_doctype, _event, "medic_plus.clinical.prescribing." + _handler)
+_also_each(
+	"medic_plus.clinical.prescribing",
+	(
+		("Patient Encounter", "validate", "check_encounter"),
+		("Medication Request", "validate", "check_medication_request"),
+		("Drug Interaction Rule", "on_update", "forget_rules"),
+		("Drug Interaction Rule", "on_trash", "forget_rules"),
+	),
+)
 
 # billing a practice's plan (onboarding/billing.py): its use on the monthly invoice, the
 # Payment Request where a gateway is set up, and the practice active again once paid
-for _doctype, _event, _handler in (
-	("Sales Invoice", "before_validate", "add_usage_line"),
-	("Sales Invoice", "after_insert", "record_usage_billed"),
-	("Sales Invoice", "on_submit", "request_payment"),
-	("Payment Entry", "on_submit", "reactivate_paid"),
-):
-	_also(_doctype, _event, "medic_plus.onboarding.billing." + _handler)
+_also_each(
+	"medic_plus.onboarding.billing",
+	(
+		("Sales Invoice", "before_validate", "add_usage_line"),
+		("Sales Invoice", "after_insert", "record_usage_billed"),
+		("Sales Invoice", "on_submit", "request_payment"),
+		("Payment Entry", "on_submit", "reactivate_paid"),
+	),
+)
 
 # the problem list: an encounter's ticked ICD-10 diagnoses go onto it on submit
-for _event, _handler in (
-	("validate", "validate_diagnoses"),
-	("on_submit", "add_to_problem_list"),
-	("on_cancel", "remove_from_problem_list"),
-):
-	_also("Patient Encounter", _event, "medic_plus.clinical.problems." + _handler)
+_also_each(
+	"medic_plus.clinical.problems",
+	(
+		("Patient Encounter", "validate", "validate_diagnoses"),
+		("Patient Encounter", "on_submit", "add_to_problem_list"),
+		("Patient Encounter", "on_cancel", "remove_from_problem_list"),
+	),
+)
 
 # retention: a patient's record is not deleted before its time (clinical/retention.py)
 for _doctype in ("Patient", *CLINICAL_DOCTYPES):

@@ -569,6 +569,14 @@ class TestBilling(RegistrationCase):
 		frappe.db.set_value("Practice", practice, "status", "Suspended")
 		self.assertEqual(billing.enforce_payment(add_days(due, 11)), {})
 
+	def provisioned(self):
+		"""A new practice, and the first day its plan is billed."""
+		from frappe.utils import getdate
+
+		practice = provisioning.provision_from_desk(self.registration())
+		subscription = frappe.db.get_value("Practice", practice, "billing_subscription")
+		return practice, getdate(frappe.db.get_value("Subscription", subscription, "start_date"))
+
 	def invoice_month(self, practice: str, start):
 		"""ERPNext's daily job on the first day of a period: the practice's plan invoice."""
 		from erpnext.accounts.doctype.subscription.subscription import process_all
@@ -584,14 +592,12 @@ class TestBilling(RegistrationCase):
 		return frappe.get_doc("Sales Invoice", name)
 
 	def test_the_visits_beyond_those_included_are_billed_on_the_next_invoice_once(self):
-		from frappe.utils import add_months, getdate
+		from frappe.utils import add_months
 
 		from medic_plus.onboarding import billing
 
 		self.settings(Basic={"monthly_price": 499, "included_visits": 2, "visit_price": 30})
-		practice = provisioning.provision_from_desk(self.registration())
-		p = frappe.get_doc("Practice", practice)
-		start = getdate(frappe.db.get_value("Subscription", p.billing_subscription, "start_date"))
+		practice, start = self.provisioned()
 		month = add_months(start, -1)
 		# five visits in the month before the period: three completed appointments and two
 		# encounters with no appointment (metered as they are when the invoice is made)
@@ -615,18 +621,9 @@ class TestBilling(RegistrationCase):
 		self.assertEqual(later.grand_total, 499)
 
 	def test_a_plan_that_bills_no_use_adds_no_line(self):
-		from frappe.utils import getdate
-
 		from medic_plus.onboarding import billing
 
-		practice = provisioning.provision_from_desk(self.registration())
-		start = getdate(
-			frappe.db.get_value(
-				"Subscription",
-				frappe.db.get_value("Practice", practice, "billing_subscription"),
-				"start_date",
-			)
-		)
+		practice, start = self.provisioned()
 		fake = {"completed_appointments": 40}
 		with patch("medic_plus.onboarding.usage.count", return_value={practice: fake}):
 			invoice = self.invoice_month(practice, start)
@@ -641,20 +638,11 @@ class TestBilling(RegistrationCase):
 		ensure_outbox()
 		gateway_account = payment_gateway()
 		self.settings(payment_gateway_account=gateway_account)
-		practice = provisioning.provision_from_desk(self.registration())
+		practice, start = self.provisioned()
 		admin = frappe.db.get_value("Practice Registration", self.made[-1], "email")
-		start = getdate(
-			frappe.db.get_value(
-				"Subscription",
-				frappe.db.get_value("Practice", practice, "billing_subscription"),
-				"start_date",
-			)
-		)
-		with (
-			patch(
-				"erpnext.accounts.doctype.payment_request.payment_request._get_payment_gateway_controller",
-				return_value=FakeGateway(),
-			),
+		with patch(
+			"erpnext.accounts.doctype.payment_request.payment_request._get_payment_gateway_controller",
+			return_value=FakeGateway(),
 		):
 			invoice = self.invoice_month(practice, start)
 		request = frappe.get_doc("Payment Request", {"reference_name": invoice.name})
@@ -678,17 +666,8 @@ class TestBilling(RegistrationCase):
 		self.assertEqual(frappe.db.get_value("Practice", practice, "status"), "Active")
 
 	def test_a_gateway_that_fails_leaves_the_invoice_payable_by_transfer(self):
-		from frappe.utils import getdate
-
 		self.settings(payment_gateway_account=payment_gateway())
-		practice = provisioning.provision_from_desk(self.registration())
-		start = getdate(
-			frappe.db.get_value(
-				"Subscription",
-				frappe.db.get_value("Practice", practice, "billing_subscription"),
-				"start_date",
-			)
-		)
+		practice, start = self.provisioned()
 		broken = FakeGateway()
 		broken.get_payment_url = lambda **kwargs: frappe.throw("gateway down")
 		with patch(
