@@ -20,7 +20,7 @@ from frappe.utils import now_datetime
 from medic_plus import demo
 from medic_plus.core import provisioning as core
 from medic_plus.onboarding import provisioning
-from medic_plus.tests.compat import TenancyFixtureTestCase
+from medic_plus.tests.compat import TenancyFixtureTestCase, freeze_time
 
 
 class RegistrationCase(TenancyFixtureTestCase):
@@ -523,7 +523,7 @@ class TestBilling(RegistrationCase):
 
 		# the scheduler's daily jobs on a frozen clock: ERPNext's subscriptions on the first
 		# of the month, and ours on the days around the end of the grace period
-		with self.freeze_time(f"{start} 03:00:00", tick=True):
+		with freeze_time(f"{start} 03:00:00", tick=True):
 			process_all(subscription=subscription.name)
 		invoices = frappe.get_all(
 			"Sales Invoice",
@@ -537,9 +537,9 @@ class TestBilling(RegistrationCase):
 		self.assertEqual(invoice.company, demo.default_company())
 
 		due = getdate(invoice.due_date)
-		with self.freeze_time(f"{add_days(due, 7)} 03:00:00", tick=True):
+		with freeze_time(f"{add_days(due, 7)} 03:00:00", tick=True):
 			self.assertEqual(billing.enforce_payment(), {})  # within the grace
-		with self.freeze_time(f"{add_days(due, 8)} 03:00:00", tick=True):
+		with freeze_time(f"{add_days(due, 8)} 03:00:00", tick=True):
 			self.assertEqual(billing.enforce_payment(), {practice: "Suspended"})
 		self.assertEqual(frappe.db.get_value("Practice", practice, "status"), "Suspended")
 		frappe.set_user("Guest")
