@@ -298,6 +298,31 @@ def _search(form) -> None:
 		form["ignore_user_permissions"] = 0
 
 
+def _get_by_filters(form) -> None:
+	"""``frappe.client.get`` with ``filters`` and no name loads the first row that matches
+	with permissions off, and its "not found" names that row. The name is found here
+	instead, through the permission query; filters that match nothing the user may see
+	answer exactly as filters that match nothing at all."""
+	doctype, filters = form.get("doctype"), form.get("filters")
+	if form.get("name") or filters is None or not isinstance(doctype, str):
+		return
+	try:
+		parsed = frappe.parse_json(filters)
+	except ValueError:
+		parsed = None
+	if not isinstance(parsed, dict | list):
+		frappe.throw(
+			_("filters must be a list or an object."), InvalidRecordArgument, title=_("Invalid argument")
+		)
+	names = frappe.get_list(
+		doctype, filters=parsed, pluck="name", limit_page_length=1, parent_doctype=form.get("parent")
+	)
+	if not names:
+		frappe.throw(_("No {0} matches these filters.").format(_(doctype)), frappe.DoesNotExistError)
+	form["name"] = names[0]
+	form.pop("filters", None)
+
+
 def check_linked_joins(doctype, fields) -> None:
 	"""``fields=["patient.dob"]`` joins the linked table with no permission check of its
 	own: a join into a scoped doctype is refused, but for the title that the target shows
@@ -344,6 +369,7 @@ DISPATCHERS = {
 	"frappe.desk.reportview.get_list": _list,
 	"frappe.desk.reportview.export_query": _list,
 	"frappe.client.get_list": _list,
+	"frappe.client.get": _get_by_filters,
 	"frappe.client.get_value": lambda form: check_linked_joins(form.get("doctype"), form.get("fieldname")),
 	**{
 		method: _checkout

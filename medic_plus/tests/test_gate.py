@@ -556,6 +556,36 @@ class TestRouteFormsOverHTTP(GateTestCase):
 				self.assertEqual(foreign.status_code, 404, body_text(foreign)[:300])
 				self.assertEqual(shape(foreign, other), shape(absent, missing))
 
+	def test_get_by_filters_answers_for_what_the_user_may_see_only(self):
+		"""frappe.client.get with filters: a filter only another practice's record matches
+		answers exactly like one nothing matches (no name, no field read blind)."""
+		b_mail = frappe.db.get_value("Patient", self.fx.b.patient, "email")
+		a_mail = frappe.db.get_value("Patient", self.fx.a.patient, "email")
+		self.assertTrue(b_mail and a_mail)
+
+		def get(filters):
+			return self.call(
+				"a_recep",
+				"frappe.client.get",
+				"GET",
+				query_string={"doctype": "Patient", "filters": json.dumps(filters)},
+			)
+
+		for field, foreign in (("email", b_mail), ("name", self.fx.b.patient)):
+			with self.subTest(field=field):
+				hidden = get({field: foreign})
+				nothing = get({field: "no-such-value@example.org"})
+				self.assertEqual(hidden.status_code, 404)
+				self.assertEqual(shape(hidden, foreign), shape(nothing, "no-such-value@example.org"))
+				self.assertNotIn(self.fx.b.patient, body_text(hidden))
+		hidden = get({"email": ["like", b_mail[:5] + "%"]})
+		self.assertNotIn(self.fx.b.patient, body_text(hidden))
+		# the practice's own record still comes back by its filters
+		own = get({"email": a_mail})
+		self.assertEqual(own.status_code, 200, body_text(own)[:300])
+		self.assertEqual(own.json["message"]["name"], self.fx.a.patient)
+		self.assertEqual(get("not a filter").status_code, 400)
+
 
 class TestChartsAndCards(GateTestCase):
 	"""Charts and number cards that practice A's admin builds over Patient Appointment,
