@@ -15,8 +15,8 @@ To open a method to practice users:
 3. ``medic_plus/tests/test_gate.py`` then calls it with another practice's records in
    every argument and expects "not found".
 
-Platform admins (System Manager, Healthcare Administrator, Administrator) and users who
-are in no practice are not gated.
+Platform admins (System Manager, Healthcare Administrator, Administrator) are not gated,
+nor are system users in no practice with no clinical role (``context.is_tenant_user``).
 """
 
 from __future__ import annotations

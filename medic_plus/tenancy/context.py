@@ -108,15 +108,48 @@ def sees_everything(user: str | None = None) -> bool:
 
 def is_tenant_user(user: str | None = None) -> bool:
 	"""Whether the tenant wall applies to ``user`` in full: a practice user who is no
-	platform admin, a website user or a guest (not a system user in no practice)."""
+	platform admin, a system user with a clinical role in no practice, a website user or
+	a guest (not a system user in no practice with no clinical role)."""
 	user = user or frappe.session.user
 	if user == "Guest":
 		return True
 	if sees_everything(user):
 		return False
-	return bool(get_user_practices(user)) or (
-		frappe.get_cached_value("User", user, "user_type") == "Website User"
-	)
+	if get_user_practices(user) or frappe.get_cached_value("User", user, "user_type") == "Website User":
+		return True
+	# a clinical role and no practice (a member whose membership ended, a Healthcare role
+	# given by hand): walled in like a practice user of no practice, who sees nothing
+	return bool(clinical_roles().intersection(frappe.get_roles(user)))
+
+
+CLINICAL_ROLES_CACHE = "medic_plus:clinical_roles"
+
+
+def clinical_roles() -> frozenset[str]:
+	"""The roles, other than the platform's, that may read a practice's records by the
+	site's role permissions."""
+	if not hasattr(frappe.local, "medic_plus_clinical_roles"):
+		frappe.local.medic_plus_clinical_roles = {}
+	memo = frappe.local.medic_plus_clinical_roles
+	if "roles" not in memo:
+		roles = frappe.cache.get_value(CLINICAL_ROLES_CACHE)
+		if roles is None:
+			from medic_plus.core.membership import PLATFORM_ADMIN_ROLES
+			from medic_plus.tenancy.scope import PRACTICE_DOCTYPES
+
+			found = set()
+			for perm in ("DocPerm", "Custom DocPerm"):
+				found.update(
+					frappe.get_all(
+						perm,
+						{"parent": ("in", PRACTICE_DOCTYPES), "read": 1, "permlevel": 0},
+						pluck="role",
+					)
+				)
+			roles = sorted(found - PLATFORM_ADMIN_ROLES)
+			frappe.cache.set_value(CLINICAL_ROLES_CACHE, roles, expires_in_sec=600)
+		memo["roles"] = frozenset(roles)
+	return memo["roles"]
 
 
 def role_allows(doctype: str, frappe_role: str, ptype: str) -> bool:

@@ -58,7 +58,12 @@ def allowed_methods(user: str | None = None) -> frozenset[str] | None:
 	if not context.is_tenant_user(user):
 		return None
 	checkout = open_checkout()
-	if user != "Guest" and context.get_user_practices(user):
+	if user != "Guest" and (
+		context.get_user_practices(user)
+		or frappe.get_cached_value("User", user, "user_type") != "Website User"
+	):
+		# a practice user; or a system user with a clinical role in no practice, who may use
+		# the Desk and sees no practice's records
 		return allowlist.desk_methods() | checkout
 	return allowlist.public_methods() | checkout
 

@@ -73,6 +73,7 @@ def is_scoped(doctype: str) -> bool:
 
 def clear_scope_cache() -> None:
 	frappe.cache.delete_value(CHILD_PARENTS_CACHE)
+	frappe.cache.delete_value(context.CLINICAL_ROLES_CACHE)
 
 
 # --- list, report, count, link search -------------------------------------------------

@@ -556,6 +556,30 @@ class TestRouteFormsOverHTTP(GateTestCase):
 				self.assertEqual(foreign.status_code, 404, body_text(foreign)[:300])
 				self.assertEqual(shape(foreign, other), shape(absent, missing))
 
+	def test_a_clinical_role_in_no_practice_is_walled_in(self):
+		"""A system user with a Healthcare role and no membership (a membership that ended,
+		a role given by hand) is gated like a practice user of no practice: the link search
+		that ignores user permissions lists no practice's records, and methods off the
+		allowlist answer like unknown ones. An ERPNext user with no clinical role is not."""
+		nobody = {"Authorization": api_token(self.fx.nobody)}
+		for doctype in ("Patient Appointment", "Patient Encounter", "Vital Signs", "Patient"):
+			with self.subTest(doctype=doctype):
+				found = request(
+					"GET",
+					"/api/method/frappe.desk.search.search_widget",
+					nobody,
+					query_string={"doctype": doctype, "txt": "", "ignore_user_permissions": 1, "as_dict": 1},
+				)
+				self.assertEqual(found.status_code, 200, body_text(found)[:300])
+				self.assertEqual(found.json.get("message") or found.json.get("results") or [], [])
+		method = "healthcare.healthcare.utils.get_healthcare_services_to_invoice"
+		closed = request("GET", f"/api/method/{method}", nobody, query_string={"patient": self.fx.b.patient})
+		unknown = request("GET", "/api/method/medic_plus.no_such_method", nobody)
+		self.assertEqual(shape(closed, method), shape(unknown, "medic_plus.no_such_method"))
+		self.assertIsNotNone(gate.allowed_methods(self.fx.nobody))
+		accounts = ensure_user(email("iso-accounts"), "Iso Accounts", roles=("Accounts User",))
+		self.assertIsNone(gate.allowed_methods(accounts))
+
 	def test_get_by_filters_answers_for_what_the_user_may_see_only(self):
 		"""frappe.client.get with filters: a filter only another practice's record matches
 		answers exactly like one nothing matches (no name, no field read blind)."""

@@ -110,11 +110,17 @@ class TestScopeKinds(TenancyFixtureTestCase):
 		self.assertFalse(permissions.has_permission(other, "read", self.fx.a.doctor))
 
 	def test_hidden_doctypes_are_empty_for_practice_users_only(self):
+		from medic_plus.tests.fixtures import email, ensure_user
+
+		# the platform's own ERPNext staff, in no practice and with no clinical role
+		self.accounts = ensure_user(email("iso-accounts"), "Iso Accounts", roles=("Accounts User",))
 		for doctype in ("Customer", "Contact", "Event", "Sales Invoice", "Error Log"):
 			with self.subTest(doctype=doctype):
 				self.assertEqual(permissions.get_permission_query_conditions(self.fx.a.admin, doctype), "1=0")
 				self.assertEqual(permissions.get_permission_query_conditions(self.fx.platform, doctype), "")
-				self.assertEqual(permissions.get_permission_query_conditions(self.fx.nobody, doctype), "")
+				# a Healthcare role in no practice is walled in like a practice user of none
+				self.assertEqual(permissions.get_permission_query_conditions(self.fx.nobody, doctype), "1=0")
+				self.assertEqual(permissions.get_permission_query_conditions(self.accounts, doctype), "")
 
 	def test_letter_heads_of_other_practices_are_not_shipped_nor_usable(self):
 		from frappe.boot import get_letter_heads
