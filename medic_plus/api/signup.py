@@ -129,6 +129,11 @@ def register(
 		_bad("mobile", _("Please enter a valid mobile number, e.g. +27821234567."))
 	if country and not frappe.db.exists("Country", country):
 		_bad("country", _("Please choose a country from the list."))
+	if timezone:
+		from medic_plus.medic_plus.doctype.practice.practice import _known_timezones
+
+		if timezone not in _known_timezones():
+			_bad("timezone", _("Please choose a time zone from the list."))
 	if frappe.db.exists("Practice Registration", {"email": clean_email, "status": ("in", WAITING)}):
 		frappe.throw(
 			_("A practice registered with this address is already on its way."),

@@ -197,7 +197,11 @@ def find_or_create_patient(practice, person: Person) -> str:
 		}
 	)
 	doc.flags.ignore_permissions = True
+	queued = len(frappe.local.message_log)
 	doc.insert()
+	# Healthcare says "Customer <id> created and linked to Patient": a guest learns neither
+	# the record's id nor that the person was new to the practice
+	del frappe.local.message_log[queued:]
 	return doc.name
 
 

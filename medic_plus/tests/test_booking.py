@@ -591,6 +591,16 @@ class TestVerifyAndBook(BookingTestCase):
 		self.assertIn("BEGIN:VCALENDAR", mail.message)
 		self.assertIn("appointment.ics", mail.message)
 
+	def test_a_new_and_a_known_patient_get_the_same_answer(self):
+		"""Booking says nothing of the records it made: not Healthcare's "Customer <id>
+		created and linked to Patient", which would tell a new person from a known one."""
+		email = f"guest-{frappe.generate_hash(length=8)}@example.org"
+		for attempt in ("new", "known"):
+			with self.subTest(attempt=attempt):
+				frappe.local.message_log = []
+				self.book(email=email, time="10:00" if attempt == "new" else "11:00")
+				self.assertEqual(frappe.local.message_log, [])
+
 
 class TestManageBooking(BookingTestCase):
 	def token_of(self, res):
