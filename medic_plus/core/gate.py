@@ -13,7 +13,7 @@ Pure: no Frappe import. Unit-tested in ``tests/unit/test_gate.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 # kinds of target
@@ -243,3 +243,9 @@ def linked_field_joins(fields) -> list[tuple[str, str]]:
 		link, name = column.split(".", 1)
 		out.append((link.strip(), name.strip()))
 	return out
+
+
+def missing_arguments(parameters: Iterable[tuple[str, bool]], given: Collection[str]) -> list[str]:
+	"""The required parameters that a call does not give: ``parameters`` are the function's
+	(name, optional) pairs, optional for one with a default or a ``*args``/``**kwargs``."""
+	return [name for name, optional in parameters if not optional and name not in given]

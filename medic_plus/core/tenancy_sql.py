@@ -120,3 +120,17 @@ def _check_identifier(name: str) -> None:
 	# DocType and field names: letters, digits, spaces, hyphens and underscores only.
 	if not name or any(not (c.isalnum() or c in " _-") for c in name):
 		raise ValueError(f"not a safe identifier: {name!r}")
+
+
+def colleagues(user: str, practices: Iterable[str], quote: Quote) -> str:
+	"""Users a practice user may list: themselves and the active members of their
+	practices (never another practice's staff)."""
+	me = f"{column('User', 'name')} = {quote(user)}"
+	practices = list(practices)
+	if not practices:
+		return me
+	members = (
+		"select `user` from `tabPractice Member` "
+		f"where `is_active` = 1 and `practice` in ({in_list(practices, quote)})"
+	)
+	return f"({me} or {column('User', 'name')} in ({members}))"

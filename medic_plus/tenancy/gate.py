@@ -18,6 +18,7 @@ the user may see; a document sent as an object is judged by what is stored.
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import frappe
@@ -163,6 +164,34 @@ def _judge_method(target: core.Target, form, allowed: frozenset[str]) -> None:
 		# (a checkout's only record is the Payment Request it pays: the platform's bill,
 		# which the gateway's page shows to whoever holds its link)
 		check_record_arguments(form)
+	# after the records: another practice's record is "not found" whatever else is missing
+	check_arguments_given(name, form)
+
+
+class MissingArgumentError(frappe.ValidationError):
+	http_status_code = 400
+
+
+_PARAMETERS: dict[str, tuple[tuple[str, bool], ...]] = {}
+
+
+def check_arguments_given(name: str, form) -> None:
+	"""A call without a required argument answers 400 and names it (Python would raise a
+	TypeError: a 500)."""
+	if name not in _PARAMETERS:
+		try:
+			signature = inspect.signature(frappe.get_attr(name))
+		except Exception:
+			signature = None
+		optional = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+		_PARAMETERS[name] = tuple(
+			(p.name, p.default is not p.empty or p.kind in optional)
+			for p in (signature.parameters.values() if signature else ())
+		)
+	if missing := core.missing_arguments(_PARAMETERS[name], form):
+		frappe.throw(
+			_("{0} is required.").format(missing[0]), MissingArgumentError, title=_("Missing argument")
+		)
 
 
 def _judge_doc_method(target: core.Target, form) -> None:

@@ -83,6 +83,11 @@ def get_permission_query_conditions(user: str | None = None, doctype: str | None
 	if not doctype:
 		return ""
 	user = user or frappe.session.user
+	if doctype == "User":
+		# staff see their colleagues, not every practice's (nor the platform's) users
+		if not context.is_tenant_user(user):
+			return ""
+		return tenancy_sql.colleagues(user, context.get_user_practices(user), _quote)
 	if doctype in HIDDEN:
 		return tenancy_sql.DENY_ALL if context.is_tenant_user(user) else ""
 	if doctype in REFERENCE_FIELDS:

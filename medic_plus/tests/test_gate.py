@@ -580,6 +580,66 @@ class TestRouteFormsOverHTTP(GateTestCase):
 		accounts = ensure_user(email("iso-accounts"), "Iso Accounts", roles=("Accounts User",))
 		self.assertIsNone(gate.allowed_methods(accounts))
 
+	def test_a_missing_required_argument_is_400_and_named(self):
+		for who, verb, method, given in (
+			("guest", "GET", "medic_plus.api.booking.get_practice_info", {}),
+			("guest", "GET", "medic_plus.api.booking.get_availability", {"practice": "iso-book"}),
+			("guest", "GET", "medic_plus.api.signup.check_slug", {}),
+			("guest", "POST", "medic_plus.api.onboarding.activate", {"key": "x" * 43}),
+			("a_recep", "GET", "frappe.desk.form.load.getdoc", {"doctype": "Patient"}),
+		):
+			with self.subTest(method=method):
+				args = {"query_string": given} if verb == "GET" else {"data": given}
+				answer = self.call(who, method, verb, **args)
+				self.assertEqual(answer.status_code, 400, body_text(answer)[:300])
+				self.assertIn("is required", body_text(answer))
+				self.assertNotIn("Traceback", body_text(answer))
+
+	def test_staff_list_their_colleagues_only(self):
+		"""Users of another practice (their e-mail, last login, IP, phone) are not listed
+		on any list route; one's own colleagues are."""
+		fx = self.fx
+		colleagues = set(
+			frappe.get_all("Practice Member", {"practice": fx.a.practice, "is_active": 1}, pluck="user")
+		)
+		others = {fx.b.admin, fx.b.doctor, fx.b.recep, fx.platform, fx.nobody}
+		fields = json.dumps(["name", "last_login", "last_ip"])
+		for verb, method, args in (
+			("GET", "frappe.client.get_list", {"doctype": "User", "fields": fields, "limit_page_length": 0}),
+			(
+				"GET",
+				"frappe.desk.reportview.get_list",
+				{"doctype": "User", "fields": fields, "limit_page_length": 0},
+			),
+			("GET", "frappe.desk.search.search_link", {"doctype": "User", "txt": "iso", "page_length": 100}),
+		):
+			with self.subTest(method=method):
+				answer = self.call("a_recep", method, verb, query_string=args)
+				self.assertEqual(answer.status_code, 200, body_text(answer)[:300])
+				rows = answer.json["message"] if "message" in answer.json else answer.json["results"]
+				listed = {r.get("name") or r.get("value") for r in rows}
+				self.assertFalse(listed & others, listed & others)
+				self.assertIn(fx.a.recep, listed)
+				self.assertLessEqual(listed, colleagues | {fx.a.recep})
+		listed = request(
+			"GET",
+			"/api/resource/User",
+			self.gated["a_recep"],
+			query_string={"fields": fields, "limit_page_length": 0},
+		).json["data"]
+		self.assertFalse({r["name"] for r in listed} & others)
+		value = self.call(
+			"a_recep",
+			"frappe.client.get_value",
+			"GET",
+			query_string={
+				"doctype": "User",
+				"filters": json.dumps({"name": fx.b.admin}),
+				"fieldname": "last_ip",
+			},
+		)
+		self.assertFalse((value.json or {}).get("message"))
+
 	def test_get_by_filters_answers_for_what_the_user_may_see_only(self):
 		"""frappe.client.get with filters: a filter only another practice's record matches
 		answers exactly like one nothing matches (no name, no field read blind)."""

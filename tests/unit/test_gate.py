@@ -211,3 +211,13 @@ def test_linked_field_joins_are_found_in_every_form():
 	assert linked_field_joins("name, patient.dob") == [("patient", "dob")]
 	assert linked_field_joins(["`tabDrug Prescription`.`dosage`", "count(`tabX`.name)"]) == []
 	assert linked_field_joins(None) == []
+
+
+def test_a_call_missing_a_required_argument_is_named():
+	from medic_plus.core.gate import missing_arguments
+
+	params = [("practice", False), ("date", False), ("appointment_type", True)]
+	assert missing_arguments(params, {"practice", "date"}) == []
+	assert missing_arguments(params, {"practice", "appointment_type", "cmd"}) == ["date"]
+	assert missing_arguments(params, set()) == ["practice", "date"]
+	assert missing_arguments([("kwargs", True)], set()) == []

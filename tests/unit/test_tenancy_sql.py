@@ -124,3 +124,16 @@ def test_a_shared_row_is_seen_by_every_practice():
 	db.executemany("insert into `tabPractice` values (?, ?)", [("B", "own-b"), ("C", "platform")])
 	cond = tenancy_sql.owned_by_none_or("Company", "Practice", "company", ["A"], quote, shared=["platform"])
 	assert [r[0] for r in db.execute(f"select `name` from `tabCompany` where {cond}")] == ["platform"]
+
+
+def test_a_practice_user_lists_themselves_and_their_colleagues_only():
+	from medic_plus.core.tenancy_sql import colleagues
+
+	def quote(v):
+		return "'" + v.replace("'", "''") + "'"
+
+	assert colleagues("a@x.org", [], quote) == "`tabUser`.`name` = 'a@x.org'"
+	cond = colleagues("a@x.org", ["p2", "p1"], quote)
+	assert cond.startswith("(`tabUser`.`name` = 'a@x.org' or `tabUser`.`name` in (select `user`")
+	assert "`practice` in ('p1', 'p2')" in cond and "`is_active` = 1" in cond
+	assert "o''brien" in colleagues("o'brien@x.org", [], quote)
