@@ -58,6 +58,7 @@ DOCTYPE_NAME_PAIRS: tuple[tuple[str, str], ...] = (
 	("link_doctype", "link_name"),
 	("share_doctype", "share_name"),
 	("attached_to_doctype", "attached_to_name"),
+	("doc", "name"),  # printview.get_html_and_style
 )
 # arguments whose value is a document or more arguments, searched for record names too
 CONTAINER_ARGUMENTS = ("args", "kwargs", "doc", "docs", "document", "arg")
@@ -174,6 +175,8 @@ class RecordArgument:
 	value: object  # a plain string, or a list/dict the gate refuses
 	# the name of a document sent as an object: it may be a new one, not yet stored
 	may_be_new: bool = False
+	# ... and that object says it is new (the Desk's ``__islocal``)
+	marked_new: bool = False
 
 
 def record_arguments(
@@ -209,7 +212,13 @@ def record_arguments(
 		if isinstance(doctype, str) and name_key in form and form[name_key] not in (None, ""):
 			if is_scoped(doctype):
 				own_name = depth > 0 and (doctype_key, name_key) == ("doctype", "name")
-				yield RecordArgument(prefix + name_key, doctype, form[name_key], may_be_new=own_name)
+				yield RecordArgument(
+					prefix + name_key,
+					doctype,
+					form[name_key],
+					may_be_new=own_name,
+					marked_new=own_name and bool(form.get("__islocal")),
+				)
 	for key in CONTAINER_ARGUMENTS:
 		if key not in form:
 			continue

@@ -163,9 +163,13 @@ def _judge_method(target: core.Target, form, allowed: frozenset[str]) -> None:
 	if name not in allowlist.checkout_methods():
 		# (a checkout's only record is the Payment Request it pays: the platform's bill,
 		# which the gateway's page shows to whoever holds its link)
-		check_record_arguments(form)
+		check_record_arguments(form, inserting=name in INSERTS)
 	# after the records: another practice's record is "not found" whatever else is missing
 	check_arguments_given(name, form)
+
+
+# methods whose documents are new ones, named as the caller likes
+INSERTS = frozenset({"frappe.client.insert", "frappe.client.insert_many"})
 
 
 class MissingArgumentError(frappe.ValidationError):
@@ -268,7 +272,7 @@ def _resolve_name(method: str, doctype: str | None) -> str | None:
 # --- record arguments --------------------------------------------------------------------
 
 
-def check_record_arguments(form) -> None:
+def check_record_arguments(form, inserting: bool = False) -> None:
 	for arg in core.record_arguments(form, ARGUMENT_DOCTYPES, is_scoped):
 		if not core.is_plain_name(arg.value):
 			frappe.throw(
@@ -278,8 +282,10 @@ def check_record_arguments(form) -> None:
 			)
 		if is_visible(arg.doctype, arg.value):
 			continue
-		# an unsaved document: the Desk names it "new-<doctype>-<hash>" until its first save
-		unsaved = arg.may_be_new or str(arg.value).startswith("new")
+		# an unsaved document: the Desk names it "new-<doctype>-<hash>" and marks it
+		# __islocal until its first save; an insert names it as it likes. Any other
+		# document sent by a name that is not stored answers as another practice's does.
+		unsaved = arg.marked_new or (arg.may_be_new and inserting) or str(arg.value).startswith("new")
 		if not (unsaved and not frappe.db.exists(arg.doctype, arg.value)):
 			not_found(arg.doctype, arg.value)
 
@@ -330,6 +336,21 @@ def _search(form) -> None:
 	if isinstance(doctype, str) and is_scoped(doctype):
 		# Frappe reads with permissions off when the Desk asks to ignore user permissions
 		form["ignore_user_permissions"] = 0
+
+
+def _delete_items(form) -> None:
+	"""Bulk delete skips a name that is not stored without a word: another practice's
+	records are left out the same way (deleting them would say "not found")."""
+	doctype, items = form.get("doctype"), form.get("items")
+	if not (isinstance(doctype, str) and is_scoped(doctype)):
+		return
+	try:
+		names = frappe.parse_json(items)
+	except ValueError:
+		names = None
+	if not isinstance(names, list) or not all(core.is_plain_name(n) for n in names):
+		frappe.throw(_("items must be a list of names."), InvalidRecordArgument, title=_("Invalid argument"))
+	form["items"] = json.dumps([n for n in names if is_visible(doctype, n)])
 
 
 def _get_by_filters(form) -> None:
@@ -404,6 +425,7 @@ DISPATCHERS = {
 	"frappe.desk.reportview.export_query": _list,
 	"frappe.client.get_list": _list,
 	"frappe.client.get": _get_by_filters,
+	"frappe.desk.reportview.delete_items": _delete_items,
 	"frappe.client.get_value": lambda form: check_linked_joins(form.get("doctype"), form.get("fieldname")),
 	**{
 		method: _checkout

@@ -242,10 +242,15 @@ class TestFHIR(TenancyFixtureTestCase):
 		self.assertEqual(parse(out["encounters"]).total, 0)  # receptionists read no encounters
 
 	def test_only_the_practice_admins_issue_tokens(self):
-		for user, practice in ((self.fx.a.doctor, self.fx.a.practice), (self.fx.a.admin, self.fx.b.practice)):
-			with self.subTest(user=user):
+		# a doctor of the practice may not; another practice is not found, like none
+		for user, practice, refused in (
+			(self.fx.a.doctor, self.fx.a.practice, frappe.PermissionError),
+			(self.fx.a.admin, self.fx.b.practice, frappe.DoesNotExistError),
+			(self.fx.a.admin, "no-such-practice", frappe.DoesNotExistError),
+		):
+			with self.subTest(user=user, practice=practice):
 				frappe.set_user(user)
-				with self.assertRaises(frappe.PermissionError):
+				with self.assertRaises(refused):
 					issue_token(practice, "ISO FHIR not allowed")
 		frappe.set_user(self.fx.b.admin)
 		self.assertEqual(frappe.get_list("FHIR Access Token", filters={"label": ("like", "ISO FHIR %")}), [])

@@ -640,6 +640,57 @@ class TestRouteFormsOverHTTP(GateTestCase):
 		)
 		self.assertFalse((value.json or {}).get("message"))
 
+	def test_another_practices_record_answers_like_a_missing_one_on_these_too(self):
+		"""Save, bulk delete, a template rendered with a document, a print preview and a
+		token for another practice: the same answer for its record as for no record."""
+		fx = self.fx
+		template = (
+			frappe.db.get_value("Email Template", {}, "name")
+			or frappe.get_doc(
+				{"doctype": "Email Template", "name": "ISO Gate Template", "subject": "Hi", "response": "Hi"}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+		frappe.db.commit()  # nosemgrep: the request threads read it
+		cases = (
+			(
+				"frappe.desk.form.save.savedocs",
+				lambda n: {
+					"action": "Save",
+					"doc": json.dumps({"doctype": "Patient", "name": n, "modified": "2030-01-01"}),
+				},
+				fx.b.patient,
+			),
+			(
+				"frappe.desk.reportview.delete_items",
+				lambda n: {"doctype": "Patient", "items": json.dumps([n])},
+				fx.b.patient,
+			),
+			(
+				"frappe.email.doctype.email_template.email_template.get_email_template",
+				lambda n: {"template_name": template, "doc": json.dumps({"doctype": "Patient", "name": n})},
+				fx.b.patient,
+			),
+			(
+				"frappe.www.printview.get_html_and_style",
+				lambda n: {"doc": "Practice", "name": n},
+				fx.b.practice,
+			),
+			(
+				"medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token.issue_token",
+				lambda n: {"practice": n, "label": "ISO FHIR gate", "days": 1},
+				fx.b.practice,
+			),
+		)
+		missing = "isonosuch01"
+		for method, args, foreign in cases:
+			with self.subTest(method=method):
+				hidden = self.call("a_admin", method, data=args(foreign))
+				absent = self.call("a_admin", method, data=args(missing))
+				self.assertEqual(shape(hidden, foreign), shape(absent, missing))
+		self.assertTrue(frappe.db.exists("Patient", fx.b.patient))
+
 	def test_get_by_filters_answers_for_what_the_user_may_see_only(self):
 		"""frappe.client.get with filters: a filter only another practice's record matches
 		answers exactly like one nothing matches (no name, no field read blind)."""

@@ -136,8 +136,8 @@ class TestPlans(TenancyFixtureTestCase):
 			with self.assertRaises(plans.PlanLimitError) as caught:
 				issue_token(self.a, "PLAN refused")
 			self.assertIn("Basic", str(caught.exception))
-			# another practice's plan is not told: that answers as before
-			with self.assertRaises(frappe.PermissionError):
+			# another practice's plan is not told: it answers as a practice that does not exist
+			with self.assertRaises(frappe.DoesNotExistError):
 				issue_token(self.b, "PLAN other")
 		# the plan includes it again: the token works
 		response = request("GET", "/fhir/R4/Patient", {"Authorization": f"Bearer {token_a}"})

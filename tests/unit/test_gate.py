@@ -221,3 +221,15 @@ def test_a_call_missing_a_required_argument_is_named():
 	assert missing_arguments(params, {"practice", "appointment_type", "cmd"}) == ["date"]
 	assert missing_arguments(params, set()) == ["practice", "date"]
 	assert missing_arguments([("kwargs", True)], set()) == []
+
+
+def test_a_document_says_whether_it_is_new():
+	doc = {"doc": {"doctype": "Patient", "name": "new-patient-1", "__islocal": 1}}
+	stored = {"doc": {"doctype": "Patient", "name": "P-9"}}
+	marked = [(a.may_be_new, a.marked_new) for a in record_arguments(doc, ARGS, SCOPED.__contains__)]
+	unmarked = [(a.may_be_new, a.marked_new) for a in record_arguments(stored, ARGS, SCOPED.__contains__)]
+	assert (marked, unmarked) == ([(True, True)], [(True, False)])
+
+
+def test_a_print_preview_names_its_record_by_doc_and_name():
+	assert found({"doc": "Patient", "name": "P-1"}) == [("name", "Patient", "P-1", False)]

@@ -10,7 +10,7 @@ from frappe.model.document import Document
 from frappe.utils import add_days, get_datetime, now_datetime
 
 from medic_plus.onboarding import plans
-from medic_plus.tenancy.guard import TenantGuard
+from medic_plus.tenancy.guard import TenantGuard, check_visible
 
 PREFIX = "mpf_"
 MAX_DAYS = 366
@@ -52,6 +52,7 @@ class FHIRAccessToken(TenantGuard, Document):
 def issue_token(practice: str, label: str, days: int = 90) -> dict:
 	"""A new token for ``practice`` (its admins and platform admins only); the token is
 	returned once and stored only as a hash."""
+	check_visible("Practice", practice)  # another practice's answers as a missing one
 	doc = frappe.get_doc(
 		{
 			"doctype": "FHIR Access Token",
