@@ -211,6 +211,7 @@ override_whitelisted_methods = {
 	"frappe.utils.global_search.search": "medic_plus.tenancy.whitelisted.global_search",
 	"healthcare.healthcare.doctype.patient_appointment.patient_appointment.get_events": "medic_plus.tenancy.whitelisted.get_appointment_events",
 	"frappe.desk.listview.get_group_by_count": "medic_plus.tenancy.whitelisted.get_group_by_count",
+	"frappe.desk.search.get_names_for_mentions": "medic_plus.tenancy.whitelisted.get_names_for_mentions",
 }
 
 # Scheduler

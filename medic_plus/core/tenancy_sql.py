@@ -122,10 +122,14 @@ def _check_identifier(name: str) -> None:
 		raise ValueError(f"not a safe identifier: {name!r}")
 
 
-def colleagues(user: str, practices: Iterable[str], quote: Quote) -> str:
-	"""Users a practice user may list: themselves and the active members of their
-	practices (never another practice's staff)."""
-	me = f"{column('User', 'name')} = {quote(user)}"
+def colleagues(
+	user: str, practices: Iterable[str], quote: Quote, table: str = "User", field: str = "name"
+) -> str:
+	"""Users a practice user may list (``table``.``field`` names the user: a User row, or
+	a row of one of its child tables by its parent): themselves and the active members of
+	their practices, never another practice's staff."""
+	who = column(table, field)
+	me = f"{who} = {quote(user)}"
 	practices = list(practices)
 	if not practices:
 		return me
@@ -133,4 +137,4 @@ def colleagues(user: str, practices: Iterable[str], quote: Quote) -> str:
 		"select `user` from `tabPractice Member` "
 		f"where `is_active` = 1 and `practice` in ({in_list(practices, quote)})"
 	)
-	return f"({me} or {column('User', 'name')} in ({members}))"
+	return f"({me} or {who} in ({members}))"

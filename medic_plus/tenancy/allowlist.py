@@ -138,7 +138,7 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.search.search_link",
 		"frappe.desk.search.search_widget",
 		"frappe.desk.search.get_link_title",
-		"frappe.desk.search.get_names_for_mentions",
+		"medic_plus.tenancy.whitelisted.get_names_for_mentions",
 		"medic_plus.tenancy.whitelisted.practitioner_query",
 		"medic_plus.tenancy.whitelisted.patient_query",
 		"medic_plus.clinical.codes.code_value_query",

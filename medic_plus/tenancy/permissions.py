@@ -83,11 +83,12 @@ def get_permission_query_conditions(user: str | None = None, doctype: str | None
 	if not doctype:
 		return ""
 	user = user or frappe.session.user
-	if doctype == "User":
-		# staff see their colleagues, not every practice's (nor the platform's) users
+	if doctype == "User" or doctype in user_child_tables():
+		# staff see their colleagues (and their roles...), not every practice's users
 		if not context.is_tenant_user(user):
 			return ""
-		return tenancy_sql.colleagues(user, context.get_user_practices(user), _quote)
+		field = "name" if doctype == "User" else "parent"
+		return tenancy_sql.colleagues(user, context.get_user_practices(user), _quote, doctype, field)
 	if doctype in HIDDEN:
 		return tenancy_sql.DENY_ALL if context.is_tenant_user(user) else ""
 	if doctype in REFERENCE_FIELDS:
@@ -108,6 +109,18 @@ def get_permission_query_conditions(user: str | None = None, doctype: str | None
 	if scope:
 		return condition_of(doctype, user)
 	return tenancy_sql.via_parent(doctype, {parent: condition_of(parent, user) for parent in parents})
+
+
+_USER_TABLES: dict[str, frozenset[str]] = {}
+
+
+def user_child_tables() -> frozenset[str]:
+	"""The child tables of User (Has Role, its e-mail accounts, ...), once per site and
+	process: every list asks."""
+	site = frappe.local.site
+	if site not in _USER_TABLES:
+		_USER_TABLES[site] = frozenset(df.options for df in frappe.get_meta("User").get_table_fields())
+	return _USER_TABLES[site]
 
 
 def shared_rows(owned) -> list[str]:

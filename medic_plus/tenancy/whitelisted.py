@@ -1,6 +1,6 @@
 """Tenant-aware replacements for the few Frappe endpoints that read records without
-Frappe's permission query: global search, link validation, ``frappe.client.get_count``
-and the "Assigned To" sidebar count. Each one checks the tenancy, then hands over to Frappe's own method."""
+Frappe's permission query: global search, link validation, ``frappe.client.get_count``,
+the "Assigned To" sidebar count and the @mention list. Each one checks the tenancy, then hands over to Frappe's own method."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from frappe import _
 from frappe.client import get_count as _get_count
 from frappe.client import validate_link as _validate_link
 from frappe.desk.listview import get_group_by_count as _get_group_by_count
+from frappe.desk.search import get_names_for_mentions as _get_names_for_mentions
 from frappe.utils import get_safe_filters
 from frappe.utils.global_search import search as _global_search
 
@@ -313,3 +314,20 @@ def get_events(
 	if not context.sees_everything():
 		user = None  # the session user
 	return _get_events(start, end, user=user, for_reminder=for_reminder, filters=filters)
+
+
+@frappe.whitelist()
+def get_names_for_mentions(search_term: str) -> list[dict]:
+	"""The @mention list: a practice user is offered their colleagues, not the staff of
+	other practices, nor user groups (which span practices)."""
+	names = _get_names_for_mentions(search_term)
+	if not context.is_tenant_user():
+		return names
+	colleagues = set(
+		frappe.get_all(
+			"Practice Member",
+			{"practice": ("in", context.get_user_practices() or [""]), "is_active": 1},
+			pluck="user",
+		)
+	)
+	return [m for m in names if not m.get("is_group") and m.get("id") in colleagues]

@@ -628,6 +628,23 @@ class TestRouteFormsOverHTTP(GateTestCase):
 			query_string={"fields": fields, "limit_page_length": 0},
 		).json["data"]
 		self.assertFalse({r["name"] for r in listed} & others)
+		roles = self.call(
+			"a_recep",
+			"frappe.client.get_list",
+			"GET",
+			query_string={
+				"doctype": "Has Role",
+				"parent": "User",
+				"fields": json.dumps(["parent", "role"]),
+				"limit_page_length": 0,
+			},
+		).json["message"]
+		self.assertFalse({r["parent"] for r in roles} & others)
+		mentions = self.call(
+			"a_recep", "frappe.desk.search.get_names_for_mentions", "GET", query_string={"search_term": "iso"}
+		).json["message"]
+		self.assertIn(fx.a.admin, {m["id"] for m in mentions})
+		self.assertLessEqual({m["id"] for m in mentions}, colleagues)
 		value = self.call(
 			"a_recep",
 			"frappe.client.get_value",

@@ -137,3 +137,5 @@ def test_a_practice_user_lists_themselves_and_their_colleagues_only():
 	assert cond.startswith("(`tabUser`.`name` = 'a@x.org' or `tabUser`.`name` in (select `user`")
 	assert "`practice` in ('p1', 'p2')" in cond and "`is_active` = 1" in cond
 	assert "o''brien" in colleagues("o'brien@x.org", [], quote)
+	# a child table of User, by its parent
+	assert colleagues("a@x.org", [], quote, "Has Role", "parent") == "`tabHas Role`.`parent` = 'a@x.org'"
