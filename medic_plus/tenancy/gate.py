@@ -338,6 +338,16 @@ def _search(form) -> None:
 		form["ignore_user_permissions"] = 0
 
 
+def _next_record(form) -> None:
+	"""The form's previous/next buttons start from ``value``, whose sort field Frappe reads
+	with permissions off: it must be a record the user may see."""
+	doctype, value = form.get("doctype"), form.get("value")
+	if isinstance(doctype, str) and is_scoped(doctype):
+		if not core.is_plain_name(value):
+			frappe.throw(_("value must be the name of one record."), InvalidRecordArgument)
+		check_visible(doctype, value)
+
+
 def _delete_items(form) -> None:
 	"""Bulk delete skips a name that is not stored without a word: another practice's
 	records are left out the same way (deleting them would say "not found")."""
@@ -426,6 +436,7 @@ DISPATCHERS = {
 	"frappe.client.get_list": _list,
 	"frappe.client.get": _get_by_filters,
 	"frappe.desk.reportview.delete_items": _delete_items,
+	"frappe.desk.form.utils.get_next": _next_record,
 	"frappe.client.get_value": lambda form: check_linked_joins(form.get("doctype"), form.get("fieldname")),
 	**{
 		method: _checkout

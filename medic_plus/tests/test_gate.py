@@ -22,6 +22,7 @@ from unittest.mock import patch
 import frappe
 import requests
 
+from medic_plus import demo
 from medic_plus.tenancy import allowlist, gate, realtime
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token, email, ensure_user
@@ -669,6 +670,14 @@ class TestRouteFormsOverHTTP(GateTestCase):
 			.insert(ignore_permissions=True)
 			.name
 		)
+		from medic_plus.tests.test_operations import make_appointment
+
+		demo.ensure_appointment_type()
+		b_appointment = make_appointment(fx.b.practice, fx.b.patient, fx.b.practitioner, day="2031-05-05")
+		self.addCleanup(frappe.db.commit)  # nosemgrep: after the delete below
+		self.addCleanup(
+			frappe.delete_doc, "Patient Appointment", b_appointment, force=True, ignore_permissions=True
+		)
 		frappe.db.commit()  # nosemgrep: the request threads read it
 		cases = (
 			(
@@ -693,6 +702,11 @@ class TestRouteFormsOverHTTP(GateTestCase):
 				"frappe.www.printview.get_html_and_style",
 				lambda n: {"doc": "Practice", "name": n},
 				fx.b.practice,
+			),
+			(
+				"frappe.desk.form.utils.get_next",
+				lambda n: {"doctype": "Patient Appointment", "value": n, "prev": 0},
+				b_appointment,
 			),
 			(
 				"medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token.issue_token",
