@@ -78,17 +78,20 @@ def open_checkout() -> frozenset[str]:
 	return frozenset(allowlist.CHECKOUT.get(gateway, ()))
 
 
+def _parsed(value):
+	"""A form value that may be JSON, parsed; None where it is not valid JSON."""
+	try:
+		return frappe.parse_json(value)
+	except ValueError:
+		return None
+
+
 def _checkout(form) -> None:
 	"""A checkout page pays a Payment Request and nothing else: its reference, and the one
 	in the payment data it sends, name one (PayPal's return takes only its own token)."""
 	references = [form.get("reference_doctype")]
 	for key in ("data", "options"):
-		data = form.get(key)
-		if isinstance(data, str):
-			try:
-				data = json.loads(data)
-			except ValueError:
-				data = None
+		data = _parsed(form.get(key))
 		if isinstance(data, dict) and "reference_doctype" in data:
 			references.append(data["reference_doctype"])
 	if any(doctype != allowlist.CHECKOUT_PAYS for doctype in references):
@@ -354,10 +357,7 @@ def _delete_items(form) -> None:
 	doctype, items = form.get("doctype"), form.get("items")
 	if not (isinstance(doctype, str) and is_scoped(doctype)):
 		return
-	try:
-		names = frappe.parse_json(items)
-	except ValueError:
-		names = None
+	names = _parsed(items)
 	if not isinstance(names, list) or not all(core.is_plain_name(n) for n in names):
 		frappe.throw(_("items must be a list of names."), InvalidRecordArgument, title=_("Invalid argument"))
 	form["items"] = json.dumps([n for n in names if is_visible(doctype, n)])
@@ -371,10 +371,7 @@ def _get_by_filters(form) -> None:
 	doctype, filters = form.get("doctype"), form.get("filters")
 	if form.get("name") or filters is None or not isinstance(doctype, str):
 		return
-	try:
-		parsed = frappe.parse_json(filters)
-	except ValueError:
-		parsed = None
+	parsed = _parsed(filters)
 	if not isinstance(parsed, dict | list):
 		frappe.throw(
 			_("filters must be a list or an object."), InvalidRecordArgument, title=_("Invalid argument")
