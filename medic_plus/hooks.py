@@ -212,6 +212,7 @@ override_whitelisted_methods = {
 	"healthcare.healthcare.doctype.patient_appointment.patient_appointment.get_events": "medic_plus.tenancy.whitelisted.get_appointment_events",
 	"frappe.desk.listview.get_group_by_count": "medic_plus.tenancy.whitelisted.get_group_by_count",
 	"frappe.desk.search.get_names_for_mentions": "medic_plus.tenancy.whitelisted.get_names_for_mentions",
+	"frappe.desk.form.load.get_user_info_for_viewers": "medic_plus.tenancy.whitelisted.get_user_info_for_viewers",
 }
 
 # Scheduler

@@ -102,7 +102,7 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.form.load.getdoctype",
 		"frappe.desk.form.load.get_docinfo",
 		"frappe.desk.form.load.get_communications",
-		"frappe.desk.form.load.get_user_info_for_viewers",
+		"medic_plus.tenancy.whitelisted.get_user_info_for_viewers",
 		"frappe.desk.form.linked_with.get",
 		"frappe.desk.form.utils.get_next",
 		"frappe.desk.form.document_follow.follow_document",

@@ -1,6 +1,6 @@
 """Tenant-aware replacements for the few Frappe endpoints that read records without
 Frappe's permission query: global search, link validation, ``frappe.client.get_count``,
-the "Assigned To" sidebar count and the @mention list. Each one checks the tenancy, then hands over to Frappe's own method."""
+the "Assigned To" sidebar count, the @mention list and the form's viewers. Each one checks the tenancy, then hands over to Frappe's own method."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import frappe
 from frappe import _
 from frappe.client import get_count as _get_count
 from frappe.client import validate_link as _validate_link
+from frappe.desk.form.load import get_user_info_for_viewers as _get_user_info_for_viewers
 from frappe.desk.listview import get_group_by_count as _get_group_by_count
 from frappe.desk.search import get_names_for_mentions as _get_names_for_mentions
 from frappe.utils import get_safe_filters
@@ -316,6 +317,16 @@ def get_events(
 	return _get_events(start, end, user=user, for_reminder=for_reminder, filters=filters)
 
 
+def _colleagues() -> set[str]:
+	"""The session user and the active members of their practices."""
+	members = frappe.get_all(
+		"Practice Member",
+		{"practice": ("in", context.get_user_practices() or [""]), "is_active": 1},
+		pluck="user",
+	)
+	return {frappe.session.user, *members}
+
+
 @frappe.whitelist()
 def get_names_for_mentions(search_term: str) -> list[dict]:
 	"""The @mention list: a practice user is offered their colleagues, not the staff of
@@ -323,11 +334,17 @@ def get_names_for_mentions(search_term: str) -> list[dict]:
 	names = _get_names_for_mentions(search_term)
 	if not context.is_tenant_user():
 		return names
-	colleagues = set(
-		frappe.get_all(
-			"Practice Member",
-			{"practice": ("in", context.get_user_practices() or [""]), "is_active": 1},
-			pluck="user",
-		)
-	)
+	colleagues = _colleagues()
 	return [m for m in names if not m.get("is_group") and m.get("id") in colleagues]
+
+
+@frappe.whitelist()
+def get_user_info_for_viewers(users: str) -> dict:
+	"""Who else has the form open: names, pictures and e-mails of colleagues only (another
+	practice's user is left out, like a user that does not exist)."""
+	if context.is_tenant_user():
+		wanted = frappe.parse_json(users)
+		if not isinstance(wanted, list):
+			frappe.throw(_("users must be a list."), frappe.ValidationError)
+		users = frappe.as_json([u for u in wanted if u in _colleagues()])
+	return _get_user_info_for_viewers(users)

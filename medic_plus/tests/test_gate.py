@@ -644,6 +644,13 @@ class TestRouteFormsOverHTTP(GateTestCase):
 		mentions = self.call(
 			"a_recep", "frappe.desk.search.get_names_for_mentions", "GET", query_string={"search_term": "iso"}
 		).json["message"]
+		viewers = self.call(
+			"a_recep",
+			"frappe.desk.form.load.get_user_info_for_viewers",
+			"POST",
+			data={"users": json.dumps([fx.a.admin, fx.b.admin, fx.platform])},
+		).json["message"]
+		self.assertEqual(set(viewers), {fx.a.admin})
 		self.assertIn(fx.a.admin, {m["id"] for m in mentions})
 		self.assertLessEqual({m["id"] for m in mentions}, colleagues)
 		value = self.call(
