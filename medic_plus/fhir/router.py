@@ -192,9 +192,10 @@ def authenticate(request) -> Caller:
 
 def refuse_plan(practices: list[str]) -> list[str]:
 	"""The practices whose plan includes the FHIR API; none: 403, naming the plan."""
-	allowed = [p for p in practices if not plans.lacks(plans.plan_of(p), "fhir")]
+	of = {p: plans.plan_of(p) for p in practices}
+	allowed = [p for p in practices if not plans.lacks(of[p], "fhir")]
 	if not allowed:
-		raise FHIRError(403, "forbidden", plans.refusal(plans.plan_of(practices[0]), "fhir"))
+		raise FHIRError(403, "forbidden", plans.refusal(of[practices[0]], "fhir"))
 	return allowed
 
 

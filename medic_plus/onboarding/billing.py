@@ -70,6 +70,7 @@ def ensure_plan(plan: str) -> str:
 	company = demo.default_company()
 	currency = frappe.db.get_value("Company", company, "default_currency")
 	name = ensure_item(plan_name(plan), f"{plan_name(plan)}: one practice, one month")
+	price = price_of(plan)
 	if not frappe.db.exists("Subscription Plan", name):
 		doc = frappe.get_doc(
 			{
@@ -78,15 +79,15 @@ def ensure_plan(plan: str) -> str:
 				"item": name,
 				"currency": currency,
 				"price_determination": "Fixed Rate",
-				"cost": price_of(plan),
+				"cost": price,
 				"billing_interval": "Month",
 				"billing_interval_count": 1,
 			}
 		)
 		doc.flags.ignore_permissions = True
 		doc.insert()
-	elif frappe.db.get_value("Subscription Plan", name, "cost") != price_of(plan):
-		frappe.db.set_value("Subscription Plan", name, "cost", price_of(plan))
+	elif frappe.db.get_value("Subscription Plan", name, "cost") != price:
+		frappe.db.set_value("Subscription Plan", name, "cost", price)
 	return name
 
 
@@ -263,11 +264,9 @@ def request_payment(doc, method: str | None = None) -> None:
 
 def billing_contacts(practice: str) -> list[str]:
 	"""The e-mail addresses of the practice's active admins."""
-	from medic_plus.core.membership import ADMIN
+	from medic_plus.tenancy.context import practice_admins
 
-	users = frappe.get_all(
-		"Practice Member", {"practice": practice, "role": ADMIN, "is_active": 1}, pluck="user"
-	)
+	users = practice_admins(practice)
 	return sorted(
 		{e for e in frappe.get_all("User", {"name": ("in", users or [""]), "enabled": 1}, pluck="email") if e}
 	)

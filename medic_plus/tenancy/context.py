@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import frappe
 
 from medic_plus.core.membership import (
+	ADMIN,
 	FRAPPE_ROLE,
 	Membership,
 	choose_active_practice,
@@ -69,6 +70,13 @@ def get_memberships(user: str | None = None) -> list[Membership]:
 			frappe.cache.hset(MEMBERSHIPS_CACHE, user, rows)
 		memo[user] = [Membership(practice, role) for practice, role in rows]
 	return memo[user]
+
+
+def practice_admins(practice: str) -> list[str]:
+	"""The users who are active Admin members of ``practice``."""
+	return frappe.get_all(
+		"Practice Member", {"practice": practice, "role": ADMIN, "is_active": 1}, pluck="user"
+	)
 
 
 def get_user_practices(user: str | None = None) -> list[str]:

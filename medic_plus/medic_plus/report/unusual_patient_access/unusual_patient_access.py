@@ -88,9 +88,8 @@ def send_daily() -> dict[str, int]:
 	the day was ordinary). Returns practice -> users reported."""
 	from medic_plus.booking import notify
 	from medic_plus.booking.availability import get_practices
-	from medic_plus.core.membership import ADMIN
 	from medic_plus.tenancy import access_log
-	from medic_plus.tenancy.context import system_scope
+	from medic_plus.tenancy.context import practice_admins, system_scope
 
 	access_log.flush()  # yesterday's last entries may still wait in the queue
 	day = add_days(today(), -1)
@@ -98,11 +97,7 @@ def send_daily() -> dict[str, int]:
 	for practice in get_practices({"status": ("!=", "Inactive")}):
 		with system_scope(), notify.in_language(practice):
 			_columns, rows = execute({"date": day, "practice": practice.name})
-			admins = frappe.get_all(
-				"Practice Member",
-				filters={"practice": practice.name, "role": ADMIN, "is_active": 1},
-				pluck="user",
-			)
+			admins = practice_admins(practice.name)
 			if not rows or not admins:
 				continue
 			try:
