@@ -10,7 +10,12 @@ checks that every logged read is in the log, once.
 Then the burst: ``--burst`` reads (default 10,000) from 16 parallel clients against a
 4-worker server, as fast as it answers, with the access log and without; prints the
 reads per minute of each and checks, once the job has written the queue, that each
-answered read left exactly one entry.
+answered read left exactly one entry. In the logged burst the cache Redis is killed and
+started again half-way (``--no-restart``: not), and still no entry may be missing.
+
+The servers run against two Redis servers of the benchmark's own, configured as bench
+configures its two: a cache (no persistence, ``allkeys-lru``) and a queue (snapshots, no
+eviction), where the access log's queue lives.
 
 Run by hand on a bench where medic_plus is installed and its test fixture exists
 (``bench --site test_site run-tests --module medic_plus.tests.test_gate`` builds it):
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import statistics
 import threading
 import time
@@ -95,13 +101,37 @@ def parallel_reads(
 	return counts["ok"], counts["other"], time.perf_counter() - started
 
 
+def restart_half_way(cache, reads: int) -> None:
+	"""Kill the cache Redis and start it again about half-way through the burst."""
+	time.sleep(max(1.0, reads / 150 / 2 * 0.9))  # about half of a burst at ~150 reads/s
+	cache.restart()
+	print(f"  the cache Redis was killed and started again at {time.strftime('%H:%M:%S')}")
+
+
 def main() -> None:
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--requests", type=int, default=2000, help="requests to each server")
 	parser.add_argument("--burst", type=int, default=10000, help="parallel reads of the burst (0: none)")
+	parser.add_argument("--no-restart", action="store_true", help="no cache restart in the burst")
 	args = parser.parse_args()
 
+	from medic_plus.tests.faults import RedisServer
+
+	cache = RedisServer(
+		("--save", "", "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
+	).start()
+	queue = RedisServer(("--appendonly", "yes", "--appendfsync", "everysec")).start()
+	# the servers started below and this process's own Frappe use them
+	os.environ.update({"FRAPPE_REDIS_CACHE": cache.url, "FRAPPE_REDIS_QUEUE": queue.url})
+	try:
+		run(args, cache)
+	finally:
+		cache.remove()
+		queue.remove()
+
+
+def run(args, cache) -> None:
 	headers = {"Authorization": f"token {api_key(args.site)}:{SECRET}"}
 	path = f"/api/resource/Patient/{patient_of(args.site)}"
 	on, on_url = start("medic_plus.tests.wsgi:application", args.site)
@@ -141,7 +171,13 @@ def main() -> None:
 			try:
 				requests.get(url + path, headers=headers).raise_for_status()  # wait for the workers
 				before, _took = written(args.site)
+				restart = None
+				if label == "on" and not args.no_restart:
+					restart = threading.Thread(target=restart_half_way, args=(cache, args.burst))
+					restart.start()
 				ok, other, seconds = parallel_reads(url, path, headers, args.burst)
+				if restart:
+					restart.join()
 			finally:
 				server.terminate()
 			after, took = written(args.site)

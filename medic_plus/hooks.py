@@ -27,7 +27,9 @@ before_tests = "medic_plus.tests.utils.before_tests"
 # The read-only FHIR R4 API at /fhir/R4 (see medic_plus/fhir/router.py)
 # the client's IP from the trusted proxies of the site config first, before anything counts it
 # (and tracebacks hidden from practice users, website users and guests)
-after_request = ["medic_plus.tenancy.access_log.queue"]
+# the access log's entries into the durable queue (or the request fails closed), and the
+# retry hint of a 503 (medic_plus/outage.py)
+after_request = ["medic_plus.tenancy.access_log.queue", "medic_plus.outage.add_retry_after"]
 # the access log names the records it saw and outlives them: it never holds a delete up
 ignore_links_on_delete = ["Patient Access Log"]
 before_request = [

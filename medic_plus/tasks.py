@@ -16,19 +16,23 @@ from frappe import _
 
 from medic_plus.booking import availability, notify, service
 from medic_plus.core import jobs, slots
+from medic_plus.locks import one_at_a_time
 from medic_plus.tenancy.context import system_scope
 
 BATCH = 500
 
 
+@one_at_a_time
 def send_reminders(now_utc: datetime | None = None) -> dict[str, int]:
 	return _each_practice(_remind, now_utc)
 
 
+@one_at_a_time
 def mark_no_shows(now_utc: datetime | None = None) -> dict[str, int]:
 	return _each_practice(_mark_no_shows, now_utc)
 
 
+@one_at_a_time
 def housekeeping(now_utc: datetime | None = None) -> dict[str, int]:
 	return _each_practice(_housekeep, now_utc)
 

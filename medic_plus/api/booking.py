@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from urllib.parse import quote_plus
 
 import frappe
+import redis
 from frappe import _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -184,10 +185,12 @@ def serve_cached_calendar() -> None:
 			p.name, form.get("practitioner") or "", args, availability.practice_now(p)
 		)
 		body = calendar_cache.cached_json(key)
+		if body is None or not get_availability.take_budget():
+			return
 	except frappe.ValidationError:
 		frappe.clear_last_message()
 		return
-	if body is None or not get_availability.take_budget():
+	except redis.exceptions.RedisError:  # get_availability answers (a 503 if it must)
 		return
 	notify.use_language(p)
 	raise _Answered(response=_json_answer(body))

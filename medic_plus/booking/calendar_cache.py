@@ -15,6 +15,11 @@ The key also holds the current minute (minimum notice moves with the clock), and
 entry lives at most two minutes. Booking never trusts the cache: it re-checks the slot
 under the practitioner's lock.
 
+The cache may vanish at any time (it lives in Frappe's cache Redis, which evicts and keeps
+nothing on disk): a cache that cannot answer means a computed answer, never an error, and
+a version that cannot be bumped (the cache is down) leaves at most two minutes of answers
+that the booking's own check corrects.
+
 A crowd's request finds its answer without touching the database: its practice comes
 from Frappe's document cache (by a cached slug), which every change of the Practice
 clears.
@@ -36,13 +41,18 @@ def _version_key(kind: str, name: str = "") -> str:
 	return f"{PREFIX}:v:{kind}:{name}"
 
 
-def _versions(practice: str, practitioner: str) -> list[str]:
+def _versions(practice: str, practitioner: str) -> list[str] | None:
+	"""The versions in the key, or None when the cache cannot answer."""
 	keys = [
 		frappe.cache.make_key(_version_key("site")),
 		frappe.cache.make_key(_version_key("practice", practice)),
 		frappe.cache.make_key(_version_key("practitioner", practitioner)),
 	]
-	return [(v.decode() if isinstance(v, bytes) else str(v or 0)) for v in frappe.cache.mget(keys)]
+	try:
+		values = frappe.cache.mget(keys)
+	except Exception:
+		return None
+	return [(v.decode() if isinstance(v, bytes) else str(v or 0)) for v in values]
 
 
 SLUG_TTL = 3600
@@ -76,8 +86,10 @@ def remember_slug(slug: str, practice: str) -> None:
 		pass
 
 
-def cached_json(key: str) -> bytes | None:
+def cached_json(key: str | None) -> bytes | None:
 	"""The answer stored at ``key`` as its JSON, or None (no database query either way)."""
+	if key is None:
+		return None
 	try:
 		return frappe.cache.get(key)
 	except Exception:
@@ -89,9 +101,13 @@ def cached_answer(key: str) -> dict | None:
 	return json.loads(cached) if cached is not None else None
 
 
-def answer_key(practice: str, practitioner: str, args: tuple, now: datetime) -> str:
+def answer_key(practice: str, practitioner: str, args: tuple, now: datetime) -> str | None:
+	"""Where the answer is kept, or None when the cache cannot say (then it is computed)."""
+	versions = _versions(practice, practitioner)
+	if versions is None:
+		return None
 	parts = [
-		*_versions(practice, practitioner),
+		*versions,
 		practice,
 		practitioner,
 		*map(str, args),
@@ -115,6 +131,8 @@ def get_or_compute(
 	if check:
 		check()
 	answer = compute()
+	if key is None:
+		return answer
 	try:
 		frappe.cache.set(key, json.dumps(answer, separators=(",", ":")), ex=TTL)
 	except Exception:
@@ -133,8 +151,11 @@ def bump(kind: str, *names: str) -> None:
 		return
 
 	def forget():
-		for key in keys:
-			frappe.cache.incr(key)
+		try:
+			for key in keys:
+				frappe.cache.incr(key)
+		except Exception:
+			pass  # a cache that is down holds nothing to forget (or at most TTL seconds of it)
 
 	forget()
 	if getattr(frappe.local, "db", None):

@@ -11,6 +11,7 @@ from frappe import _
 
 from medic_plus.core import client_ip, form_token, phone
 from medic_plus.core.otp import Budget
+from medic_plus.outage import answers_503_in_an_outage
 
 TRUSTED_PROXIES = "medic_plus_trusted_proxies"  # site config: addresses or CIDR ranges
 
@@ -44,7 +45,9 @@ def set_request_ip() -> None:
 
 def limit(calls: int, seconds: int):
 	"""Rate limit a guest method per client IP, keyed by the method itself (Frappe's own
-	``rate_limit`` keys on ``cmd``, which ``/api/v2`` never sets), atomically."""
+	``rate_limit`` keys on ``cmd``, which ``/api/v2`` never sets), atomically, in the durable
+	Redis; an outage of the database or of Redis that the method meets is a clean 503
+	(``medic_plus/outage.py``)."""
 
 	def decorator(fn):
 		key = f"medic_plus:rl:{fn.__module__}.{fn.__qualname__}"
@@ -59,6 +62,7 @@ def limit(calls: int, seconds: int):
 			return take_budgets([Budget(f"{key}:{ip}", calls, seconds)])
 
 		@functools.wraps(fn)
+		@answers_503_in_an_outage
 		def wrapper(*args, **kwargs):
 			if not take_budget():
 				frappe.local.rate_limiter = _Refused()
@@ -111,8 +115,12 @@ def check_form(token: str | None, honeypot: str | None) -> None:
 		nonce = form_token.check(_secret(), token, time.time(), honeypot)
 	except form_token.NotAccepted:
 		_refuse()
-	key = frappe.cache.make_key(f"medic_plus:form-token:{nonce}")
-	if not frappe.cache.set(key, 1, ex=form_token.MAX_SECONDS, nx=True):
+	# used tokens are remembered in the durable Redis: an evicted one could be sent again
+	from medic_plus import durable
+
+	if not durable.conn().set(
+		durable.key(f"medic_plus:form-token:{nonce}"), 1, ex=form_token.MAX_SECONDS, nx=True
+	):
 		_refuse()
 
 

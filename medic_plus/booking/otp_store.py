@@ -1,11 +1,17 @@
-"""The OTP store on a site: Frappe's Redis cache (a ``redis.Redis``), one Lua script per
-step, so that each read-and-write is atomic however many workers race it. Keys carry the
-site's prefix (``frappe.cache.make_key``)."""
+"""The OTP store on a site: the durable Redis (``medic_plus/durable.py``, never the cache
+that evicts), one Lua script per step, so that each read-and-write is atomic however many
+workers race it. Keys carry the site's prefix.
+
+A right code is *held* for one booking until a deadline on the Redis server's clock
+(``OTPPolicy.hold_seconds``): the booking burns it when it commits and gives it back when it
+rolls back; a hold whose worker died before either (killed, or its server gone) lapses at
+the deadline and the code is usable again, with the try refunded."""
 
 from __future__ import annotations
 
 import frappe
 
+from medic_plus import durable
 from medic_plus.core import otp
 
 # KEYS: the budget counters; ARGV: their limits, then their windows (seconds)
@@ -28,19 +34,27 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1
 """
 
-# KEYS[1]: the code, KEYS[2]: the site's tally of tries by outcome; ARGV: digest of the try, max attempts
+# KEYS[1]: the code, KEYS[2]: the site's tally of tries by outcome;
+# ARGV: digest of the try, max attempts, seconds a hold lasts
 TRY = """
 local function tally(outcome)
 	redis.call('HINCRBY', KEYS[2], outcome, 1)
 	return outcome
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return tally('missing') end
-if redis.call('HGET', KEYS[1], 'held') == '1' then return tally('busy') end
+local now = tonumber(redis.call('TIME')[1])
+local held = tonumber(redis.call('HGET', KEYS[1], 'held') or '0')
+if held > now then return tally('busy') end
+if held > 0 then
+	-- a hold whose booking never ended (its worker died): lapsed, its try given back
+	redis.call('HSET', KEYS[1], 'held', 0)
+	redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+end
 local n = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 local max = tonumber(ARGV[2])
 if n > max then redis.call('DEL', KEYS[1]) return tally('dead') end
 if redis.call('HGET', KEYS[1], 'hash') == ARGV[1] then
-	redis.call('HSET', KEYS[1], 'held', 1)
+	redis.call('HSET', KEYS[1], 'held', now + tonumber(ARGV[3]))
 	return tally('reserved')
 end
 if n >= max then redis.call('DEL', KEYS[1]) end
@@ -49,7 +63,7 @@ return tally('wrong')
 
 # KEYS[1]: the code
 RELEASE = """
-if redis.call('HGET', KEYS[1], 'held') == '1' then
+if tonumber(redis.call('HGET', KEYS[1], 'held') or '0') > 0 then
 	redis.call('HSET', KEYS[1], 'held', 0)
 	redis.call('HINCRBY', KEYS[1], 'attempts', -1)
 end
@@ -57,29 +71,23 @@ return 1
 """
 
 
-def _run(script: str, keys: list[str], args: list) -> object:
-	keys = [frappe.cache.make_key(key) for key in keys]
-	result = frappe.cache.eval(script, len(keys), *keys, *args)
-	return result.decode() if isinstance(result, bytes) else result
-
-
 class RedisStore:
 	def take(self, budgets) -> bool:
 		budgets = list(budgets)
 		args = [b.limit for b in budgets] + [b.window for b in budgets]
-		return bool(_run(TAKE, [b.key for b in budgets], args))
+		return bool(durable.run(TAKE, [b.key for b in budgets], args))
 
 	def put_code(self, key: str, digest: str, ttl: int) -> None:
-		_run(PUT, [key], [digest, ttl])
+		durable.run(PUT, [key], [digest, ttl])
 
-	def try_code(self, key: str, digest: str, max_attempts: int) -> otp.Outcome:
-		return otp.Outcome(_run(TRY, [key, TALLY], [digest, max_attempts]))
+	def try_code(self, key: str, digest: str, max_attempts: int, hold_seconds: int) -> otp.Outcome:
+		return otp.Outcome(durable.run(TRY, [key, TALLY], [digest, max_attempts, hold_seconds]))
 
 	def burn(self, key: str) -> None:
-		frappe.cache.delete(frappe.cache.make_key(key))
+		durable.conn().delete(durable.key(key))
 
 	def release(self, key: str) -> None:
-		_run(RELEASE, [key], [])
+		durable.run(RELEASE, [key], [])
 
 
 TALLY = "medic_plus:otp-tries"
@@ -88,7 +96,7 @@ TALLY = "medic_plus:otp-tries"
 def get_tally() -> dict[str, int]:
 	"""How many code tries the site has seen, by outcome (reserved, wrong, dead, missing,
 	busy): a rise in "wrong" and "dead" is someone guessing."""
-	raw = frappe.cache.execute_command("HGETALL", frappe.cache.make_key(TALLY)) or {}
+	raw = durable.conn().hgetall(durable.key(TALLY)) or {}
 	return {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in raw.items()}
 
 

@@ -17,6 +17,7 @@ from frappe.query_builder.functions import Max
 from frappe.utils import cint, getdate, today
 
 from medic_plus.core import retention
+from medic_plus.locks import one_at_a_time
 from medic_plus.tenancy.scope import CLINICAL_DOCTYPES as CLINICAL
 
 YEARS, MINOR_UNTIL = "medic_plus_retention_years", "medic_plus_retention_minor_until"
@@ -84,6 +85,7 @@ def protect(doc, method: str | None = None) -> None:
 		)
 
 
+@one_at_a_time
 def flag_for_review() -> int:
 	"""Daily: patients whose record is past its retention end get *Past Retention*.
 	Returns how many were newly flagged."""

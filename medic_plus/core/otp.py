@@ -10,7 +10,8 @@ race it:
 - each try is counted before it is judged: at most ``max_attempts`` tries are ever
   evaluated, and the code is dead after them, even for the right digits;
 - the right code is *reserved*, not spent: the booking burns it when it commits, and
-  releases it (with its remaining tries) when it fails;
+  releases it (with its remaining tries) when it fails; a hold lapses after
+  ``hold_seconds`` (its booking's worker died before either), and the code is usable again;
 - send budgets per identifier across all practices, per practice, per IP address and
   per site for SMS; they are taken all or nothing, so a refused request uses up nothing.
 """
@@ -54,8 +55,9 @@ class Store(Protocol):
 	def put_code(self, key: str, digest: str, ttl: int) -> None:
 		"""Store a new code (replacing any earlier one) with no tries used."""
 
-	def try_code(self, key: str, digest: str, max_attempts: int) -> Outcome:
-		"""Count one try, then judge it; the right code is reserved."""
+	def try_code(self, key: str, digest: str, max_attempts: int, hold_seconds: int) -> Outcome:
+		"""Count one try, then judge it; the right code is reserved for ``hold_seconds``
+		(a hold older than that lapses: released, its try refunded)."""
 
 	def burn(self, key: str) -> None:
 		"""Spend a reserved code."""
@@ -69,6 +71,9 @@ class OTPPolicy:
 	digits: int = 6
 	ttl: int = 600  # seconds a code lives
 	max_attempts: int = 5  # tries evaluated before the code dies
+	# a held code lapses after this: longer than any booking may run (a web worker is
+	# killed by gunicorn after 120 s), so only the hold of a dead worker lapses
+	hold_seconds: int = 150
 	sends_per_identifier: int = 3  # codes sent to one address or number, all practices together ...
 	sends_per_ip: int = 10  # ... from one IP address ...
 	sends_per_practice: int = 300  # ... for one practice ...
@@ -154,7 +159,9 @@ def reserve(
 	"""Hold the right ``code`` for one booking and return its key (for ``burn`` or
 	``release``); raise InvalidCode otherwise. Every call counts as one try."""
 	code = (code or "").strip()[:32]
-	outcome = store.try_code(code_key(scope, identifier), _digest(secret, scope, code), policy.max_attempts)
+	outcome = store.try_code(
+		code_key(scope, identifier), _digest(secret, scope, code), policy.max_attempts, policy.hold_seconds
+	)
 	if outcome is not Outcome.RESERVED:
 		raise InvalidCode()
 	return code_key(scope, identifier)
@@ -196,21 +203,24 @@ class MemoryStore:
 
 	def put_code(self, key, digest, ttl):
 		with self._lock:
-			self._data[key] = ({"hash": digest, "attempts": 0, "held": False}, self._clock() + ttl)
+			self._data[key] = ({"hash": digest, "attempts": 0, "held": 0}, self._clock() + ttl)
 
-	def try_code(self, key, digest, max_attempts):
+	def try_code(self, key, digest, max_attempts, hold_seconds):
 		with self._lock:
 			record = self._live(key)
 			if not record:
 				return Outcome.MISSING
-			if record["held"]:
+			if record["held"] > self._clock():
 				return Outcome.BUSY
+			if record["held"]:  # a lapsed hold: given back
+				record["held"] = 0
+				record["attempts"] -= 1
 			record["attempts"] += 1
 			if record["attempts"] > max_attempts:
 				self._data.pop(key, None)
 				return Outcome.DEAD
 			if hmac.compare_digest(record["hash"], digest):
-				record["held"] = True
+				record["held"] = self._clock() + hold_seconds
 				return Outcome.RESERVED
 			if record["attempts"] >= max_attempts:
 				self._data.pop(key, None)
@@ -223,5 +233,5 @@ class MemoryStore:
 	def release(self, key):
 		with self._lock:
 			if (record := self._live(key)) and record["held"]:
-				record["held"] = False
+				record["held"] = 0
 				record["attempts"] -= 1

@@ -25,6 +25,7 @@ from frappe.utils import add_days, get_first_day, getdate, today
 from medic_plus import demo
 from medic_plus.core import provisioning as core
 from medic_plus.core import usage as core_usage
+from medic_plus.locks import one_at_a_time
 from medic_plus.onboarding import plans
 
 ITEM_PREFIX = "Medic Plus "
@@ -282,9 +283,10 @@ def reactivate_paid(doc, method: str | None = None) -> None:
 		pluck="name",
 	)
 	if practices:
-		enforce_payment(practices=practices)
+		enforce_payment.__wrapped__(practices=practices)  # at once, not left to a daily run
 
 
+@one_at_a_time
 def enforce_payment(day: date | None = None, practices: list[str] | None = None) -> dict[str, str]:
 	"""Daily: suspend the practices with a plan invoice overdue past the grace period, and
 	make active again those suspended so whose invoices are paid (of ``practices`` only,

@@ -21,6 +21,7 @@ from frappe.utils import now_datetime
 from medic_plus import demo
 from medic_plus.core import provisioning as core
 from medic_plus.core.membership import ADMIN
+from medic_plus.locks import one_at_a_time
 from medic_plus.onboarding import plans
 from medic_plus.tenancy import context
 
@@ -107,6 +108,7 @@ def _send_activation(registration: str) -> None:
 		frappe.log_error(title="medic_plus: no outgoing e-mail account for an activation link")
 
 
+@one_at_a_time
 def retry_failed() -> list[str]:
 	"""Scheduler (every five minutes): run again the registrations that failed (or whose
 	run died) long enough ago, three runs in all. Returns those that are now Active."""

@@ -13,6 +13,7 @@ from frappe.query_builder.functions import Count
 from frappe.utils import getdate, now_datetime, today
 
 from medic_plus.core import usage as core
+from medic_plus.locks import one_at_a_time
 
 COMPLETED = ("Closed", "Checked Out")
 COUNTS = (
@@ -25,6 +26,7 @@ COUNTS = (
 )
 
 
+@one_at_a_time
 def meter(day: date | None = None) -> int:
 	"""Daily: meter the month before and this one for every practice; returns the rows
 	written."""

@@ -2,13 +2,19 @@
 data by a practice user becomes one Patient Access Log entry: who, which practice,
 which document, which patient, what, when, from which address and browser.
 
-The request pays one Redis push: the gate notes what a request opens (``note``), the
-``after_request`` hook queues the entries of a request that succeeded (``queue``), and a
-job every minute writes them (``flush``). The job moves a batch onto a processing list
-atomically and removes it only after the rows are committed; a job that dies leaves the
-batch there for the next one, and rows are named by the entry so that writing a batch
-twice writes each entry once. Nothing is lost silently: entries wait in Redis until they
-are written.
+The request pays one push to the durable Redis (``medic_plus/durable.py``: the queue Redis,
+with snapshots and without eviction, never the cache): the gate notes what a request opens
+(``note``), the ``after_request`` hook queues the entries of a request that succeeded
+(``queue``), and a job every minute writes them (``flush``). When the durable Redis cannot
+take them, the entries are written to the database at once instead; when neither can, the
+request fails closed: its answer is replaced by a 503 and nothing it read is served.
+
+The job moves a batch onto a processing list atomically and removes it only after the rows
+are committed; a job that dies leaves the batch there for the next one, and rows are named
+by the entry so that writing a batch twice writes each entry once. One job runs at a time
+(a database lock). What can be lost: entries queued since the durable Redis's last snapshot
+if that server dies with its disk (bench's queue Redis saves at least every 5 minutes when
+anything changed); a restart of the cache, eviction or a full cache lose nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +23,13 @@ import json
 import uuid
 
 import frappe
+import redis
+from frappe import _
 from frappe.utils import now_datetime
 
+from medic_plus import durable
 from medic_plus.core import access_log as core
+from medic_plus.locks import one_at_a_time
 from medic_plus.tenancy.scope import get_scope
 
 RETENTION_YEARS = "medic_plus_access_log_years"  # site config; 6 when not set
@@ -98,18 +108,31 @@ def _list_practices(doctype: str) -> list[str]:
 	return sorted(set(context.practices_for(doctype, "read")))
 
 
+class AccessLogUnavailable(frappe.ValidationError):
+	"""Neither the durable Redis nor the database took an entry: nothing is served."""
+
+	http_status_code = 503
+
+
+RETRY_AFTER = 30  # seconds, in the Retry-After of a request that failed closed
+
+
 def queue(response=None, request=None) -> None:
-	"""after_request: the entries of a request that succeeded, into the queue."""
+	"""after_request: the entries of a request that succeeded, into the queue; a request
+	whose entries nothing could take is answered 503 instead (fails closed)."""
 	found = getattr(frappe.local, "medic_plus_accesses", None)
 	if not found or response is None or response.status_code >= 400:
 		return
 	frappe.local.medic_plus_accesses = []
-	records = [a for a in found if a.name]
-	push(records, frappe.session.user, request)
+	entries = _entries([a for a in found if a.name], frappe.session.user, request)
 	for a in found:
 		if not a.name:  # a list: one entry for each practice it can show
 			for practice in _list_practices(a.doctype):
-				push([a], frappe.session.user, request, practice=practice)
+				entries += _entries([a], frappe.session.user, request, practice=practice)
+	try:
+		_enqueue(entries, commit=True)
+	except AccessLogUnavailable:
+		_fail_closed(response)
 
 
 def push(
@@ -119,49 +142,118 @@ def push(
 	fhir_token: str | None = None,
 	patient: str | None = None,
 	practice: str | None = None,
-):
-	"""Queue one entry per access; for an access that names no record, ``patient`` (a
-	search about one patient) or ``practice`` (a list)."""
+) -> None:
+	"""Queue one entry per access, in the middle of a request (an export, a record's status
+	changed, a FHIR read); for an access that names no record, ``patient`` (a search about
+	one patient) or ``practice`` (a list). When nothing can take them, AccessLogUnavailable
+	(503) ends the request: what it was about to serve is not served."""
+	_enqueue(_entries(found, user, request, fhir_token, patient, practice), commit=False)
+
+
+def _entries(found, user, request=None, fhir_token=None, patient=None, practice=None) -> list[dict]:
 	ip = getattr(frappe.local, "request_ip", None)
 	agent = (request.headers.get("User-Agent") or "")[:500] if request is not None else ""
 	at = now_datetime().isoformat()
+	return [
+		{
+			"id": uuid.uuid4().hex,
+			"at": at,
+			"user": user,
+			"token": fhir_token,
+			"doctype": a.doctype,
+			"name": a.name,
+			"patient": patient,
+			"practice": practice,
+			"action": a.action,
+			"ip": ip,
+			"agent": agent,
+		}
+		for a in found
+	]
+
+
+def _enqueue(entries: list[dict], commit: bool) -> None:
+	"""Into the durable queue in one push; else straight into the database (committed at
+	once after a request, else with the request's own transaction); else
+	AccessLogUnavailable."""
+	if not entries:
+		return
 	try:
-		for a in found:
-			entry = {
-				"id": uuid.uuid4().hex,
-				"at": at,
-				"user": user,
-				"token": fhir_token,
-				"doctype": a.doctype,
-				"name": a.name,
-				"patient": patient,
-				"practice": practice,
-				"action": a.action,
-				"ip": ip,
-				"agent": agent,
-			}
-			frappe.cache.rpush(QUEUE, json.dumps(entry))  # Frappe's wrapper prefixes the key
+		durable.conn().rpush(durable.key(QUEUE), *(json.dumps(e) for e in entries))
+		return
+	except redis.exceptions.RedisError:
+		pass
+	try:
+		_write(entries)
+		if commit:
+			frappe.db.commit()  # nosemgrep: after the request: the entries stand on their own
 	except Exception:
-		frappe.log_error(title="medic_plus: access log entries could not be queued")
+		frappe.log_error(title="medic_plus: access log entries could not be queued or written")
+		frappe.throw(
+			_(
+				"This record cannot be shown right now because its access cannot be logged. Please try again shortly."
+			),
+			AccessLogUnavailable,
+			title=_("Service Unavailable"),
+		)
 
 
-def flush() -> int:
+def _fail_closed(response) -> None:
+	"""Replace what the request would have served by a 503 (after the fact: the request
+	already ran, nothing of what it read leaves the server)."""
+	from medic_plus.outage import unavailable_body
+
+	response.direct_passthrough = False
+	for header in ("Content-Disposition", "ETag", "Last-Modified", "Content-Encoding"):
+		response.headers.pop(header, None)
+	response.status_code = 503
+	response.headers["Retry-After"] = str(RETRY_AFTER)
+	response.headers["Cache-Control"] = "no-store"
+	response.mimetype = "application/json"
+	response.set_data(
+		unavailable_body(
+			_(
+				"This record cannot be shown right now because its access cannot be logged. Please try again shortly."
+			),
+			AccessLogUnavailable.__name__,
+		)
+	)
+
+
+@one_at_a_time
+def flush() -> int | None:
 	"""Scheduler (every minute): write what is queued, a batch at a time. Returns how
-	many entries were written."""
+	many entries were written (None: another run is writing them now)."""
+	_adopt_legacy()
+	client = durable.conn()
+	queue, processing = durable.key(QUEUE), durable.key(PROCESSING)
 	written = 0
 	while True:
 		# a batch a job before this one took but did not finish goes first
-		if not frappe.cache.llen(PROCESSING):
-			keys = (frappe.cache.make_key(QUEUE), frappe.cache.make_key(PROCESSING))
-			if not frappe.cache.eval(_TAKE, 2, *keys, BATCH):
+		if not client.llen(processing):
+			if not client.eval(_TAKE, 2, queue, processing, BATCH):
 				return written
-		entries = [json.loads(i) for i in frappe.cache.lrange(PROCESSING, 0, -1)]
+		entries = [json.loads(i) for i in client.lrange(processing, 0, -1)]
 		_write(entries)
 		frappe.db.commit()  # nosemgrep: a scheduler job; the batch leaves Redis only once written
-		frappe.cache.delete_value(PROCESSING)
+		client.delete(processing)
 		written += len(entries)
 
 
+def _adopt_legacy() -> None:
+	"""Entries an earlier version queued in the cache Redis move to the durable queue
+	(copied, then trimmed: a copy made twice is written once, by its entry's name)."""
+	for name in (PROCESSING, QUEUE):
+		try:
+			items = frappe.cache.lrange(name, 0, -1)
+		except redis.exceptions.RedisError:
+			return
+		if items:
+			durable.conn().rpush(durable.key(QUEUE), *items)
+			frappe.cache.ltrim(name, len(items), -1)
+
+
+@one_at_a_time
 def purge() -> int:
 	"""Daily: entries older than the platform's retention (site config
 	``medic_plus_access_log_years``, default 6 years) go. Returns how many."""

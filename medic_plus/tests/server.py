@@ -21,8 +21,18 @@ def _free_port() -> int:
 		return s.getsockname()[1]
 
 
+SERVERS: dict[str, subprocess.Popen] = {}  # url -> gunicorn's master process
+
+
+def worker_pids(url: str) -> list[int]:
+	"""The worker processes of the server at ``url`` (children of its master)."""
+	out = subprocess.run(["pgrep", "-P", str(SERVERS[url].pid)], capture_output=True, text=True)
+	return [int(pid) for pid in out.stdout.split()]
+
+
 @contextmanager
-def running_server(workers: int = 4, threads: int = 1):
+def running_server(workers: int = 4, threads: int = 1, env: dict | None = None):
+	"""``env``: more environment for the server (FRAPPE_REDIS_CACHE, say)."""
 	if url := os.environ.get("MEDIC_PLUS_TEST_URL"):
 		yield url.rstrip("/")
 		return
@@ -45,11 +55,12 @@ def running_server(workers: int = 4, threads: int = 1):
 			"medic_plus.tests.wsgi:application",
 		],
 		cwd=sites,
-		env={**os.environ, "MEDIC_PLUS_TEST_SITE": frappe.local.site},
+		env={**os.environ, **(env or {}), "MEDIC_PLUS_TEST_SITE": frappe.local.site},
 		stdout=log,
 		stderr=subprocess.STDOUT,
 	)
 	url = f"http://127.0.0.1:{port}"
+	SERVERS[url] = proc
 	try:
 		deadline = time.monotonic() + 90
 		while time.monotonic() < deadline:
@@ -62,6 +73,7 @@ def running_server(workers: int = 4, threads: int = 1):
 			raise RuntimeError("the test web server did not start")
 		yield url
 	finally:
+		SERVERS.pop(url, None)
 		proc.terminate()
 		try:
 			proc.wait(timeout=20)

@@ -9,6 +9,7 @@ import json
 
 import frappe
 
+from medic_plus import durable
 from medic_plus.tenancy import access_log
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token, ensure_outbox
@@ -352,9 +353,9 @@ class TestAccessLog(TenancyFixtureTestCase):
 			"agent": "test",
 		}
 		# the job took the batch and wrote it, then died before removing it
-		frappe.cache.rpush(access_log.PROCESSING, json.dumps(entry))
+		durable.conn().rpush(durable.key(access_log.PROCESSING), json.dumps(entry))
 		access_log._write([entry])
 		frappe.db.commit()  # nosemgrep: as the dead job did
 		self.assertEqual(access_log.flush(), 1)  # taken again, written once
 		self.assertEqual(frappe.db.count("Patient Access Log", {"name": "mp-test-entry-1"}), 1)
-		self.assertEqual(frappe.cache.llen(access_log.PROCESSING), 0)
+		self.assertEqual(durable.conn().llen(durable.key(access_log.PROCESSING)), 0)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import frappe
 from frappe.utils import add_days, getdate
 
-from medic_plus import demo
+from medic_plus import demo, durable
 from medic_plus.api import booking as api
 from medic_plus.booking import availability, otp_store, service
 from medic_plus.core import otp as otp_core
@@ -46,8 +46,8 @@ class BookingTestCase(IntegrationTestCase):
 		cls.fx = get_fixture()
 
 	def setUp(self):
-		frappe.cache.delete_keys("medic_plus:otp")
-		frappe.cache.delete_keys("medic_plus:rl")
+		durable.delete_keys("medic_plus:otp")
+		durable.delete_keys("medic_plus:rl")
 		frappe.set_user("Guest")
 		self.day = add_days(practice_today(), 10)
 

@@ -13,6 +13,7 @@ import frappe
 import requests
 from frappe.utils import add_days
 
+from medic_plus import durable
 from medic_plus.api import booking as api
 from medic_plus.booking import guard, otp_store, service
 from medic_plus.core import form_token
@@ -277,9 +278,9 @@ class TestOverHTTP(IntegrationTestCase):
 		super().tearDownClass()
 
 	def setUp(self):
-		frappe.cache.delete_keys("medic_plus:otp")
-		frappe.cache.delete_keys("medic_plus:rl")
-		frappe.cache.delete_keys("medic_plus:form-token")
+		durable.delete_keys("medic_plus:otp")
+		durable.delete_keys("medic_plus:rl")
+		durable.delete_keys("medic_plus:form-token")
 		frappe.db.commit()  # nosemgrep: end the snapshot
 
 	def post(self, method: str, route: str = "/api/method/", headers=None, **data):
@@ -380,12 +381,12 @@ class TestOverHTTP(IntegrationTestCase):
 		as_user = self.calendar(headers={"Authorization": api_token(self.bf.doctor_user)})
 		self.assertEqual((as_user.status_code, as_user.json()["message"]["days"]), (200, days))
 		# the budget is the method's: 300 a client in five minutes, cached or not
-		frappe.cache.delete_keys("medic_plus:rl")
+		durable.delete_keys("medic_plus:rl")
 		codes = [self.calendar(("/api/method/", "/api/v2/method/")[i % 2]).status_code for i in range(301)]
 		self.assertEqual(codes[:300], [200] * 300)
 		self.assertEqual(codes[300], 429)
 		# a practice that stops booking online is closed at once, cache or not
-		frappe.cache.delete_keys("medic_plus:rl")
+		durable.delete_keys("medic_plus:rl")
 		frappe.db.set_value("Practice", self.bf.practice, "allow_online_booking", 0)
 		frappe.db.commit()  # nosemgrep: the server reads committed data
 		try:

@@ -16,6 +16,7 @@ import unittest
 import frappe
 from frappe.utils import add_days, getdate
 
+from medic_plus import durable
 from medic_plus.tests.artifacts import artifacts_dir
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
@@ -132,7 +133,7 @@ class TestBookingInBrowser(IntegrationTestCase):
 
 	def test_book_and_cancel_on_a_phone(self):
 		frappe.cache.delete_keys("rl:")
-		frappe.cache.delete_keys("medic_plus:otp")
+		durable.delete_keys("medic_plus:otp")
 		day = getdate(add_days(practice_today(), 12))
 		with running_server(workers=2) as url, sync_playwright() as pw:
 			browser, page = new_page(pw, 375, 812)
@@ -363,8 +364,8 @@ class TestSignupInBrowser(IntegrationTestCase):
 		frappe.set_user("Administrator")
 		ensure_outbox()
 		frappe.db.set_single_value("Medic Plus Settings", {"signup_enabled": 1, "signup_mode": "Approval"})
-		frappe.cache.delete_keys("medic_plus:rl")
-		frappe.cache.delete_keys("medic_plus:otp")
+		durable.delete_keys("medic_plus:rl")
+		durable.delete_keys("medic_plus:otp")
 		frappe.db.commit()  # nosemgrep: the server reads committed data
 		shots = artifacts_dir("signup")
 		registration = None

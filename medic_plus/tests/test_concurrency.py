@@ -9,6 +9,7 @@ import frappe
 import requests
 from frappe.utils import add_days
 
+from medic_plus import durable
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.server import running_server
@@ -40,7 +41,7 @@ class TestParallelBooking(IntegrationTestCase):
 		practitioners = [practitioner] if isinstance(practitioner, str) else practitioner
 		practice, slug = practice or self.bf.practice, slug or self.bf.slug
 		frappe.cache.delete_keys("rl:")
-		frappe.cache.delete_keys("medic_plus:otp")
+		durable.delete_keys("medic_plus:otp")
 		run = frappe.generate_hash(length=6)
 		payloads = []
 		for i in range(PARALLEL):

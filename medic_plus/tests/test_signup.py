@@ -10,6 +10,7 @@ from unittest.mock import patch
 
 import frappe
 
+from medic_plus import durable
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import ensure_outbox
 from medic_plus.tests.http import request
@@ -22,8 +23,8 @@ class TestSignup(TenancyFixtureTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		ensure_outbox()
-		frappe.cache.delete_keys("medic_plus:rl")
-		frappe.cache.delete_keys("medic_plus:otp")
+		durable.delete_keys("medic_plus:rl")
+		durable.delete_keys("medic_plus:otp")
 		self.tag = frappe.generate_hash(length=6).lower()
 		self.email = f"signup-{self.tag}@example.org"
 		frappe.db.commit()  # nosemgrep: the requests below run on other connections

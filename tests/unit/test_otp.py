@@ -178,7 +178,7 @@ def test_parallel_guesses_evaluate_at_most_five_tries(store):
 
 	def guess():
 		barrier.wait()
-		outcomes.append(store.try_code(key, digest, 5))
+		outcomes.append(store.try_code(key, digest, 5, 150))
 
 	threads = [threading.Thread(target=guess) for _ in range(50)]
 	for t in threads:
@@ -188,3 +188,29 @@ def test_parallel_guesses_evaluate_at_most_five_tries(store):
 	assert outcomes.count(otp.Outcome.WRONG) == 5
 	with pytest.raises(InvalidCode):
 		otp.verify(store, SECRET, "p1", "a@x.org", code)
+
+
+def test_a_hold_whose_booking_never_ended_lapses_and_the_code_books_again(store, clock):
+	"""The worker holding the code died before it burnt or released it."""
+	code = otp.issue(store, SECRET, "p1", "a@x.org", "1.1.1.1")
+	otp.reserve(store, SECRET, "p1", "a@x.org", code)
+	clock.t += otp.POLICY.hold_seconds - 1
+	with pytest.raises(InvalidCode):  # still held: busy
+		otp.reserve(store, SECRET, "p1", "a@x.org", code)
+	clock.t += 2
+	otp.verify(store, SECRET, "p1", "a@x.org", code)  # lapsed: the code is usable once more
+	with pytest.raises(InvalidCode):
+		otp.verify(store, SECRET, "p1", "a@x.org", code)
+
+
+def test_a_lapsed_hold_gives_its_try_back(store, clock):
+	code = otp.issue(store, SECRET, "p1", "a@x.org", "1.1.1.1")
+	wrong = f"{(int(code) + 1) % 10**6:06d}"
+	for _ in range(3):
+		with pytest.raises(InvalidCode):
+			otp.reserve(store, SECRET, "p1", "a@x.org", wrong)
+	otp.reserve(store, SECRET, "p1", "a@x.org", code)  # the fourth try: held
+	clock.t += otp.POLICY.hold_seconds + 1
+	with pytest.raises(InvalidCode):  # a fourth wrong try, not the fifth
+		otp.reserve(store, SECRET, "p1", "a@x.org", wrong)
+	otp.verify(store, SECRET, "p1", "a@x.org", code)

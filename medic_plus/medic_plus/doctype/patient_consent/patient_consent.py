@@ -5,6 +5,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import add_years, getdate, now_datetime, today
 
+from medic_plus.locks import one_at_a_time
 from medic_plus.tenancy.guard import TenantGuard
 
 YEARS = "medic_plus_consent_years"  # site config; 3 when not set
@@ -56,6 +57,7 @@ def record(patient: str, purposes, method: str) -> None:
 				).insert(ignore_permissions=True)
 
 
+@one_at_a_time
 def expire() -> int:
 	"""Daily: consents past their date are Expired. Returns how many."""
 	names = frappe.get_all(

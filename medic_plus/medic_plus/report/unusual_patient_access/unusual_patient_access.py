@@ -10,6 +10,7 @@ from frappe import _
 from frappe.utils import add_days, get_url, getdate, today
 
 from medic_plus.core.access_log import FACTOR, MINIMUM, unusual
+from medic_plus.locks import one_at_a_time
 
 USUAL_DAYS = 30
 
@@ -83,6 +84,7 @@ def _seen_by(opened: dict, day) -> dict[str, set]:
 	return seen
 
 
+@one_at_a_time
 def send_daily() -> dict[str, int]:
 	"""Daily: each practice's admins get yesterday's unusual accesses by e-mail (none when
 	the day was ordinary). Returns practice -> users reported."""
