@@ -43,6 +43,17 @@ def answers_503_in_an_outage(fn):
 	return wrapper
 
 
+def page_answers_503_in_an_outage(get_context):
+	"""The same for a web page's ``get_context(context)`` (Frappe passes ``context`` only to a
+	function whose own argument list names it)."""
+
+	@functools.wraps(get_context)
+	def wrapper(context):
+		return answers_503_in_an_outage(get_context)(context)
+
+	return wrapper
+
+
 def unavailable(error: BaseException):
 	"""End the request with a 503: the work so far undone, the broken connection dropped."""
 	if core.kind(error) in (core.DATABASE, core.BUSY):
@@ -80,11 +91,13 @@ def _undo() -> None:
 
 
 def add_retry_after(response=None, request=None) -> None:
-	"""after_request: a 503 of this app carries its retry hint."""
+	"""after_request: a request that ended in an outage answers 503 with its retry hint
+	(Frappe renders a web page's error as a 500 whatever the error's own status)."""
 	seconds = (
 		frappe.local.flags.get("medic_plus_retry_after") if getattr(frappe.local, "flags", None) else None
 	)
-	if response is not None and seconds and response.status_code == 503:
+	if response is not None and seconds and response.status_code in (500, 503):
+		response.status_code = 503
 		response.headers["Retry-After"] = str(seconds)
 		response.headers["Cache-Control"] = "no-store"
 

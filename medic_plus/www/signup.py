@@ -10,10 +10,12 @@ from medic_plus.booking.guard import new_form_token
 from medic_plus.core import provisioning as core
 from medic_plus.medic_plus.doctype.practice.practice import _known_timezones
 from medic_plus.onboarding import plans
+from medic_plus.outage import page_answers_503_in_an_outage
 
 no_cache = 1
 
 
+@page_answers_503_in_an_outage
 def get_context(context):
 	context.no_cache = 1
 	context.show_sidebar = False

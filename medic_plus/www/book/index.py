@@ -9,10 +9,12 @@ from medic_plus.api.booking import map_url
 from medic_plus.booking.availability import get_practice_by_slug, online_types
 from medic_plus.booking.guard import new_form_token
 from medic_plus.booking.notify import page_messages, public_page
+from medic_plus.outage import page_answers_503_in_an_outage
 
 no_cache = 1
 
 
+@page_answers_503_in_an_outage
 def get_context(context):
 	slug = (frappe.form_dict.get("practice") or "").strip().lower()
 	practice = get_practice_by_slug(slug) if slug and len(slug) <= 63 else None

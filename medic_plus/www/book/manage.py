@@ -8,10 +8,12 @@ from frappe import _
 from medic_plus.booking.availability import get_practices
 from medic_plus.booking.notify import page_messages, use_language
 from medic_plus.booking.service import get_by_token
+from medic_plus.outage import page_answers_503_in_an_outage
 
 no_cache = 1
 
 
+@page_answers_503_in_an_outage
 def get_context(context):
 	context.no_cache = 1
 	token = frappe.form_dict.get("token") or ""
