@@ -44,6 +44,7 @@ from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import api_token, get_booking_fixture, get_fixture
 from medic_plus.tests.server import _free_port, running_server, worker_pids
 from medic_plus.tests.test_booking import code_for, form, practice_today
+from medic_plus.tests.test_operations import make_appointment
 from medic_plus.tests.utils import delete_booked
 
 API = "/api/method/medic_plus.api.booking."
@@ -846,26 +847,6 @@ NO_SHOW_AT = "2031-03-03T12:00:00"
 def lock_name(method: str) -> str:
 	module, name = method.rsplit(".", 1)
 	return f"{module.rsplit('.', 1)[-1]}.{name}"
-
-
-def make_appointment(practice: str, patient: str, practitioner: str, day: str, time: str) -> str:
-	doc = frappe.get_doc(
-		{
-			"doctype": "Patient Appointment",
-			"patient": patient,
-			"practitioner": practitioner,
-			"appointment_type": "Consultation",
-			"appointment_date": day,
-			"appointment_time": time,
-			"duration": 30,
-			"company": frappe.db.get_value("Practice", practice, "company")
-			or frappe.db.get_value("Company", {}, "name"),
-			"custom_practice": practice,
-		}
-	)
-	doc.flags.ignore_permissions = True
-	doc.insert()
-	return doc.name
 
 
 def run_job(method: str, now: str | None = None):
