@@ -5,6 +5,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.utils import cstr
 
+from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import ensure_schemes
 from medic_plus.onboarding import plans
 from medic_plus.tenancy import uid
 from medic_plus.tenancy.permissions import clear_scope_cache
@@ -31,6 +32,7 @@ def setup():
 	load_shipped_codes()
 	ensure_setup_block()
 	plans.ensure_rows()
+	ensure_schemes()
 
 
 SETUP_BLOCK = "Practice Setup"
@@ -171,6 +173,16 @@ def _prescribing_checks(insert_after: str, description: str) -> list[dict]:
 
 
 EXTRA_FIELDS = {
+	"Appointment Type": [
+		{
+			"fieldname": "custom_tariff_code",
+			"label": "Tariff Code",
+			"fieldtype": "Link",
+			"options": "Tariff Code",
+			"insert_after": "default_duration",
+			"description": "The consultation code a visit of this type is billed and claimed with.",
+		},
+	],
 	"Healthcare Practitioner": [
 		{
 			"fieldname": "custom_registration_number",
@@ -181,6 +193,16 @@ EXTRA_FIELDS = {
 		}
 	],
 	"Patient Appointment": [
+		{
+			"fieldname": "custom_medical_aid",
+			"label": "Medical Aid",
+			"fieldtype": "Link",
+			"options": "Patient Medical Aid",
+			"insert_after": "patient_name",
+			"read_only": 1,
+			"no_copy": 1,
+			"description": "The patient's medical aid on the day of the appointment (Patient Medical Aid).",
+		},
 		{
 			"fieldname": "custom_booking_section",
 			"label": "Online Booking",

@@ -63,6 +63,7 @@ SCOPES: tuple[Scope, ...] = (
 	Scope("Patient Allergy", field="practice", custom_field=False),
 	Scope("Patient Problem", field="practice", custom_field=False),
 	Scope("Patient Consent", field="practice", custom_field=False),
+	Scope("Patient Medical Aid", field="practice", custom_field=False),
 	# written by the system, read by the practice's admins
 	Scope(
 		"Patient Access Log",

@@ -54,6 +54,7 @@ RECORD_CODES = {
 	"Patient Allergy": "ALG",
 	"Patient Problem": "PRB",
 	"Patient Consent": "CNS",
+	"Patient Medical Aid": "MAID",
 }
 
 

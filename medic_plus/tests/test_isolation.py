@@ -5,8 +5,8 @@ a user in both, a user in none, a platform admin). For each scoped doctype there
 record in A and one in B; each test asks "which of the two can this user reach by this
 path?" and compares with the expectation table below, which follows from the roles:
 
-- receptionists read patients, appointments, fee validities and schedules; doctors and
-  admins read all clinical records too;
+- receptionists read patients, appointments, fee validities, schedules, sick notes,
+  consents and medical aids; doctors and admins read all clinical records too;
 - iso-both is a Doctor in A and a Receptionist in B, so reads B's patients but not B's
   encounters (roles count practice by practice);
 - iso-nobody holds Healthcare's Physician role but no membership: sees nothing;
@@ -33,6 +33,7 @@ ISOLATED_DOCTYPES = (
 	"Patient Allergy",
 	"Patient Problem",
 	"Patient Consent",
+	"Patient Medical Aid",
 )
 RECEPTION_DOCTYPES = {
 	"Patient",
@@ -41,6 +42,7 @@ RECEPTION_DOCTYPES = {
 	"Practitioner Schedule",
 	"Sick Note",
 	"Patient Consent",
+	"Patient Medical Aid",
 }
 BOTH_SIDES = {"a", "b"}
 NO_SIDE: set[str] = set()
