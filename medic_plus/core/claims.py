@@ -152,6 +152,28 @@ def clean_practice_number(value: str | None) -> str:
 	return number
 
 
+def clean_vat_number(value: str | None) -> str:
+	"""A South African VAT number: ten digits, the first a 4."""
+	number = re.sub(r"[\s-]", "", value or "")
+	if not re.match(r"^4[0-9]{9}$", number):
+		raise ValueError("A VAT number has ten digits and starts with 4.")
+	return number
+
+
+def clean_bank_account(value: str | None) -> str:
+	number = re.sub(r"[\s-]", "", value or "")
+	if not re.match(r"^[0-9]{6,16}$", number):
+		raise ValueError("A bank account number has 6 to 16 digits.")
+	return number
+
+
+def clean_branch_code(value: str | None) -> str:
+	code = re.sub(r"\s", "", value or "")
+	if not re.match(r"^[0-9]{6}$", code):
+		raise ValueError("A branch code has six digits.")
+	return code
+
+
 def clean_registration(value: str | None) -> str:
 	"""The HPCSA registration number: the register's two letters and seven digits."""
 	number = re.sub(r"\s", "", value or "").upper()

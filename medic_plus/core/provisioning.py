@@ -39,7 +39,6 @@ class Plan:
 	max_practitioners: int  # 0: no limit
 	online_booking: bool
 	fhir: bool
-	separate_books: bool  # the practice gets its own ERPNext company
 	monthly_price: float = 0.0
 	included_visits: int = 0  # visits a month the monthly price covers
 	visit_price: float = 0.0  # each visit beyond them; 0: use is not billed
@@ -48,13 +47,9 @@ class Plan:
 # the plans as a new site has them; the platform owner sets prices and limits in Medic
 # Plus Settings (one row a plan, with these names and fields)
 PLANS: dict[str, Plan] = {
-	"Basic": Plan("Basic", max_practitioners=3, online_booking=True, fhir=True, separate_books=False),
-	"Professional": Plan(
-		"Professional", max_practitioners=10, online_booking=True, fhir=True, separate_books=False
-	),
-	"Enterprise": Plan(
-		"Enterprise", max_practitioners=0, online_booking=True, fhir=True, separate_books=True
-	),
+	"Basic": Plan("Basic", max_practitioners=3, online_booking=True, fhir=True),
+	"Professional": Plan("Professional", max_practitioners=10, online_booking=True, fhir=True),
+	"Enterprise": Plan("Enterprise", max_practitioners=0, online_booking=True, fhir=True),
 }
 PLAN_FIELDS = tuple(f for f in Plan.__dataclass_fields__ if f != "name")
 
@@ -68,7 +63,7 @@ def plan_from(name: str, row: Mapping | None) -> Plan | None:
 	if not row:
 		return default
 	kinds = {"max_practitioners": int, "included_visits": int, "online_booking": bool, "fhir": bool}
-	kinds |= {"separate_books": bool, "monthly_price": float, "visit_price": float}
+	kinds |= {"monthly_price": float, "visit_price": float}
 	values = {f: kinds[f](row[f] or 0) for f in PLAN_FIELDS if row.get(f) is not None}
 	return replace(default, **values)
 
@@ -110,8 +105,9 @@ STEPS = (
 
 
 def steps_for(plan: Plan) -> tuple[str, ...]:
-	"""The steps of a run, in order: a company only where the plan keeps separate books."""
-	return tuple(s for s in STEPS if s != "company" or plan.separate_books)
+	"""The steps of a run, in order: every practice keeps its own books, so every plan's
+	run starts with its company."""
+	return STEPS
 
 
 def short_code(name: str, taken: Callable[[str], bool], length: int = 5) -> str:

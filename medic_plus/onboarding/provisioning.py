@@ -1,6 +1,6 @@
 """One provisioning service for every new practice (core/provisioning.py holds the
-rules): from a Practice Registration it makes the practice's company (where the plan
-keeps separate books), the Practice with its letter head, the doctor's User and
+rules): from a Practice Registration it makes the practice's company (every practice
+keeps its own books), the Practice with its letter head, the doctor's User and
 Healthcare Practitioner, their Admin membership, a room, a weekly schedule, the
 appointment type the booking page offers, and the Subscription that bills its plan.
 
@@ -134,27 +134,11 @@ def retry_failed() -> list[str]:
 
 def _company(reg) -> tuple[str, str]:
 	# the company this registration made, never one found by name (it may be another's)
-	name = reg.company
-	if not name:
-		platform = demo.default_company()
-		currency, country = frappe.db.get_value("Company", platform, ["default_currency", "country"])
-		company_name = reg.practice_name
-		if frappe.db.exists("Company", company_name):
-			company_name = f"{reg.practice_name} ({_short_code(reg)})"
-		company = frappe.get_doc(
-			{
-				"doctype": "Company",
-				"company_name": company_name,
-				"abbr": _short_code(reg),
-				"default_currency": currency,
-				"country": reg.country or country,
-				"chart_of_accounts": "Standard",
-			}
-		)
-		company.flags.ignore_permissions = True
-		name = company.insert().name
-	reg.company = name
-	return "Company", name
+	if not reg.company:
+		from medic_plus.billing.books import make_company
+
+		reg.company = make_company(reg.practice_name, _short_code(reg), reg.country)
+	return "Company", reg.company
 
 
 def _short_code(reg) -> str:

@@ -100,8 +100,8 @@ class TestProvisioning(RegistrationCase):
 		info = booking.get_practice_info(p.slug)
 		self.assertEqual([t["appointment_type"] for t in info["appointment_types"]], ["Consultation"])
 
-	def test_a_plan_with_separate_books_gets_its_own_company(self):
-		name = self.registration(plan="Enterprise")
+	def test_every_plan_gets_its_own_company(self):
+		name = self.registration(plan="Basic")
 		practice = provisioning.provision_from_desk(name)
 		reg = frappe.get_doc("Practice Registration", name)
 		self.assertEqual(reg.steps[0].step, "company")

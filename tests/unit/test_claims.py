@@ -296,3 +296,17 @@ def test_an_id_number_is_checked_or_taken_as_a_passport():
 	for bad in ("8001015009088", "8013015009087", "12345", "8001015009", ""):
 		with pytest.raises(ValueError):
 			claims.clean_id_number(bad)
+
+
+def test_a_practices_books_identifiers_are_checked():
+	assert claims.clean_vat_number("4123 456 789") == "4123456789"
+	assert claims.clean_bank_account("62-1234-5678") == "6212345678"
+	assert claims.clean_branch_code("250 655") == "250655"
+	for fn, value in (
+		(claims.clean_vat_number, "5123456789"),
+		(claims.clean_vat_number, "412345678"),
+		(claims.clean_bank_account, "12345"),
+		(claims.clean_branch_code, "25065"),
+	):
+		with pytest.raises(ValueError):
+			fn(value)

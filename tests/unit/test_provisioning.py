@@ -15,9 +15,8 @@ from medic_plus.core.provisioning import (
 )
 
 
-def test_only_a_plan_with_separate_books_makes_a_company():
-	assert steps_for(PLANS["Basic"]) == tuple(s for s in STEPS if s != "company")
-	assert steps_for(PLANS["Enterprise"])[0] == "company"
+def test_every_plan_starts_with_its_own_company():
+	assert all(steps_for(plan) == STEPS and STEPS[0] == "company" for plan in PLANS.values())
 	assert steps_for(PLANS["Professional"]).index("practice") < steps_for(PLANS["Professional"]).index(
 		"membership"
 	)
@@ -87,7 +86,7 @@ def test_the_settings_row_sets_a_plan_and_the_defaults_fill_the_rest():
 		"Basic", {"fhir": 0, "max_practitioners": "5", "visit_price": "2.5", "online_booking": None}
 	)
 	assert (plan.fhir, plan.max_practitioners, plan.visit_price) == (False, 5, 2.5)
-	assert plan.online_booking and not plan.separate_books  # not in the row: the default
+	assert plan.online_booking  # not in the row: the default
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from frappe.model.document import Document
 from frappe.utils import get_system_timezone
 
 from medic_plus.clinical.letterhead import BRANDING_FIELDS, sync_letter_head
-from medic_plus.core import phone, rules
+from medic_plus.core import claims, phone, rules
 from medic_plus.onboarding import plans
 
 
@@ -26,6 +26,7 @@ class Practice(Document):
 		self.validate_booking_settings()
 		self.validate_plan()
 		self.validate_letter_head()
+		self.validate_books()
 
 	def validate_plan(self):
 		"""Online booking only on a plan that includes it: switching it on under another plan
@@ -40,6 +41,26 @@ class Practice(Document):
 			_("Online booking is off: {0}").format(plans.refusal(plan, "online_booking")), alert=True
 		)
 
+	def validate_books(self):
+		"""The practice number, VAT number and bank details its invoices and claims carry:
+		each well-formed, or refused with its reason."""
+		for fieldname, clean in (
+			("practice_number", claims.clean_practice_number),
+			("vat_number", claims.clean_vat_number),
+			("bank_account_number", claims.clean_bank_account),
+			("bank_branch_code", claims.clean_branch_code),
+		):
+			if not (self.get(fieldname) or "").strip():
+				self.set(fieldname, None)
+				continue
+			try:
+				self.set(fieldname, clean(self.get(fieldname)))
+			except ValueError as e:
+				label = _(self.meta.get_label(fieldname))
+				frappe.throw(_("{0}: {1}").format(label, _(str(e))), PracticeValidationError, title=label)
+		if self.practice_number:
+			self._validate_unique("practice_number", _("Practice Number"))
+
 	def validate_letter_head(self):
 		"""A practice prints on its own letter head (or one of the site's), never on
 		another practice's: that one answers as a letter head that does not exist."""
@@ -53,6 +74,12 @@ class Practice(Document):
 				_("Could not find {0}").format(f"{_('Letter Head')}: {self.letter_head}"),
 				frappe.LinkValidationError,
 			)
+
+	def after_insert(self):
+		# every practice keeps its own books (billing/books.py)
+		from medic_plus.billing.books import ensure_own_company
+
+		ensure_own_company(self)
 
 	def on_update(self):
 		self.sync_letter_head()
