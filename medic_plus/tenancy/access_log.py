@@ -13,8 +13,9 @@ The job moves a batch onto a processing list atomically and removes it only afte
 are committed; a job that dies leaves the batch there for the next one, and rows are named
 by the entry so that writing a batch twice writes each entry once. One job runs at a time
 (a database lock). What can be lost: entries queued since the durable Redis's last snapshot
-if that server dies with its disk (bench's queue Redis saves at least every 5 minutes when
-anything changed); a restart of the cache, eviction or a full cache lose nothing.
+if that server dies with its disk (with Redis's default snapshots, up to an hour of a quiet
+practice's reads; about a second with ``appendonly yes``); a restart of the cache, eviction
+or a full cache lose nothing.
 """
 
 from __future__ import annotations
@@ -188,7 +189,10 @@ def _enqueue(entries: list[dict], commit: bool) -> None:
 		if commit:
 			frappe.db.commit()  # nosemgrep: after the request: the entries stand on their own
 	except Exception:
-		frappe.log_error(title="medic_plus: access log entries could not be queued or written")
+		try:  # the database may be what failed: the log file has it then
+			frappe.log_error(title="medic_plus: access log entries could not be queued or written")
+		except Exception:
+			frappe.logger("medic_plus").exception("access log entries could not be queued or written")
 		frappe.throw(
 			_(
 				"This record cannot be shown right now because its access cannot be logged. Please try again shortly."
