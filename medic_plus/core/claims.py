@@ -144,42 +144,43 @@ def money(value) -> Decimal:
 # --- identifiers ------------------------------------------------------------------------
 
 
+VAT_NUMBER = re.compile(r"^4[0-9]{9}$")
+BANK_ACCOUNT = re.compile(r"^[0-9]{6,16}$")
+BRANCH_CODE = re.compile(r"^[0-9]{6}$")
+
+
+def _cleaned(value: str | None, pattern: re.Pattern, reason: str) -> str:
+	"""``value`` without spaces and dashes, in capitals, if ``pattern`` matches; else
+	ValueError(``reason``)."""
+	cleaned = re.sub(r"[\s-]", "", value or "").upper()
+	if not pattern.match(cleaned):
+		raise ValueError(reason)
+	return cleaned
+
+
 def clean_practice_number(value: str | None) -> str:
 	"""The BHF practice number: seven digits (spaces and dashes dropped)."""
-	number = re.sub(r"[\s-]", "", value or "")
-	if not PRACTICE_NUMBER.match(number):
-		raise ValueError("A practice number has seven digits (the BHF's PCNS number).")
-	return number
+	return _cleaned(value, PRACTICE_NUMBER, "A practice number has seven digits (the BHF's PCNS number).")
 
 
 def clean_vat_number(value: str | None) -> str:
 	"""A South African VAT number: ten digits, the first a 4."""
-	number = re.sub(r"[\s-]", "", value or "")
-	if not re.match(r"^4[0-9]{9}$", number):
-		raise ValueError("A VAT number has ten digits and starts with 4.")
-	return number
+	return _cleaned(value, VAT_NUMBER, "A VAT number has ten digits and starts with 4.")
 
 
 def clean_bank_account(value: str | None) -> str:
-	number = re.sub(r"[\s-]", "", value or "")
-	if not re.match(r"^[0-9]{6,16}$", number):
-		raise ValueError("A bank account number has 6 to 16 digits.")
-	return number
+	return _cleaned(value, BANK_ACCOUNT, "A bank account number has 6 to 16 digits.")
 
 
 def clean_branch_code(value: str | None) -> str:
-	code = re.sub(r"\s", "", value or "")
-	if not re.match(r"^[0-9]{6}$", code):
-		raise ValueError("A branch code has six digits.")
-	return code
+	return _cleaned(value, BRANCH_CODE, "A branch code has six digits.")
 
 
 def clean_registration(value: str | None) -> str:
 	"""The HPCSA registration number: the register's two letters and seven digits."""
-	number = re.sub(r"\s", "", value or "").upper()
-	if not REGISTRATION.match(number):
-		raise ValueError("A registration number is two letters and seven digits, such as MP0123456.")
-	return number
+	return _cleaned(
+		value, REGISTRATION, "A registration number is two letters and seven digits, such as MP0123456."
+	)
 
 
 def clean_dependant_code(value: str | int | None) -> str:
@@ -192,10 +193,7 @@ def clean_dependant_code(value: str | int | None) -> str:
 
 
 def clean_member_number(value: str | None) -> str:
-	number = re.sub(r"[\s-]", "", value or "").upper()
-	if not MEMBER_NUMBER.match(number):
-		raise ValueError("A membership number is 3 to 20 letters and digits.")
-	return number
+	return _cleaned(value, MEMBER_NUMBER, "A membership number is 3 to 20 letters and digits.")
 
 
 def luhn_ok(digits: str) -> bool:

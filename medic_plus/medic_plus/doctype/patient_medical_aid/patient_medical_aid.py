@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, today
 
+from medic_plus.billing.fields import clean_fields
 from medic_plus.core import claims
 from medic_plus.tenancy.guard import TenantGuard
 
@@ -43,18 +44,12 @@ class PatientMedicalAid(TenantGuard, Document):
 			)
 
 	def clean_identifiers(self):
-		for fieldname, clean in (
-			("member_number", claims.clean_member_number),
-			("dependant_code", claims.clean_dependant_code),
-			("principal_member_id", claims.clean_id_number),
-		):
-			if fieldname == "principal_member_id" and not self.get(fieldname):
-				continue
-			try:
-				self.set(fieldname, clean(self.get(fieldname)))
-			except ValueError as e:
-				label = _(self.meta.get_label(fieldname))
-				frappe.throw(_("{0}: {1}").format(label, _(str(e))), MedicalAidError, title=label)
+		cleaners = {
+			"member_number": claims.clean_member_number,
+			"dependant_code": claims.clean_dependant_code,
+			"principal_member_id": claims.clean_id_number,
+		}
+		clean_fields(self, cleaners, MedicalAidError, optional=("principal_member_id",))
 		if self.dependant_code == "00" and not self.principal_member_name:
 			self.principal_member_name = self.patient_name or frappe.db.get_value(
 				"Patient", self.patient, "patient_name"

@@ -8,6 +8,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_system_timezone
 
+from medic_plus.billing.fields import clean_fields
 from medic_plus.clinical.letterhead import BRANDING_FIELDS, sync_letter_head
 from medic_plus.core import claims, phone, rules
 from medic_plus.onboarding import plans
@@ -44,20 +45,13 @@ class Practice(Document):
 	def validate_books(self):
 		"""The practice number, VAT number and bank details its invoices and claims carry:
 		each well-formed, or refused with its reason."""
-		for fieldname, clean in (
-			("practice_number", claims.clean_practice_number),
-			("vat_number", claims.clean_vat_number),
-			("bank_account_number", claims.clean_bank_account),
-			("bank_branch_code", claims.clean_branch_code),
-		):
-			if not (self.get(fieldname) or "").strip():
-				self.set(fieldname, None)
-				continue
-			try:
-				self.set(fieldname, clean(self.get(fieldname)))
-			except ValueError as e:
-				label = _(self.meta.get_label(fieldname))
-				frappe.throw(_("{0}: {1}").format(label, _(str(e))), PracticeValidationError, title=label)
+		cleaners = {
+			"practice_number": claims.clean_practice_number,
+			"vat_number": claims.clean_vat_number,
+			"bank_account_number": claims.clean_bank_account,
+			"bank_branch_code": claims.clean_branch_code,
+		}
+		clean_fields(self, cleaners, PracticeValidationError, optional=cleaners)
 		if self.practice_number:
 			self._validate_unique("practice_number", _("Practice Number"))
 
