@@ -167,7 +167,7 @@ def outbox():
 
 def send_later(messages: list[dict]) -> None:
 	for message in messages:
-		frappe.enqueue("medic_plus.booking.notify.send_sms_now", queue="short", **message)
+		_enqueue_sms(**message)
 
 
 def _queue_sms(mobile: str, message: str) -> None:
@@ -175,13 +175,24 @@ def _queue_sms(mobile: str, message: str) -> None:
 	if (held := frappe.flags.medic_plus_outbox) is not None:
 		held.append({"mobile": mobile, "message": message})
 		return
-	frappe.enqueue(
-		"medic_plus.booking.notify.send_sms_now",
-		queue="short",
-		enqueue_after_commit=True,
-		mobile=mobile,
-		message=message,
-	)
+	frappe.db.after_commit.add(lambda: _enqueue_sms(mobile, message))
+
+
+def _enqueue_sms(mobile: str, message: str) -> None:
+	"""Into the queue for a worker; when the queue's Redis is down, the work it belongs to
+	has committed already: the message goes now rather than never (and a request that
+	committed a booking never ends in an error for it)."""
+	import redis
+
+	try:
+		frappe.enqueue(
+			"medic_plus.booking.notify.send_sms_now", queue="short", mobile=mobile, message=message
+		)
+	except redis.exceptions.RedisError:
+		try:
+			send_sms_now(mobile, message)
+		except Exception:
+			frappe.log_error(title="medic_plus: a text message could neither be queued nor sent")
 
 
 def send_sms_now(mobile: str, message: str) -> None:

@@ -144,3 +144,30 @@ class TestOutage(TenancyFixtureTestCase):
 		self.assertEqual(response.status_code, 503)
 		self.assertEqual(response.headers.get("Retry-After"), str(outage.RETRY_AFTER))
 		self.assertNotIn("Traceback", body_text(response))
+
+
+class TestTextsWhenTheQueueIsDown(TenancyFixtureTestCase):
+	def test_a_text_goes_at_once_when_the_queue_is_down_and_the_request_ends_well(self):
+		from medic_plus.booking import notify
+
+		frappe.db.rollback()  # no callbacks of earlier work
+		with (
+			patch("frappe.enqueue", side_effect=_down) as enqueue,
+			patch.object(notify, "send_sms_now") as sent,
+		):
+			notify._queue_sms("+27821234567", "Harbour: appointment booked")
+			self.assertFalse(sent.called)  # nothing before the work commits
+			frappe.db.after_commit.run()
+		enqueue.assert_called_once()
+		sent.assert_called_once_with("+27821234567", "Harbour: appointment booked")
+
+	def test_a_text_is_queued_after_the_commit_when_the_queue_is_up(self):
+		from medic_plus.booking import notify
+
+		frappe.db.rollback()
+		with patch("frappe.enqueue") as enqueue, patch.object(notify, "send_sms_now") as sent:
+			notify._queue_sms("+27821234567", "Harbour: appointment booked")
+			self.assertFalse(enqueue.called)
+			frappe.db.after_commit.run()
+		self.assertEqual(enqueue.call_args.kwargs["mobile"], "+27821234567")
+		self.assertFalse(sent.called)
