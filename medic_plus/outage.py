@@ -47,9 +47,11 @@ def page_answers_503_in_an_outage(get_context):
 	"""The same for a web page's ``get_context(context)`` (Frappe passes ``context`` only to a
 	function whose own argument list names it)."""
 
+	guarded = answers_503_in_an_outage(get_context)
+
 	@functools.wraps(get_context)
 	def wrapper(context):
-		return answers_503_in_an_outage(get_context)(context)
+		return guarded(context)
 
 	return wrapper
 

@@ -45,17 +45,22 @@ def price_of(plan: str) -> float:
 	return float(found.monthly_price if found else 0)
 
 
-def ensure_item(code: str, description: str) -> str:
-	"""A service item the platform bills with."""
+def ensure_item(
+	code: str, description: str, item_name: str | None = None, groups: tuple[str, ...] = ("Services",)
+) -> str:
+	"""A non-stock item to bill with: in the first of ``groups`` the site has (else any
+	item group that is not a group of groups), in the site's default unit."""
 	if not frappe.db.exists("Item", code):
-		group = "Services" if frappe.db.exists("Item Group", "Services") else "All Item Groups"
+		group = next((g for g in groups if frappe.db.exists("Item Group", g)), None) or frappe.db.get_value(
+			"Item Group", {"is_group": 0}
+		)
 		item = frappe.get_doc(
 			{
 				"doctype": "Item",
 				"item_code": code,
-				"item_name": code,
+				"item_name": (item_name or code)[:140],
 				"item_group": group,
-				"stock_uom": "Nos",
+				"stock_uom": frappe.db.get_single_value("Stock Settings", "stock_uom") or "Nos",
 				"is_stock_item": 0,
 				"include_item_in_manufacturing": 0,
 				"description": description,

@@ -193,35 +193,28 @@ def _enqueue(entries: list[dict], commit: bool) -> None:
 			frappe.log_error(title="medic_plus: access log entries could not be queued or written")
 		except Exception:
 			frappe.logger("medic_plus").exception("access log entries could not be queued or written")
-		frappe.throw(
-			_(
-				"This record cannot be shown right now because its access cannot be logged. Please try again shortly."
-			),
-			AccessLogUnavailable,
-			title=_("Service Unavailable"),
-		)
+		frappe.throw(_unlogged(), AccessLogUnavailable, title=_("Service Unavailable"))
+
+
+def _unlogged() -> str:
+	return _(
+		"This record cannot be shown right now because its access cannot be logged. Please try again shortly."
+	)
 
 
 def _fail_closed(response) -> None:
 	"""Replace what the request would have served by a 503 (after the fact: the request
-	already ran, nothing of what it read leaves the server)."""
+	already ran, nothing of what it read leaves the server); its retry hint comes from
+	``outage.add_retry_after``, the after_request hook that runs after this one."""
 	from medic_plus.outage import unavailable_body
 
 	response.direct_passthrough = False
 	for header in ("Content-Disposition", "ETag", "Last-Modified", "Content-Encoding"):
 		response.headers.pop(header, None)
 	response.status_code = 503
-	response.headers["Retry-After"] = str(RETRY_AFTER)
-	response.headers["Cache-Control"] = "no-store"
+	frappe.local.flags.medic_plus_retry_after = RETRY_AFTER
 	response.mimetype = "application/json"
-	response.set_data(
-		unavailable_body(
-			_(
-				"This record cannot be shown right now because its access cannot be logged. Please try again shortly."
-			),
-			AccessLogUnavailable.__name__,
-		)
-	)
+	response.set_data(unavailable_body(_unlogged(), AccessLogUnavailable.__name__))
 
 
 @one_at_a_time
@@ -230,12 +223,12 @@ def flush() -> int | None:
 	many entries were written (None: another run is writing them now)."""
 	_adopt_legacy()
 	client = durable.conn()
-	queue, processing = durable.key(QUEUE), durable.key(PROCESSING)
+	processing = durable.key(PROCESSING)
 	written = 0
 	while True:
 		# a batch a job before this one took but did not finish goes first
 		if not client.llen(processing):
-			if not client.eval(_TAKE, 2, queue, processing, BATCH):
+			if not durable.run(_TAKE, [QUEUE, PROCESSING], [BATCH]):
 				return written
 		entries = [json.loads(i) for i in client.lrange(processing, 0, -1)]
 		_write(entries)

@@ -52,26 +52,7 @@ def item_code(code: str) -> str:
 
 def ensure_item(doc) -> str:
 	"""The service (or medicine) item that bills ``doc``."""
-	name = item_code(doc.code)
-	if frappe.db.exists("Item", name):
-		return name
-	medicine = doc.kind in ("Medicine", "Material")
-	group = next(
-		(g for g in (("Drug" if medicine else "Services"), "Services") if frappe.db.exists("Item Group", g)),
-		None,
-	) or frappe.db.get_value("Item Group", {"is_group": 0})
-	item = frappe.get_doc(
-		{
-			"doctype": "Item",
-			"item_code": name,
-			"item_name": doc.description[:140],
-			"description": doc.description,
-			"item_group": group,
-			"stock_uom": frappe.db.get_single_value("Stock Settings", "stock_uom") or "Nos",
-			"is_stock_item": 0,
-			"include_item_in_manufacturing": 0,
-		}
-	)
-	item.flags.ignore_permissions = True
-	item.insert()
-	return item.name
+	from medic_plus.onboarding.billing import ensure_item as ensure_billing_item
+
+	groups = ("Drug", "Services") if doc.kind in ("Medicine", "Material") else ("Services",)
+	return ensure_billing_item(item_code(doc.code), doc.description, doc.description, groups)
