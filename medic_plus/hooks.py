@@ -1,6 +1,7 @@
 from medic_plus.tenancy.scope import (
 	CLINICAL_DOCTYPES,
 	CUSTOM_FIELD_DOCTYPES,
+	GUARDED_BOOKS,
 	LINKED_BY_DOCTYPE,
 	STAMPED_DOCTYPES,
 )
@@ -61,7 +62,7 @@ has_permission = {"*": "medic_plus.tenancy.permissions.has_permission"}
 
 override_doctype_class = {
 	doctype: "medic_plus.tenancy.overrides." + doctype.replace(" ", "")
-	for doctype in (*CUSTOM_FIELD_DOCTYPES, *LINKED_BY_DOCTYPE)
+	for doctype in (*CUSTOM_FIELD_DOCTYPES, *LINKED_BY_DOCTYPE, *GUARDED_BOOKS)
 }
 
 doc_events = {
@@ -141,6 +142,26 @@ _also_each(
 		("Sales Invoice", "after_insert", "record_usage_billed"),
 		("Sales Invoice", "on_submit", "request_payment"),
 		("Payment Entry", "on_submit", "reactivate_paid"),
+	),
+)
+
+# a visit billed in the practice's books (billing/visit.py), and its claim sent to the medical
+# aid when its invoice is submitted (billing/insurance.py)
+_also_each(
+	"medic_plus.billing.visit",
+	(
+		("Patient Encounter", "before_submit", "check_diagnosis"),
+		("Patient Encounter", "on_submit", "bill_encounter"),
+		("Patient Encounter", "on_cancel", "unbill_encounter"),
+		("Patient Appointment", "on_update", "bill_checkout"),
+	),
+)
+_also_each(
+	"medic_plus.billing.insurance",
+	(
+		("Sales Invoice", "before_submit", "check_invoice"),
+		("Sales Invoice", "on_submit", "on_invoice_submit"),
+		("Sales Invoice", "before_cancel", "on_invoice_cancel"),
 	),
 )
 
@@ -228,9 +249,11 @@ scheduler_events = {
 	"cron": {
 		"*/15 * * * *": ["medic_plus.tasks.mark_no_shows"],
 		# the access log's queued entries (tenancy/access_log.py)
-		"* * * * *": ["medic_plus.tenancy.access_log.flush"],
 		# practice registrations whose provisioning failed (onboarding/provisioning.py)
 		"*/5 * * * *": ["medic_plus.onboarding.provisioning.retry_failed"],
+		# claims to medical aids: the queue, and the switches' remittances (billing/insurance.py)
+		"* * * * *": ["medic_plus.tenancy.access_log.flush", "medic_plus.billing.insurance.send_due"],
+		"17 * * * *": ["medic_plus.billing.insurance.fetch_remittances"],
 	},
 	"daily": [
 		"medic_plus.tasks.housekeeping",

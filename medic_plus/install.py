@@ -172,6 +172,113 @@ def _prescribing_checks(insert_after: str, description: str) -> list[dict]:
 	]
 
 
+def _ro(fieldname: str, label: str, fieldtype: str, insert_after: str, **extra) -> dict:
+	"""A read-only field the app fills in, never copied to a new or amended record."""
+	return {
+		"fieldname": fieldname,
+		"label": label,
+		"fieldtype": fieldtype,
+		"insert_after": insert_after,
+		"read_only": 1,
+		"no_copy": 1,
+		**extra,
+	}
+
+
+# a visit's bill (billing/visit.py): the invoice names its visit, each line its codes
+BILLING_FIELDS = {
+	"Customer": [
+		_ro(
+			"custom_company",
+			"Practice Books",
+			"Link",
+			"customer_group",
+			options="Company",
+			no_copy=0,
+			search_index=1,
+			description="The practice whose books this customer (a patient or a medical aid) is billed in.",
+		),
+		_ro(
+			"custom_medical_aid_scheme",
+			"Medical Aid Scheme",
+			"Link",
+			"custom_company",
+			options="Medical Aid Scheme",
+			no_copy=0,
+		),
+	],
+	"Sales Invoice": [
+		_ro(
+			"custom_patient_encounter",
+			"Patient Encounter",
+			"Link",
+			"patient",
+			options="Patient Encounter",
+			search_index=1,
+		),
+		_ro(
+			"custom_patient_appointment",
+			"Patient Appointment",
+			"Link",
+			"custom_patient_encounter",
+			options="Patient Appointment",
+			search_index=1,
+		),
+		_ro(
+			"custom_medical_aid",
+			"Medical Aid",
+			"Link",
+			"custom_patient_appointment",
+			options="Patient Medical Aid",
+		),
+		_ro(
+			"custom_bill_to",
+			"Bill To",
+			"Select",
+			"custom_medical_aid",
+			options="\nPatient\nMedical Aid\nPatient Portion",
+			in_standard_filter=1,
+		),
+		_ro("custom_claim", "Claim", "Link", "custom_bill_to", options="Insurance Claim"),
+	],
+	"Sales Invoice Item": [
+		_ro("custom_tariff_code", "Tariff Code", "Link", "item_code", options="Tariff Code", no_copy=0),
+		_ro("custom_icd10_codes", "ICD-10 Codes", "Data", "custom_tariff_code", no_copy=0),
+		_ro("custom_service_date", "Date of Service", "Date", "custom_icd10_codes", no_copy=0),
+	],
+	"Patient Encounter": [
+		_ro(
+			"custom_sales_invoice",
+			"Sales Invoice",
+			"Link",
+			"custom_diagnoses",
+			options="Sales Invoice",
+			allow_on_submit=1,
+		),
+	],
+	"Clinical Procedure Template": [
+		{
+			"fieldname": "custom_tariff_code",
+			"label": "Tariff Code",
+			"fieldtype": "Link",
+			"options": "Tariff Code",
+			"insert_after": "item_code",
+			"description": "The procedure code a visit with this procedure is billed and claimed with.",
+		},
+	],
+	"Medication": [
+		{
+			"fieldname": "custom_tariff_code",
+			"label": "Tariff Code",
+			"fieldtype": "Link",
+			"options": "Tariff Code",
+			"insert_after": "medication_class",
+			"description": "The NAPPI-coded medicine a dispensed prescription of this medication is billed with.",
+		},
+	],
+}
+
+
 EXTRA_FIELDS = {
 	"Appointment Type": [
 		{
@@ -414,7 +521,7 @@ EXTRA_FIELDS = {
 
 
 def create_practice_fields():
-	for fields in (practice_fields(), EXTRA_FIELDS):
+	for fields in (practice_fields(), EXTRA_FIELDS, BILLING_FIELDS):
 		if changed := _missing_or_changed(fields):
 			create_custom_fields(changed, ignore_validate=True, update=True)
 
@@ -437,7 +544,12 @@ def _missing_or_changed(fields: dict[str, list[dict]]) -> dict[str, list[dict]]:
 
 def before_uninstall():
 	fields = [(doctype, PRACTICE_FIELD) for doctype in practice_fields()]
-	fields += [(doctype, df["fieldname"]) for doctype, dfs in EXTRA_FIELDS.items() for df in dfs]
+	fields += [
+		(doctype, df["fieldname"])
+		for extra in (EXTRA_FIELDS, BILLING_FIELDS)
+		for doctype, dfs in extra.items()
+		for df in dfs
+	]
 	for doctype, fieldname in fields:
 		if name := frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": fieldname}):
 			frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)

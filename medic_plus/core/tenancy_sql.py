@@ -32,6 +32,17 @@ def own_field(table: str, field: str, practices: Iterable[str], quote: Quote) ->
 	return f"{column(table, field)} in ({in_list(practices, quote)})"
 
 
+def in_books(table: str, field: str, practices: Iterable[str], quote: Quote) -> str:
+	"""Rows booked (``field`` names a Company) in the books of one of ``practices``."""
+	practices = list(practices)
+	if not practices:
+		return DENY_ALL
+	return (
+		f"{column(table, field)} in (select `company` from `tabPractice` "
+		f"where `name` in ({in_list(practices, quote)}) and ifnull(`company`, '') != '')"
+	)
+
+
 def via_link(table: str, link_field: str, target: str, target_condition: str) -> str:
 	"""Rows whose ``link_field`` points at a ``target`` row matching ``target_condition``."""
 	if target_condition == DENY_ALL:

@@ -221,6 +221,10 @@ DESK: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.privacy.archive_patient",
 		"medic_plus.api.privacy.erase_patient",
 		"medic_plus.clinical.encounter.make_sick_note",
+		"medic_plus.api.billing.send_claim",
+		"medic_plus.api.billing.resubmit_claim",
+		"medic_plus.api.billing.take_payment",
+		"medic_plus.api.billing.get_visit_billing",
 		"medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token.issue_token",
 	),
 }
@@ -237,6 +241,23 @@ MAPPERS: dict[str, str] = {
 DOC_METHODS: dict[str, tuple[str, ...]] = {
 	"Patient Encounter": ("get_clinical_notes",),
 	"Patient Appointment": ("get_therapy_types",),
+}
+
+# ERPNext's reports of a practice's own books: run only with the ``company`` filter naming the
+# books of a practice of the user's, and with every other filter that names a record of the
+# books (an account, a cost center, a customer) naming one of the user's (gate._report).
+BOOK_REPORTS: tuple[str, ...] = (
+	"Accounts Receivable",
+	"Accounts Receivable Summary",
+	"General Ledger",
+	"Sales Register",
+)
+# report filters that name a record of the books (a list or one name)
+BOOK_REPORT_FILTERS: dict[str, str] = {
+	"account": "Account",
+	"party_account": "Account",
+	"cost_center": "Cost Center",
+	"customer": "Customer",
 }
 
 # Link queries that ``search_link``/``search_widget`` may run (``query=``)
@@ -333,7 +354,8 @@ REASONS: dict[str, str] = {
 	"search": "search_link/search_widget list through get_list (the gate turns "
 	"ignore_user_permissions off for scoped doctypes and judges query= on LINK_QUERIES)",
 	"print": "the named document is loaded with the load guard and its print permission",
-	"report": "dispatchers: judged on the report they run (the app's own, or Report Builder)",
+	"report": "dispatchers: judged on the report they run (the app's own, Report Builder, or "
+	"one of BOOK_REPORTS held to the user's own company)",
 	"attachments": "upload_file checks write permission on the named document and is judged "
 	"on its method (UPLOAD_METHODS); the file picker's settings are the site's public client ids",
 	"comments": "comments and e-mails on a document the gate has checked against the tenancy",

@@ -5,13 +5,18 @@ scope table; ``test_classification.py`` fails on any that is not, so an upgrade 
 Healthcare or ERPNext that adds one breaks the build, not the wall.
 
 Child tables follow their parents: one is covered when every parent that holds it is.
+
+A doctype that reaches only a practice's books (a Link to a Customer, an Account, a Sales
+Invoice: scope.BOOKS), not its clinical records, is covered without a row of its own while
+no practice role may read it: ERPNext's selling, buying, stock and asset doctypes, which
+the practices do not use. Granting a practice role one of them makes it unclassified here.
 """
 
 from __future__ import annotations
 
 import frappe
 
-from medic_plus.tenancy.scope import LINKED_BY_DOCTYPE, SCOPE_BY_DOCTYPE, is_classified
+from medic_plus.tenancy.scope import BOOKS_BY_DOCTYPE, LINKED_BY_DOCTYPE, SCOPE_BY_DOCTYPE, is_classified
 
 # columns that hold a record name next to a Link to DocType
 NAME_COLUMNS = (
@@ -27,9 +32,10 @@ NAME_COLUMNS = (
 )
 
 
-def reaching_doctypes() -> dict[str, list[str]]:
-	"""doctype -> the fields through which it can reach a scoped record."""
-	scoped = set(SCOPE_BY_DOCTYPE) | set(LINKED_BY_DOCTYPE)
+def reaching_doctypes(books: bool = False) -> dict[str, list[str]]:
+	"""doctype -> the fields through which it can reach a scoped record (with ``books``: a
+	record of a practice's books too)."""
+	scoped = set(SCOPE_BY_DOCTYPE) | set(LINKED_BY_DOCTYPE) | (set(BOOKS_BY_DOCTYPE) if books else set())
 	reasons: dict[str, list[str]] = {}
 	doctype_links: dict[str, set[str]] = {}
 	for parent, fieldname, fieldtype, options in _fields():
@@ -59,7 +65,35 @@ def unclassified() -> dict[str, list[str]]:
 			if holders and all(is_classified(p) or p in _covered(reaching) for p in holders):
 				continue
 		missing[doctype] = why
+	return missing | unclassified_in_books(reaching, tables, parents)
+
+
+def unclassified_in_books(
+	reaching: dict, tables: set[str], parents: dict[str, list[str]]
+) -> dict[str, list[str]]:
+	"""The doctypes that reach only records of the books, are not classified, and that a
+	practice role may read (itself, or through a parent that holds it as a table)."""
+	readable = practice_readable()
+	missing: dict[str, list[str]] = {}
+	for doctype, why in sorted(reaching_doctypes(books=True).items()):
+		if doctype in reaching or is_classified(doctype):
+			continue
+		holders = parents.get(doctype, []) if doctype in tables else [doctype]
+		if any(h in readable and not is_classified(h) for h in holders) or (
+			doctype in tables and not holders
+		):
+			missing[doctype] = [*why, "readable by a practice role"]
 	return missing
+
+
+def practice_readable() -> set[str]:
+	"""The doctypes a practice role may read, by the site's role permissions."""
+	from medic_plus.tenancy.roles import ROLES
+
+	found: set[str] = set()
+	for perm in ("DocPerm", "Custom DocPerm"):
+		found.update(frappe.get_all(perm, {"role": ("in", ROLES), "read": 1}, pluck="parent"))
+	return found
 
 
 def _covered(reaching: dict) -> set[str]:

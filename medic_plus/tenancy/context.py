@@ -130,6 +130,13 @@ def is_tenant_user(user: str | None = None) -> bool:
 	return bool(clinical_roles().intersection(frappe.get_roles(user)))
 
 
+def keeps_books_walled(user: str | None = None) -> bool:
+	"""Whether a practice's books are walled for ``user``: a tenant user (a practice user, a
+	website user, a guest) outside trusted service code. The platform's own accountants, in
+	no practice, keep every company's books."""
+	return not sees_everything(user) and is_tenant_user(user)
+
+
 CLINICAL_ROLES_CACHE = "medic_plus:clinical_roles"
 
 

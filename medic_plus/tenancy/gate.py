@@ -321,14 +321,49 @@ def _mapper(form) -> None:
 		check_visible(allowlist.MAPPERS[method], source)
 
 
-def _report(form) -> None:
+def _report(form, script: bool = False) -> None:
 	name = form.get("report_name")
+	if name in allowlist.BOOK_REPORTS and frappe.db.exists("Report", name):
+		if not script:  # a script is code, no data: it needs no company
+			_book_report(name, form)
+		return
 	report = frappe.db.get_value("Report", name, ["module", "report_type"], as_dict=True) if name else None
 	if not report or not (
 		report.report_type == "Report Builder"
 		or frappe.db.get_value("Module Def", report.module, "app_name") == "medic_plus"
 	):
 		not_found("Report", name)
+
+
+def _book_report(name: str, form) -> None:
+	"""A report of the books runs for the user's own company: its company filter names
+	one, and every filter that names a record of the books names one the user may see
+	(another practice's answers as missing). Its script needs no filters."""
+	from medic_plus.tenancy.permissions import book_practices, books_allow
+
+	ref_doctype = frappe.db.get_value("Report", name, "ref_doctype")
+	if not book_practices(ref_doctype, "report"):
+		not_found("Report", name)  # a user who keeps no books
+	filters = _parsed(form.get("filters")) if form.get("filters") not in (None, "") else {}
+	if not isinstance(filters, dict):
+		frappe.throw(_("filters must be an object."), InvalidRecordArgument, title=_("Invalid argument"))
+	company = filters.get("company")
+	if not isinstance(company, str) or not books_allow(ref_doctype, company, "report"):
+		frappe.throw(
+			_("{0} not found").format(_("Company")) if company else _("Choose the company of your practice."),
+			frappe.DoesNotExistError if company else frappe.ValidationError,
+		)
+	for key, doctype in allowlist.BOOK_REPORT_FILTERS.items():
+		values = filters.get(key)
+		for value in values if isinstance(values, list) else [values]:
+			if value not in (None, ""):
+				check_visible(doctype, value)
+	if filters.get("party") and filters.get("party_type") in (None, "", "Customer"):
+		parties = filters["party"]
+		for party in parties if isinstance(parties, list) else [parties]:
+			check_visible("Customer", party)
+	elif filters.get("party"):
+		not_found(filters.get("party_type"), filters.get("party"))
 
 
 def _search(form) -> None:
@@ -422,7 +457,7 @@ def _upload(form) -> None:
 DISPATCHERS = {
 	"frappe.model.mapper.make_mapped_doc": _mapper,
 	"frappe.desk.query_report.run": _report,
-	"frappe.desk.query_report.get_script": _report,
+	"frappe.desk.query_report.get_script": lambda form: _report(form, script=True),
 	"frappe.desk.query_report.export_query": _report,
 	"frappe.desk.search.search_link": _search,
 	"frappe.desk.search.search_widget": _search,

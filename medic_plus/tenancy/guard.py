@@ -13,11 +13,12 @@ from frappe import _
 
 from medic_plus.tenancy import context
 from medic_plus.tenancy.scope import (
+	BOOKS_BY_DOCTYPE,
 	HIDDEN,
 	LINKED_BY_DOCTYPE,
 	OWNED_BY_DOCTYPE,
-	PRACTICE_DOCTYPES,
 	REFERENCE_BY_DOCTYPE,
+	WALLED_DOCTYPES,
 	Mode,
 	get_scope,
 )
@@ -43,7 +44,16 @@ def assert_visible(doc) -> None:
 	linked = LINKED_BY_DOCTYPE.get(doc.doctype)
 	if linked and doc.get(linked.field) and is_visible(linked.target, doc.get(linked.field)):
 		return
+	books = BOOKS_BY_DOCTYPE.get(doc.doctype)
+	if books and (not context.keeps_books_walled() or _in_own_books(doc.doctype, doc.get(books.field))):
+		return
 	not_found(doc.doctype, doc.name)
+
+
+def _in_own_books(doctype: str, company: str | None) -> bool:
+	from medic_plus.tenancy.permissions import books_allow
+
+	return books_allow(doctype, company)
 
 
 def is_visible(doctype: str, name: str) -> bool:
@@ -58,9 +68,11 @@ def is_visible(doctype: str, name: str) -> bool:
 		if not row:
 			return False
 		target, target_name = row
-		if target and target_name and target in PRACTICE_DOCTYPES:
+		if target and target_name and target in WALLED_DOCTYPES:
 			return is_visible(target, target_name)
 		return True
+	if (books := BOOKS_BY_DOCTYPE.get(doctype)) and context.keeps_books_walled():
+		return _in_own_books(doctype, frappe.db.get_value(doctype, name, books.field))
 	if (owned := OWNED_BY_DOCTYPE.get(doctype)) and not context.sees_everything():
 		from medic_plus.tenancy.permissions import owned_row_visible
 

@@ -7,6 +7,7 @@ Healthcare's own behaviour is unchanged.
 import frappe
 from frappe import _
 from frappe.model.naming import make_autoname
+from healthcare.healthcare.custom_doctype.sales_invoice import HealthcareSalesInvoice
 from healthcare.healthcare.doctype.clinical_procedure.clinical_procedure import (
 	ClinicalProcedure as _ClinicalProcedure,
 )
@@ -89,9 +90,14 @@ class Patient(TenantGuard, _Patient):
 
 def name_patient_records(doc, method: str | None = None) -> None:
 	"""``autoname`` of Customer, Contact and Address: while Healthcare creates them for a
-	practice's patient, they are named after the patient's record (``ISOA-P00042``)."""
+	practice's patient, they are named after the patient's record (``ISOA-P00042``), and
+	the Customer is kept in the practice's books."""
 	if patient := frappe.flags.medic_plus_patient_record:
 		doc.name = patient
+		if doc.doctype == "Customer" and not doc.get("custom_company"):
+			# the patient's Customer is in the books of the patient's practice
+			practice = frappe.db.get_value("Patient", patient, "custom_practice")
+			doc.custom_company = practice and frappe.db.get_value("Practice", practice, "company")
 
 
 class PatientAppointment(TenantGuard, _PatientAppointment):
@@ -178,16 +184,21 @@ class FeeValidity(TenantGuard, _FeeValidity):
 	pass
 
 
+class SalesInvoice(TenantGuard, HealthcareSalesInvoice):
+	"""Healthcare's invoice (it bills healthcare services) with the books' load guard."""
+
+
 def __getattr__(name: str):
-	"""The controllers of the doctypes scoped through a link (``scope.LINKED``), each the
-	original with :class:`TenantGuard` in front, made when Frappe first asks for them."""
+	"""The controllers of the doctypes scoped through a link (``scope.LINKED``) or kept in
+	a practice's books (``scope.BOOKS``), each the original with :class:`TenantGuard` in
+	front, made when Frappe first asks for them."""
 	from frappe.modules import load_doctype_module
 
-	from medic_plus.tenancy.scope import LINKED
+	from medic_plus.tenancy.scope import GUARDED_BOOKS, LINKED
 
-	for linked in LINKED:
-		if linked.doctype.replace(" ", "") == name:
-			original = getattr(load_doctype_module(linked.doctype), name)
+	for doctype in (*(linked.doctype for linked in LINKED), *GUARDED_BOOKS):
+		if doctype.replace(" ", "") == name:
+			original = getattr(load_doctype_module(doctype), name)
 			guarded = type(name, (TenantGuard, original), {"__module__": __name__})
 			globals()[name] = guarded
 			return guarded

@@ -17,12 +17,13 @@ from frappe.model import table_fields
 from medic_plus.core import tenancy_sql
 from medic_plus.tenancy import context
 from medic_plus.tenancy.scope import (
+	BOOKS_BY_DOCTYPE,
 	HIDDEN,
 	LINKED_BY_DOCTYPE,
 	OWNED_BY_DOCTYPE,
-	PRACTICE_DOCTYPES,
 	REFERENCE_BY_DOCTYPE,
 	SCOPE_BY_DOCTYPE,
+	WALLED_DOCTYPES,
 	Mode,
 	Scope,
 	get_scope,
@@ -48,7 +49,7 @@ def get_scoped_parents(child_doctype: str) -> list[str]:
 
 
 def _build_child_parent_map() -> dict[str, list[str]]:
-	parents = [doctype for doctype in PRACTICE_DOCTYPES if frappe.db.exists("DocType", doctype)]
+	parents = [doctype for doctype in WALLED_DOCTYPES if frappe.db.exists("DocType", doctype)]
 	mapping: dict[str, list[str]] = {}
 	for source in ("DocField", "Custom Field"):
 		parent_col = "parent" if source == "DocField" else "dt"
@@ -100,7 +101,7 @@ def get_permission_query_conditions(user: str | None = None, doctype: str | None
 		return tenancy_sql.owned_by_none_or(
 			doctype, "Practice", owned.practice_field, practices, _quote, shared_rows(owned)
 		)
-	scope = get_scope(doctype) or LINKED_BY_DOCTYPE.get(doctype)
+	scope = get_scope(doctype) or LINKED_BY_DOCTYPE.get(doctype) or BOOKS_BY_DOCTYPE.get(doctype)
 	parents = [] if scope else get_scoped_parents(doctype)
 	if not scope and not parents:
 		return ""
@@ -147,7 +148,7 @@ def _reference_condition(doctype: str, user: str) -> str:
 	if context.sees_everything(user):
 		return ""
 	type_field, name_field = REFERENCE_FIELDS[doctype]
-	targets = {dt: condition_of(dt, user) for dt in PRACTICE_DOCTYPES}
+	targets = {dt: condition_of(dt, user) for dt in WALLED_DOCTYPES}
 	return tenancy_sql.via_reference(doctype, type_field, name_field, targets)
 
 
@@ -157,7 +158,39 @@ def condition_of(doctype: str, user: str) -> str:
 	if linked := LINKED_BY_DOCTYPE.get(doctype):
 		target = condition_of(linked.target, user)
 		return tenancy_sql.via_link(doctype, linked.field, linked.target, target)
+	if books := BOOKS_BY_DOCTYPE.get(doctype):
+		if not context.keeps_books_walled(user):
+			# the platform's own accountants keep every company's books
+			return ""
+		return tenancy_sql.in_books(doctype, books.field, book_practices(doctype, "read", user), _quote)
 	return condition_for(SCOPE_BY_DOCTYPE[doctype], user)
+
+
+def book_practices(doctype: str, ptype: str, user: str | None = None) -> list[str]:
+	"""The practices whose books ``user`` may ``ptype`` ``doctype`` in: by their membership
+	role there (a child table of the books, by its parent's)."""
+	meta = frappe.get_meta(doctype)
+	if meta.istable:
+		parents = get_scoped_parents(doctype)
+		doctype = next((p for p in parents if p in BOOKS_BY_DOCTYPE), doctype)
+	return context.practices_for(doctype, ptype, user)
+
+
+def practice_companies(practices: list[str]) -> set[str]:
+	"""The companies (books) of ``practices``."""
+	if not practices:
+		return set()
+	return set(
+		frappe.get_all(
+			"Practice", filters={"name": ("in", practices), "company": ("is", "set")}, pluck="company"
+		)
+	)
+
+
+def books_allow(doctype: str, company: str | None, ptype: str = "read", user: str | None = None) -> bool:
+	"""Whether ``user`` may ``ptype`` a record of ``doctype`` booked in ``company``."""
+	check = "read" if ptype in context.READ_PTYPES else ptype
+	return bool(company) and company in practice_companies(book_practices(doctype, check, user))
 
 
 def condition_for(scope: Scope, user: str) -> str:
@@ -190,6 +223,8 @@ def has_permission(
 		return _reference_permission(doc, user)
 	if doc.doctype in LINKED_BY_DOCTYPE:
 		return _linked_permission(doc, user)
+	if books := BOOKS_BY_DOCTYPE.get(doc.doctype):
+		return _books_permission(doc, books, ptype, user)
 	if owned := OWNED_BY_DOCTYPE.get(doc.doctype):
 		if context.sees_everything(user) or doc.is_new():
 			return None
@@ -206,6 +241,8 @@ def has_permission(
 			return False
 		if parent.doctype in LINKED_BY_DOCTYPE:
 			return _linked_permission(parent, user)
+		if books := BOOKS_BY_DOCTYPE.get(parent.doctype):
+			return _books_permission(parent, books, ptype, user)
 		doc, scope = parent, SCOPE_BY_DOCTYPE[parent.doctype]
 
 	if context.sees_everything(user):
@@ -228,12 +265,23 @@ def _linked_permission(doc, user: str) -> bool | None:
 	return None if is_visible(doc.doctype, doc.name) else False
 
 
+def _books_permission(doc, books, ptype: str | None, user: str) -> bool | None:
+	"""A record of the books, judged by the company it is stored in (a new one: by the
+	company it names, which must be the books of a practice of the user's)."""
+	if not context.keeps_books_walled(user):
+		return None
+	company = doc.get(books.field)
+	if not doc.is_new() and doc.name:
+		company = frappe.db.get_value(doc.doctype, doc.name, books.field)
+	return None if books_allow(doc.doctype, company, ptype or "read", user) else False
+
+
 def _reference_permission(doc, user: str) -> bool | None:
 	from medic_plus.tenancy.guard import is_visible
 
 	type_field, name_field = REFERENCE_FIELDS[doc.doctype]
 	target, name = doc.get(type_field), doc.get(name_field)
-	if not target or not name or target not in PRACTICE_DOCTYPES or context.sees_everything(user):
+	if not target or not name or target not in WALLED_DOCTYPES or context.sees_everything(user):
 		return None
 	if is_visible(target, name):
 		return None

@@ -59,11 +59,35 @@ MASTERS = (
 	"Healthcare Activity",
 	"Clinical Note Type",
 	"Mode of Payment",
+	"Currency",
 	"Language",
 	# the workspaces' cards and charts (each still shows only what the user may read)
 	"Number Card",
 	"Dashboard Chart",
 )
+
+# a practice's books (scope.BOOKS): the front desk bills visits and takes payments; doctors
+# see what their visits were billed; the ledgers are read through their reports
+BOOKS_READ = {
+	"Sales Invoice": READ,
+	"Payment Entry": READ,
+	"Customer": READ,
+}
+BOOKS_DESK = {
+	"Sales Invoice": CLINICAL,
+	"Payment Entry": CLINICAL,
+	"Customer": EDIT,
+	"Journal Entry": READ,
+	"GL Entry": READ,
+	"Payment Ledger Entry": READ,
+	"Account": ("read", "report"),
+	"Cost Center": ("read",),
+	# what the receivables reports' columns link to (the scope table still hides their records)
+	"Territory": ("read",),
+	"Customer Group": ("read",),
+}
+# the reports of a practice's own books (the request gate runs them for its company only)
+BOOK_REPORT_ROLES = ("Practice Receptionist", "Practice Admin")
 
 RECEPTIONIST = {
 	"Patient": EDIT,
@@ -74,6 +98,7 @@ RECEPTIONIST = {
 	"Practitioner Schedule": READ,
 	"Healthcare Practitioner": READ,
 	**{m: ("read",) for m in MASTERS},
+	**BOOKS_DESK,
 }
 
 # patient data that Healthcare keeps outside the encounter (scoped through the patient)
@@ -91,12 +116,18 @@ DOCTOR = {
 	# Healthcare's own Physician role may
 	"Patient Medical Record": (*EDIT, "delete"),
 	"Practitioner Schedule": EDIT,
+	# a doctor reads the books of their visits only: the front desk's rights end here
+	**{doctype: ptypes for doctype, ptypes in BOOKS_READ.items()},
 }
+for _doctype in set(BOOKS_DESK) - set(BOOKS_READ):
+	DOCTOR.pop(_doctype)
 
 ADMIN = {
 	**{doctype: (*ptypes, "delete") for doctype, ptypes in DOCTOR.items() if doctype not in MASTERS},
 	**{m: ("read",) for m in MASTERS},
 	"Healthcare Practitioner": EDIT,
+	**BOOKS_DESK,
+	**{doctype: (*BOOKS_DESK[doctype], "delete") for doctype in ("Sales Invoice", "Payment Entry")},
 }
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -130,6 +161,31 @@ def apply_role_permissions() -> None:
 	for doctype in changed:
 		validate_permissions_for_doctype(doctype)
 		frappe.clear_cache(doctype=doctype)
+	grant_book_reports()
+
+
+def grant_book_reports() -> None:
+	"""The reports of a practice's own books open to its front desk and admins (a Custom
+	Role beside the report's own roles; the request gate holds each to the user's company)."""
+	from medic_plus.tenancy.allowlist import BOOK_REPORTS
+
+	for report in BOOK_REPORTS:
+		if not frappe.db.exists("Report", report):
+			continue
+		name = frappe.db.get_value("Custom Role", {"report": report})
+		doc = frappe.get_doc("Custom Role", name) if name else frappe.new_doc("Custom Role")
+		if not name:
+			doc.report = report
+			# keep the report's own roles: a Custom Role replaces them
+			for row in frappe.get_all("Has Role", {"parent": report, "parenttype": "Report"}, pluck="role"):
+				doc.append("roles", {"role": row})
+		have = {row.role for row in doc.roles}
+		missing = [role for role in BOOK_REPORT_ROLES if role not in have]
+		if not missing and name:
+			continue
+		for role in missing:
+			doc.append("roles", {"role": role})
+		doc.save(ignore_permissions=True)
 
 
 def _grant(doctype: str, role: str, ptypes: tuple[str, ...]) -> bool:

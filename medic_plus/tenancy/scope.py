@@ -64,6 +64,7 @@ SCOPES: tuple[Scope, ...] = (
 	Scope("Patient Problem", field="practice", custom_field=False),
 	Scope("Patient Consent", field="practice", custom_field=False),
 	Scope("Patient Medical Aid", field="practice", custom_field=False),
+	Scope("Insurance Claim", field="practice", custom_field=False),
 	# written by the system, read by the practice's admins
 	Scope(
 		"Patient Access Log",
@@ -220,15 +221,48 @@ OWNED: tuple[Owned, ...] = (
 OWNED_BY_DOCTYPE: dict[str, Owned] = {row.doctype: row for row in OWNED}
 
 
+# --- in a practice's books: the record carries the Company it is booked in -------------
+
+
+@dataclass(frozen=True)
+class Books:
+	doctype: str
+	field: str = "company"
+	why: str = "booked in the practice's own company"
+	# the company field is a Custom Field added on install (the doctype has none of its own)
+	custom_field: bool = False
+
+
+BOOKS: tuple[Books, ...] = (
+	Books("Sales Invoice", why="a visit billed to the patient or the medical aid"),
+	Books("Payment Entry", why="a payment received from a patient or a medical aid"),
+	Books("Journal Entry", why="an adjustment in the practice's books"),
+	Books("GL Entry", why="a line of the practice's general ledger"),
+	Books("Payment Ledger Entry", why="a line of the practice's receivables"),
+	Books("Account", why="an account of the practice's chart of accounts"),
+	Books("Cost Center", why="a cost center of the practice's books"),
+	Books("Mode of Payment Account", why="the account a mode of payment posts to in the practice's books"),
+	Books(
+		"Customer",
+		field="custom_company",
+		why="a patient or a medical aid the practice bills (made by the practice's billing, in its books)",
+		custom_field=True,
+	),
+)
+BOOKS_BY_DOCTYPE: dict[str, Books] = {row.doctype: row for row in BOOKS}
+# the books' doctypes whose controllers carry the load guard (a child row loads with its parent)
+GUARDED_BOOKS: tuple[str, ...] = tuple(
+	row.doctype for row in BOOKS if row.doctype != "Mode of Payment Account"
+)
+
+
 # --- not readable by practice roles nor website users: answered as if empty ------------
 
 _BUSINESS = "an ERPNext business record: the practice roles keep no books, stock or CRM"
 _PATIENT_MASTER = "holds a patient's name and contact details for ERPNext; the practice works on the Patient"
 HIDDEN: dict[str, str] = {
-	"Customer": _PATIENT_MASTER,
 	"Contact": _PATIENT_MASTER,
 	"Address": _PATIENT_MASTER,
-	"Sales Invoice": "billing of every practice's patients: the platform's accounts",
 	"Event": "Healthcare writes one for an appointment with a video call, for every practice; practices use the appointment calendar",
 	"Deleted Document": "a deleted record's full copy, which no longer has a practice to check",
 	"Access Log": "who exported or printed what, across practices",
@@ -248,9 +282,27 @@ HIDDEN: dict[str, str] = {
 			"Territory",
 			"Price List",
 			"Warehouse",
-			"Account",
 			"Supplier",
 			"Terms and Conditions",
+			"POS Profile",
+			"Tax Category",
+			"Sales Taxes and Charges Template",
+			"Purchase Taxes and Charges Template",
+			"Item Tax Template",
+			"Tax Withholding Category",
+			"Shipping Rule",
+			"Incoterm",
+			"Payment Terms Template",
+			"Payment Term",
+			"Sales Partner",
+			"Sales Person",
+			"Print Heading",
+			"Campaign",
+			"Lead Source",
+			"Finance Book",
+			"Market Segment",
+			"Industry Type",
+			"Loyalty Program",
 		),
 		"an ERPNext setting of the books and sales: the platform's, optional on the forms",
 	),
@@ -267,13 +319,10 @@ HIDDEN: dict[str, str] = {
 			"Contract",
 			"Email Campaign",
 			"Email Unsubscribe",
-			"GL Entry",
 			"Loyalty Point Entry",
 			"Opportunity",
 			"Party Link",
 			"Party Specific Item",
-			"Payment Entry",
-			"Payment Ledger Entry",
 			"Payment Order",
 			"Payment Reconciliation",
 			"Payment Request",
@@ -291,7 +340,6 @@ HIDDEN: dict[str, str] = {
 			"Stock Reservation Entry",
 			"Subscription",
 			"Unreconcile Payment",
-			"Journal Entry",
 			"Exchange Rate Revaluation",
 			"Bulk Transaction Log",
 			"Opening Invoice Creation Tool",
@@ -308,8 +356,13 @@ HIDDEN: dict[str, str] = {
 			"Bank Clearance Detail",
 			"Bulk Transaction Log Detail",
 			"Process Payment Reconciliation Log Allocations",
-			"Sales Invoice Advance",
 			"Subscription Invoice",
+			"Sales Invoice Advance",
+			"POS Invoice",
+			"Project",
+			"Asset",
+			"Lead",
+			"Prospect",
 		),
 		_BUSINESS,
 	),
@@ -319,6 +372,10 @@ HIDDEN: dict[str, str] = {
 # --- reach no practice record, though their metadata could: readable as usual ----------
 
 SHARED: dict[str, str] = {
+	"Item": "a master: what a visit is billed as (a tariff code's item); its per-company defaults "
+	"name accounts of the books, never a patient",
+	"Healthcare Settings": "the site's Healthcare settings: its rows name each company's receivable and "
+	"income accounts, never a patient",
 	"Appointment Type Service Item": "names the billing item of an appointment type (a master)",
 	"Workspace Link": "names a doctype, report or page of a workspace, not a record",
 	"Workspace Shortcut": "names a doctype, report or page of a workspace, not a record",
@@ -338,6 +395,8 @@ def get_scope(doctype: str) -> Scope | None:
 
 # the doctypes whose records belong to a practice themselves (own field or via a link)
 PRACTICE_DOCTYPES: tuple[str, ...] = (*SCOPE_BY_DOCTYPE, *LINKED_BY_DOCTYPE)
+# ... and those that belong to it through its books: every record behind the wall
+WALLED_DOCTYPES: tuple[str, ...] = (*PRACTICE_DOCTYPES, *BOOKS_BY_DOCTYPE)
 
 
 def is_classified(doctype: str) -> bool:
@@ -346,6 +405,7 @@ def is_classified(doctype: str) -> bool:
 		or doctype in LINKED_BY_DOCTYPE
 		or doctype in REFERENCE_BY_DOCTYPE
 		or doctype in OWNED_BY_DOCTYPE
+		or doctype in BOOKS_BY_DOCTYPE
 		or doctype in HIDDEN
 		or doctype in SHARED
 	)

@@ -10,10 +10,10 @@ from medic_plus.tenancy.guard import is_visible
 from medic_plus.tenancy.scope import (
 	LINKED_BY_DOCTYPE,
 	OWNED_BY_DOCTYPE,
-	PRACTICE_DOCTYPES,
 	SCOPE_BY_DOCTYPE,
 	STAMPED_DOCTYPES,
 	UNDECLARED_LINKS,
+	WALLED_DOCTYPES,
 	Mode,
 	Scope,
 	get_scope,
@@ -149,7 +149,7 @@ def _links_into_practices(doc):
 
 def _reaches_a_practice(target: str | None, value) -> bool:
 	return (
-		bool(value) and isinstance(value, str) and (target in PRACTICE_DOCTYPES or target in OWNED_BY_DOCTYPE)
+		bool(value) and isinstance(value, str) and (target in WALLED_DOCTYPES or target in OWNED_BY_DOCTYPE)
 	)
 
 

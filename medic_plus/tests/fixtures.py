@@ -55,7 +55,11 @@ RECORD_CODES = {
 	"Patient Problem": "PRB",
 	"Patient Consent": "CNS",
 	"Patient Medical Aid": "MAID",
+	"Insurance Claim": "CLM",
 }
+
+# records of each practice's books (scope.BOOKS): doctype -> short code of the fixture row
+BOOK_CODES = {"Customer": "CUST", "Sales Invoice": "SINV", "Payment Entry": "PE", "Journal Entry": "JV"}
 
 
 @dataclass
@@ -119,6 +123,8 @@ def _build() -> Fixture:
 			side.records[doctype] = ensure_raw_row(doctype, f"ISO-{side.key.upper()}-{code}", side)
 		for child, parentfield in ENCOUNTER_CHILDREN:
 			ensure_child_row(child, side.records["Patient Encounter"], "Patient Encounter", parentfield)
+		for doctype, code in BOOK_CODES.items():
+			side.records[doctype] = ensure_book_row(doctype, f"ISO-{side.key.upper()}-{code}", side)
 
 	frappe.db.commit()  # nosemgrep: test fixture, outside any request
 	return Fixture(a, b, both, both_practitioner, nobody, platform)
@@ -172,6 +178,29 @@ def ensure_raw_row(doctype: str, name: str, side: Side) -> str:
 		values["practitioner"] = side.practitioner
 	if meta.has_field("schedule_name"):
 		values["schedule_name"] = name
+	doc.update(values)
+	doc.name = name
+	doc.db_insert()
+	return name
+
+
+def ensure_book_row(doctype: str, name: str, side: Side) -> str:
+	"""A bare draft row of the practice's books, written past its controller."""
+	if frappe.db.exists(doctype, name):
+		return name
+	company = frappe.db.get_value("Practice", side.practice, "company")
+	doc = frappe.new_doc(doctype)
+	values = {"company": company, "posting_date": frappe.utils.today()}
+	if doctype == "Customer":
+		values = {"customer_name": f"Iso {side.key.upper()} Debtor", "custom_company": company}
+	elif doctype == "Sales Invoice":
+		values |= {"customer": f"ISO-{side.key.upper()}-CUST", "patient": side.patient, "currency": "ZAR"}
+	elif doctype == "Payment Entry":
+		values |= {
+			"payment_type": "Receive",
+			"party_type": "Customer",
+			"party": f"ISO-{side.key.upper()}-CUST",
+		}
 	doc.update(values)
 	doc.name = name
 	doc.db_insert()

@@ -435,7 +435,7 @@ class TestPermissionsOffPaths(GateTestCase):
 			frappe.db.commit()  # nosemgrep: clean-up
 
 	def test_a_report_that_is_not_the_apps_own_is_not_found(self):
-		for report in ("General Ledger", "Patient Appointment Analytics", "ISO no such report"):
+		for report in ("Stock Ledger", "Patient Appointment Analytics", "ISO no such report"):
 			with self.subTest(report=report):
 				response = self.call("a_admin", "frappe.desk.query_report.run", json={"report_name": report})
 				self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
@@ -443,6 +443,40 @@ class TestPermissionsOffPaths(GateTestCase):
 			"a_admin", "frappe.desk.query_report.run", json={"report_name": "Practice Appointments"}
 		)
 		self.assertEqual(own.status_code, 200, own.get_data(as_text=True)[:300])
+
+	def test_a_report_of_the_books_runs_for_the_users_own_company_only(self):
+		own, other = (
+			frappe.db.get_value("Practice", p, "company") for p in (self.fx.a.practice, self.fx.b.practice)
+		)
+		for filters, status in (
+			({"company": own}, 200),
+			({"company": other}, 404),
+			({"company": own, "party_type": "Customer", "party": ["ISOB-P00001"]}, 404),
+			({"company": own, "account": f"Debtors - {frappe.db.get_value('Company', other, 'abbr')}"}, 404),
+			({}, 417),
+		):
+			with self.subTest(filters=filters):
+				response = self.call(
+					"a_admin",
+					"frappe.desk.query_report.run",
+					json={
+						"report_name": "General Ledger",
+						"filters": {
+							"from_date": "2026-01-01",
+							"to_date": "2026-12-31",
+							"group_by": "Group by Voucher (Consolidated)",
+							**filters,
+						},
+					},
+				)
+				self.assertEqual(response.status_code, status, response.get_data(as_text=True)[:300])
+		# a doctor keeps no books: the report is not found
+		response = self.call(
+			"a_doctor",
+			"frappe.desk.query_report.run",
+			json={"report_name": "General Ledger", "filters": {"company": own}},
+		)
+		self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
 
 	def test_dispatchers_are_judged_on_what_they_dispatch_to(self):
 		probes = {

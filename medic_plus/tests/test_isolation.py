@@ -34,6 +34,7 @@ ISOLATED_DOCTYPES = (
 	"Patient Problem",
 	"Patient Consent",
 	"Patient Medical Aid",
+	"Insurance Claim",
 )
 RECEPTION_DOCTYPES = {
 	"Patient",
@@ -43,6 +44,7 @@ RECEPTION_DOCTYPES = {
 	"Sick Note",
 	"Patient Consent",
 	"Patient Medical Aid",
+	"Insurance Claim",
 }
 BOTH_SIDES = {"a", "b"}
 NO_SIDE: set[str] = set()

@@ -114,13 +114,30 @@ class TestScopeKinds(TenancyFixtureTestCase):
 
 		# the platform's own ERPNext staff, in no practice and with no clinical role
 		self.accounts = ensure_user(email("iso-accounts"), "Iso Accounts", roles=("Accounts User",))
-		for doctype in ("Customer", "Contact", "Event", "Sales Invoice", "Error Log"):
+		for doctype in ("Contact", "Event", "Error Log", "Price List"):
 			with self.subTest(doctype=doctype):
 				self.assertEqual(permissions.get_permission_query_conditions(self.fx.a.admin, doctype), "1=0")
 				self.assertEqual(permissions.get_permission_query_conditions(self.fx.platform, doctype), "")
 				# a Healthcare role in no practice is walled in like a practice user of none
 				self.assertEqual(permissions.get_permission_query_conditions(self.fx.nobody, doctype), "1=0")
 				self.assertEqual(permissions.get_permission_query_conditions(self.accounts, doctype), "")
+
+	def test_the_books_are_read_by_company_by_practice_users_only(self):
+		from medic_plus.tests.fixtures import email, ensure_user
+
+		accounts = ensure_user(email("iso-accounts"), "Iso Accounts", roles=("Accounts User",))
+		for doctype in ("Customer", "Sales Invoice", "GL Entry", "Sales Invoice Item"):
+			with self.subTest(doctype=doctype):
+				own = permissions.get_permission_query_conditions(self.fx.a.admin, doctype)
+				self.assertIn("`tabPractice`", own)
+				self.assertIn(frappe.db.escape(self.fx.a.practice), own)
+				self.assertNotIn(frappe.db.escape(self.fx.b.practice), own)
+				self.assertEqual(permissions.get_permission_query_conditions(self.fx.platform, doctype), "")
+		for doctype in ("Customer", "Sales Invoice", "GL Entry"):
+			with self.subTest(doctype=doctype):
+				self.assertEqual(permissions.get_permission_query_conditions(self.fx.nobody, doctype), "1=0")
+				# the platform's own accountants keep every company's books
+				self.assertEqual(permissions.get_permission_query_conditions(accounts, doctype), "")
 
 	def test_letter_heads_of_other_practices_are_not_shipped_nor_usable(self):
 		from frappe.boot import get_letter_heads

@@ -1,0 +1,573 @@
+"""A practice gets paid, on a real site: a visit billed in the practice's own books when its
+encounter is submitted, for a private patient (paid at the desk) and a scheme patient (the
+claim sent through a claims switch on a loopback port, part paid, the shortfall on the
+patient's account); a rejected claim corrected and sent again; the switch down, slow and
+answering twice; an amended encounter billed once; each refusal with its reason; and the
+books of one practice invisible to another's staff."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+from frappe.utils import add_days, add_to_date, flt, now_datetime, today
+
+from medic_plus import demo
+from medic_plus.api import billing as api
+from medic_plus.billing import insurance, visit
+from medic_plus.core import claims
+from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import ensure_schemes
+from medic_plus.tenancy.guard import is_visible
+from medic_plus.tests.claims_switch import ClaimsSwitch, Rules
+from medic_plus.tests.compat import TenancyFixtureTestCase
+
+SCHEME = "Discovery Health Medical Scheme"
+CONSULTATION, SUTURE = "0190", "0308"
+URTI = "J06.9"
+
+
+def ensure_tariff(code: str, description: str, kind: str = "Consultation", **values) -> str:
+	if not frappe.db.exists("Tariff Code", code):
+		frappe.get_doc(
+			{"doctype": "Tariff Code", "code": code, "description": description, "kind": kind, **values}
+		).insert()
+	return code
+
+
+class BillingTestCase(TenancyFixtureTestCase):
+	switch: ClaimsSwitch
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.switch = ClaimsSwitch(Rules(rates={CONSULTATION: Decimal("400")}))
+		cls.switch.__enter__()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.switch.__exit__(None, None, None)
+		super().tearDownClass()
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		ensure_schemes()
+		self.switch.rules = Rules(rates={CONSULTATION: Decimal("400")})
+		self.switch.down, self.switch.slow, self.switch.drop_every = False, 0.0, 0
+		self.switch.lose_next_answer = False
+		# claim numbers come again after each test's rollback: the switch forgets them too
+		self.switch.answers.clear()
+		demo.ensure_appointment_type()
+		ensure_tariff(CONSULTATION, "General practitioner consultation")
+		ensure_tariff(SUTURE, "Suture of a wound", "Procedure")
+		frappe.db.set_value("Appointment Type", "Consultation", "custom_tariff_code", CONSULTATION)
+		self.practice = self.fx.a.practice
+		frappe.db.set_value("Practice", self.practice, "practice_number", "1234567")
+		frappe.db.set_value(
+			"Healthcare Practitioner", self.fx.a.practitioner, "custom_registration_number", "MP0123456"
+		)
+		self.company = frappe.db.get_value("Practice", self.practice, "company")
+		visit.set_price(self.company, CONSULTATION, 500)
+		visit.set_price(self.company, CONSULTATION, 420, scheme=SCHEME)
+		if not frappe.db.exists("Switch Configuration", "Test Switch"):
+			frappe.get_doc(
+				{
+					"doctype": "Switch Configuration",
+					"switch_name": "Test Switch",
+					"endpoint": "http://x.invalid",
+				}
+			).insert()
+		frappe.db.set_value(
+			"Switch Configuration",
+			"Test Switch",
+			{"endpoint": self.switch.url, "enabled": 1, "timeout_seconds": 2},
+		)
+		frappe.db.set_value("Medical Aid Scheme", SCHEME, "switch", "Test Switch")
+		frappe.db.set_value("Patient", self.fx.a.patient, {"dob": "1980-01-01", "last_name": "Dlamini"})
+		frappe.db.delete("Patient Medical Aid", {"patient": self.fx.a.patient})
+
+	# --- helpers ---------------------------------------------------------------------------
+
+	def on_scheme(self, member_number: str = "123456789"):
+		return frappe.get_doc(
+			{
+				"doctype": "Patient Medical Aid",
+				"patient": self.fx.a.patient,
+				"scheme": SCHEME,
+				"member_number": member_number,
+				"dependant_code": "00",
+				"principal_member_name": "Thandi Dlamini",
+				"valid_from": add_days(today(), -30),
+			}
+		).insert()
+
+	def encounter(self, diagnoses=(URTI,), submit=True, **values):
+		frappe.set_user(self.fx.a.doctor)
+		doc = frappe.get_doc(
+			{
+				"doctype": "Patient Encounter",
+				"patient": self.fx.a.patient,
+				"practitioner": self.fx.a.practitioner,
+				"appointment_type": "Consultation",
+				"encounter_date": today(),
+				"custom_diagnoses": [{"diagnosis": f"{code}-ICD-10", "code": code} for code in diagnoses],
+				**values,
+			}
+		).insert()
+		if submit:
+			doc.submit()
+		frappe.set_user("Administrator")
+		return doc
+
+	def invoices(self, encounter: str) -> list:
+		return frappe.get_all(
+			"Sales Invoice",
+			filters={"custom_patient_encounter": encounter, "docstatus": ("<", 2)},
+			fields=["name", "customer", "company", "grand_total", "custom_bill_to", "docstatus"],
+			order_by="custom_bill_to",
+		)
+
+	def submit_invoice(self, name: str, user: str | None = None):
+		frappe.set_user(user or self.fx.a.recep)
+		doc = frappe.get_doc("Sales Invoice", name)
+		doc.submit()
+		frappe.set_user("Administrator")
+		return doc
+
+	def claim_of(self, invoice: str):
+		return frappe.get_doc(
+			"Insurance Claim", frappe.db.get_value("Sales Invoice", invoice, "custom_claim")
+		)
+
+
+class TestBillingAVisit(BillingTestCase):
+	def test_a_private_visit_is_billed_in_the_practices_books_and_paid_at_the_desk(self):
+		enc = self.encounter()
+		(invoice,) = self.invoices(enc.name)
+		self.assertEqual(
+			(invoice.company, invoice.custom_bill_to, invoice.docstatus), (self.company, "Patient", 0)
+		)
+		self.assertEqual(flt(invoice.grand_total), 500)
+		self.assertEqual(frappe.db.get_value("Customer", invoice.customer, "custom_company"), self.company)
+		line = frappe.get_all(
+			"Sales Invoice Item",
+			filters={"parent": invoice.name},
+			fields=["custom_tariff_code", "custom_icd10_codes", "custom_service_date", "reference_dn"],
+		)[0]
+		self.assertEqual(
+			(
+				line.custom_tariff_code,
+				line.custom_icd10_codes,
+				str(line.custom_service_date),
+				line.reference_dn,
+			),
+			(CONSULTATION, URTI, today(), enc.name),
+		)
+		self.assertEqual(
+			frappe.db.get_value("Patient Encounter", enc.name, "custom_sales_invoice"), invoice.name
+		)
+
+		frappe.set_user(self.fx.a.recep)
+		entry = api.take_payment(invoice.name, 500, "Cash")
+		frappe.set_user("Administrator")
+		self.assertEqual(
+			frappe.db.get_value("Payment Entry", entry, ["docstatus", "company"]), (1, self.company)
+		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "status"), "Paid")
+
+	def test_the_desk_cannot_take_more_than_is_owed(self):
+		(invoice,) = self.invoices(self.encounter().name)
+		frappe.set_user(self.fx.a.recep)
+		with self.assertRaises(api.PaymentError) as caught:
+			api.take_payment(invoice.name, 900, "Cash")
+		self.assertIn("still owing", str(caught.exception))
+
+	def test_a_billed_visit_needs_its_primary_diagnosis(self):
+		with self.assertRaises(visit.MissingDiagnosisError) as caught:
+			self.encounter(diagnoses=())
+		self.assertIn("primary ICD-10 diagnosis", str(caught.exception))
+		self.assertEqual(caught.exception.http_status_code, 417)
+		frappe.set_user("Administrator")
+		self.assertFalse(
+			frappe.db.exists(
+				"Sales Invoice",
+				{
+					"patient": self.fx.a.patient,
+					"docstatus": 0,
+					"custom_bill_to": "Patient",
+					"creation": (">", add_to_date(now_datetime(), minutes=-1)),
+				},
+			)
+		)
+
+	def test_an_amended_encounter_is_billed_once(self):
+		enc = self.encounter()
+		(first,) = self.invoices(enc.name)
+		self.submit_invoice(first.name)
+		frappe.set_user(self.fx.a.doctor)
+		enc.reload()
+		enc.cancel()
+		# the invoice was not sent nor paid: it goes with the encounter
+		self.assertEqual(frappe.db.get_value("Sales Invoice", first.name, "docstatus"), 2)
+		amended = frappe.copy_doc(enc, ignore_no_copy=False)
+		amended.docstatus, amended.amended_from = 0, enc.name
+		amended.insert()
+		amended.submit()
+		frappe.set_user("Administrator")
+		self.assertEqual(len(self.invoices(amended.name)), 1)
+
+		# once paid, the invoice stays and the next amendment takes it over
+		(second,) = self.invoices(amended.name)
+		frappe.set_user(self.fx.a.recep)
+		api.take_payment(second.name, 100, "Cash")
+		frappe.set_user(self.fx.a.doctor)
+		amended.reload()
+		amended.cancel()
+		again = frappe.copy_doc(amended, ignore_no_copy=False)
+		again.docstatus, again.amended_from = 0, amended.name
+		again.insert()
+		again.submit()
+		frappe.set_user("Administrator")
+		self.assertEqual([i.name for i in self.invoices(again.name)], [second.name])
+		self.assertEqual(
+			frappe.db.count(
+				"Sales Invoice",
+				{
+					"patient": self.fx.a.patient,
+					"docstatus": 1,
+					"custom_bill_to": "Patient",
+					"name": second.name,
+				},
+			),
+			1,
+		)
+
+	def test_a_visit_with_no_tariff_is_not_billed_and_needs_no_diagnosis(self):
+		frappe.db.set_value("Appointment Type", "Consultation", "custom_tariff_code", None)
+		enc = self.encounter(diagnoses=())
+		self.assertEqual(self.invoices(enc.name), [])
+
+
+class TestClaims(BillingTestCase):
+	def scheme_visit(self):
+		self.on_scheme()
+		enc = self.encounter()
+		invoices = self.invoices(enc.name)
+		return enc, invoices
+
+	def test_a_scheme_visit_splits_off_the_patients_portion_and_its_claim_is_part_paid(self):
+		_enc, invoices = self.scheme_visit()
+		by = {i.custom_bill_to: i for i in invoices}
+		self.assertEqual(flt(by["Medical Aid"].grand_total), 420)
+		self.assertEqual(flt(by["Patient Portion"].grand_total), 80)
+		self.assertEqual(
+			frappe.db.get_value("Customer", by["Medical Aid"].customer, "custom_medical_aid_scheme"), SCHEME
+		)
+		self.switch.rules.pay_at_once = True
+		self.submit_invoice(by["Medical Aid"].name)
+		claim = self.claim_of(by["Medical Aid"].name)
+		self.assertEqual((claim.status, claim.total, claim.practice), (claims.QUEUED, 420, self.practice))
+		self.assertIn(claim.name, insurance.due_claims())
+
+		self.assertEqual(insurance.send(claim.name), claims.PARTLY_PAID)
+		claim.reload()
+		self.assertEqual((flt(claim.scheme_paid), flt(claim.patient_portion)), (400, 20))
+		self.assertEqual(claim.lines[0].line_status, "Partly Paid")
+		self.assertEqual(claim.lines[0].reason, "paid at the scheme's rate")
+		self.assertEqual(len(claim.exchanges), 1)
+		self.assertIn('"resourceType": "ClaimResponse"', claim.exchanges[0].response)
+		self.assertEqual(frappe.db.get_value("Payment Entry", claim.payment_entry, "paid_amount"), 400)
+		self.assertEqual(
+			frappe.db.get_value("Sales Invoice", by["Medical Aid"].name, "outstanding_amount"), 0
+		)
+		# the shortfall is the patient's to pay, beside the portion split off
+		patient_customer = by["Patient Portion"].customer
+		self.assertEqual(frappe.db.get_value("Journal Entry", claim.shortfall_entry, "total_debit"), 20)
+		self.submit_invoice(by["Patient Portion"].name)
+		owed = frappe.db.sql(
+			"select sum(amount) from `tabPayment Ledger Entry` where party=%s and company=%s and delinked=0",
+			(patient_customer, self.company),
+		)[0][0]
+		self.assertEqual(flt(owed), 100)
+		# a second answer with the same payment posts nothing more
+		self.assertIsNone(
+			insurance._post_remitted(claims.Payment(f"{claim.claim_number}-1", Decimal(400), None, "x"))
+			or None
+		)
+		self.assertEqual(
+			frappe.db.count("Payment Entry", {"reference_no": ("like", f"%{claim.claim_number}%")}), 1
+		)
+
+	def test_a_remittance_pays_the_claim_once(self):
+		_enc, invoices = self.scheme_visit()
+		medical_aid = next(i for i in invoices if i.custom_bill_to == "Medical Aid")
+		self.submit_invoice(medical_aid.name)
+		claim = self.claim_of(medical_aid.name)
+		self.assertEqual(insurance.send(claim.name), claims.ACCEPTED)
+		key = f"{claim.claim_number}-1"
+		payment = claims.read_reconciliation(self.switch.remit([(key, Decimal("400"))], "EFT-REMIT-1"))[0]
+		self.assertEqual(insurance._post_remitted(payment), 1)
+		self.assertEqual(insurance._post_remitted(payment), 0)
+		claim.reload()
+		self.assertEqual((claim.status, flt(claim.scheme_paid)), (claims.PARTLY_PAID, 400))
+		self.assertEqual(frappe.db.count("Payment Entry", {"reference_no": "EFT-REMIT-1", "docstatus": 1}), 1)
+
+	def test_a_rejected_claim_is_corrected_and_sent_again_as_a_new_version(self):
+		self.switch.rules.unknown_members = {"123456789"}
+		_enc, invoices = self.scheme_visit()
+		medical_aid = next(i for i in invoices if i.custom_bill_to == "Medical Aid")
+		self.submit_invoice(medical_aid.name)
+		claim = self.claim_of(medical_aid.name)
+		self.assertEqual(insurance.send(claim.name), claims.REJECTED)
+		self.assertIn("Member not found", frappe.db.get_value("Insurance Claim", claim.name, "reasons"))
+
+		frappe.db.set_value("Patient Medical Aid", claim.medical_aid, "member_number", "987654321")
+		frappe.set_user(self.fx.a.recep)
+		corrected = api.resubmit_claim(claim.name)
+		self.assertEqual(api.send_claim(corrected), claims.QUEUED)
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Insurance Claim", claim.name, "status"), claims.SUPERSEDED)
+		self.assertEqual(insurance.send(corrected), claims.ACCEPTED)
+		new = frappe.get_doc("Insurance Claim", corrected)
+		self.assertEqual(
+			(new.version, new.claim_number, new.previous_claim), (2, claim.claim_number, claim.name)
+		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", medical_aid.name, "custom_claim"), corrected)
+		self.assertEqual(self.switch.adjudicated, len(self.switch.answers))
+
+	def test_the_switch_down_holds_the_claim_and_it_goes_once_when_back(self):
+		_enc, invoices = self.scheme_visit()
+		medical_aid = next(i for i in invoices if i.custom_bill_to == "Medical Aid")
+		self.submit_invoice(medical_aid.name)
+		claim = self.claim_of(medical_aid.name)
+		before = self.switch.adjudicated
+		self.switch.down = True
+		self.assertEqual(insurance.send(claim.name), claims.QUEUED)
+		claim.reload()
+		self.assertEqual(claim.tries, 1)
+		self.assertGreater(claim.next_try_at, now_datetime())
+		self.assertNotIn(claim.name, insurance.due_claims())
+		self.assertIn("down for maintenance", claim.reasons)
+		self.switch.down = False
+		frappe.db.set_value(
+			"Insurance Claim", claim.name, "next_try_at", add_to_date(now_datetime(), seconds=-1)
+		)
+		self.assertIn(claim.name, insurance.due_claims())
+		self.assertEqual(insurance.send(claim.name), claims.ACCEPTED)
+		self.assertEqual(self.switch.adjudicated - before, 1)
+		self.assertEqual(len(frappe.get_doc("Insurance Claim", claim.name).exchanges), 2)
+
+	def test_a_slow_switch_times_out_and_the_retry_is_not_paid_twice(self):
+		self.switch.rules.pay_at_once = True
+		_enc, invoices = self.scheme_visit()
+		medical_aid = next(i for i in invoices if i.custom_bill_to == "Medical Aid")
+		self.submit_invoice(medical_aid.name)
+		claim = self.claim_of(medical_aid.name)
+		self.switch.slow = 3.0  # the claim's switch waits 2 s
+		self.assertEqual(insurance.send(claim.name), claims.QUEUED)
+		self.assertIn("no answer within 2 s", frappe.db.get_value("Insurance Claim", claim.name, "reasons"))
+		self.switch.slow = 0
+		frappe.db.set_value("Insurance Claim", claim.name, "next_try_at", None)
+		self.assertEqual(insurance.send(claim.name), claims.PARTLY_PAID)
+		key = f"{claim.claim_number}-1"
+		self.assertEqual(list(self.switch.answers).count(key), 1)
+		self.assertEqual(frappe.db.count("Payment Entry", {"reference_no": f"EFT-{key}", "docstatus": 1}), 1)
+
+	def test_an_answer_lost_on_the_way_is_asked_again_and_paid_once(self):
+		self.switch.rules.pay_at_once = True
+		_enc, invoices = self.scheme_visit()
+		medical_aid = next(i for i in invoices if i.custom_bill_to == "Medical Aid")
+		self.submit_invoice(medical_aid.name)
+		claim = self.claim_of(medical_aid.name)
+		before = self.switch.adjudicated
+		self.switch.lose_next_answer = True
+		self.assertEqual(insurance.send(claim.name), claims.QUEUED)
+		frappe.db.set_value("Insurance Claim", claim.name, "next_try_at", None)
+		self.assertEqual(insurance.send(claim.name), claims.PARTLY_PAID)
+		self.assertEqual(self.switch.adjudicated - before, 1)
+		self.assertEqual(frappe.db.count("Payment Entry", {"reference_no": f"EFT-{claim.claim_number}-1"}), 1)
+		# a third send of a claim that is answered sends nothing
+		self.assertEqual(insurance.send(claim.name), claims.PARTLY_PAID)
+
+	def test_a_claim_that_cannot_leave_stops_the_invoice_with_each_reason(self):
+		frappe.db.set_value("Practice", self.practice, "practice_number", None)
+		frappe.db.set_value(
+			"Healthcare Practitioner", self.fx.a.practitioner, "custom_registration_number", "12"
+		)
+		_enc, invoices = self.scheme_visit()
+		medical_aid = next(i for i in invoices if i.custom_bill_to == "Medical Aid")
+		with self.assertRaises(insurance.ClaimValidationError) as caught:
+			self.submit_invoice(medical_aid.name)
+		message = str(caught.exception)
+		self.assertIn("practice_number: missing", message)
+		self.assertIn("provider_registration: not a registration number", message)
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Sales Invoice", medical_aid.name, "docstatus"), 0)
+
+	def test_a_claims_state_is_not_changed_by_hand(self):
+		_enc, invoices = self.scheme_visit()
+		medical_aid = next(i for i in invoices if i.custom_bill_to == "Medical Aid")
+		self.submit_invoice(medical_aid.name)
+		claim = self.claim_of(medical_aid.name)
+		frappe.set_user(self.fx.a.admin)
+		claim = frappe.get_doc("Insurance Claim", claim.name)
+		claim.status = claims.PAID
+		with self.assertRaises(frappe.ValidationError):
+			claim.save()
+
+
+class TestTheBooksWall(BillingTestCase):
+	def test_another_practices_books_answer_as_missing(self):
+		(invoice,) = self.invoices(self.encounter().name)
+		self.submit_invoice(invoice.name)
+		frappe.set_user(self.fx.a.recep)
+		entry = api.take_payment(invoice.name, 500, "Cash")
+		customer = invoice.customer
+		for user in (self.fx.b.admin, self.fx.b.recep, self.fx.b.doctor):
+			frappe.set_user(user)
+			for doctype, name in (
+				("Sales Invoice", invoice.name),
+				("Payment Entry", entry),
+				("Customer", customer),
+			):
+				with self.subTest(user=user, doctype=doctype):
+					self.assertFalse(is_visible(doctype, name))
+					self.assertEqual(frappe.get_list(doctype, filters={"name": name}, pluck="name"), [])
+					with self.assertRaises(frappe.DoesNotExistError):
+						frappe.get_doc(doctype, name)
+			if frappe.has_permission("GL Entry", "read"):
+				self.assertEqual(
+					frappe.get_list("GL Entry", filters={"voucher_no": invoice.name}, pluck="name"), []
+				)
+			self.assertEqual(
+				frappe.get_list(
+					"Sales Invoice Item",
+					filters={"parent": invoice.name},
+					parent_doctype="Sales Invoice",
+					pluck="name",
+				),
+				[],
+			)
+		frappe.set_user(self.fx.a.recep)
+		self.assertTrue(is_visible("Sales Invoice", invoice.name))
+		self.assertTrue(frappe.get_list("GL Entry", filters={"voucher_no": invoice.name}, pluck="name"))
+
+	def test_a_doctor_reads_the_bill_of_the_visit_but_keeps_no_books(self):
+		(invoice,) = self.invoices(self.encounter().name)
+		frappe.set_user(self.fx.a.doctor)
+		self.assertTrue(frappe.has_permission("Sales Invoice", "read", invoice.name))
+		self.assertFalse(frappe.has_permission("Sales Invoice", "submit", invoice.name))
+		self.assertFalse(frappe.has_permission("GL Entry", "read"))
+
+	def test_accounts_receivable_shows_a_practices_own_debtors_only(self):
+		from frappe.desk.query_report import run
+
+		(mine,) = self.invoices(self.encounter().name)
+		self.submit_invoice(mine.name)
+		frappe.set_user(self.fx.a.recep)
+		frappe.local.form_dict = frappe._dict(
+			report_name="Accounts Receivable", filters=frappe.as_json({"company": self.company})
+		)
+		from medic_plus.tenancy import gate
+
+		gate._report(frappe.local.form_dict)  # the gate lets it through
+		result = run(
+			"Accounts Receivable",
+			{"company": self.company, "report_date": today(), "range": "30, 60, 90, 120"},
+		)
+		parties = {row.get("party") for row in result["result"] if isinstance(row, dict)}
+		self.assertIn(mine.customer, parties)
+		other = frappe.db.get_value("Practice", self.fx.b.practice, "company")
+		frappe.set_user(self.fx.b.recep)
+		with self.assertRaises(frappe.DoesNotExistError):
+			gate._report(
+				frappe._dict(
+					report_name="Accounts Receivable", filters=frappe.as_json({"company": self.company})
+				)
+			)
+		with self.assertRaises(frappe.DoesNotExistError):
+			gate._report(
+				frappe._dict(
+					report_name="General Ledger",
+					filters=frappe.as_json(
+						{"company": other, "party_type": "Customer", "party": [mine.customer]}
+					),
+				)
+			)
+
+
+class TestTheBooksOverHTTP(TenancyFixtureTestCase):
+	"""Another practice's invoice, payment, journal entry and debtor answer exactly like a
+	record that does not exist, on every route a practice user has (the fixture's own
+	rows, committed: each request has its own connection)."""
+
+	ROUTES = (
+		("GET", "/api/resource/{doctype}/{name}", {}),
+		("GET", "/api/v2/document/{doctype}/{name}", {}),
+		("POST", "/api/method/frappe.client.get", {"data": {"doctype": "{doctype}", "name": "{name}"}}),
+		(
+			"GET",
+			"/api/method/frappe.desk.form.load.getdoc",
+			{"query_string": {"doctype": "{doctype}", "name": "{name}"}},
+		),
+		(
+			"POST",
+			"/api/method/frappe.client.get_value",
+			{"data": {"doctype": "{doctype}", "filters": '{{"name": "{name}"}}', "fieldname": "name"}},
+		),
+		("GET", "/printview", {"query_string": {"doctype": "{doctype}", "name": "{name}"}}),
+		("DELETE", "/api/resource/{doctype}/{name}", {}),
+	)
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from medic_plus.tests.fixtures import api_token
+
+		cls.headers = {
+			"a_admin": {"Authorization": api_token(cls.fx.a.admin)},
+			"a_recep": {"Authorization": api_token(cls.fx.a.recep)},
+		}
+
+	def probe(self, who, verb, path, options, doctype, name):
+		from medic_plus.tests.http import request
+
+		def fill(value):
+			if isinstance(value, dict):
+				return {k: fill(v) for k, v in value.items()}
+			return value.format(doctype=doctype, name=name) if isinstance(value, str) else value
+
+		return request(verb, fill(path), self.headers[who], **fill(options))
+
+	def test_another_practices_books_answer_as_missing_on_every_route(self):
+		from medic_plus.tests.fixtures import BOOK_CODES
+		from medic_plus.tests.http import shape
+
+		for doctype in BOOK_CODES:
+			other, missing = self.fx.b.records[doctype], f"ISO-B-{BOOK_CODES[doctype]}X"
+			for verb, path, options in self.ROUTES:
+				with self.subTest(doctype=doctype, route=f"{verb} {path}"):
+					theirs = self.probe("a_admin", verb, path, options, doctype, other)
+					nothing = self.probe("a_admin", verb, path, options, doctype, missing)
+					self.assertEqual(shape(theirs, other), shape(nothing, missing))
+					self.assertIn(theirs.status_code, (404, 417, 200) if "get_value" in path else (404,))
+			own = self.probe(
+				"a_recep", "GET", "/api/resource/{doctype}/{name}", {}, doctype, self.fx.a.records[doctype]
+			)
+			if doctype in ("Customer", "Sales Invoice", "Payment Entry", "Journal Entry"):
+				self.assertEqual(own.status_code, 200, (doctype, own.get_data(as_text=True)[:200]))
+
+	def test_a_list_of_the_books_holds_the_practices_own_rows_only(self):
+		from medic_plus.tests.fixtures import BOOK_CODES
+		from medic_plus.tests.http import request
+
+		for doctype in BOOK_CODES:
+			with self.subTest(doctype=doctype):
+				response = request(
+					"GET",
+					f"/api/resource/{doctype}",
+					self.headers["a_admin"],
+					query_string={"filters": '[["name", "like", "ISO-%"]]', "limit_page_length": 100},
+				)
+				names = {row["name"] for row in response.json["data"]}
+				self.assertIn(self.fx.a.records[doctype], names)
+				self.assertNotIn(self.fx.b.records[doctype], names)
