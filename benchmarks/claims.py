@@ -52,7 +52,7 @@ def setup(frappe):
 	)
 	frappe.db.set_value("Practice", practice.name, "practice_number", "1234567")
 	frappe.db.set_value("Healthcare Practitioner", practitioner, "custom_registration_number", "MP0123456")
-	frappe.db.set_value("Patient", patient, {"dob": "1980-01-01", "last_name": "Dlamini"})
+	frappe.db.set_value("Patient", patient, "dob", "1980-01-01")
 	codes = [ensure_tariff(CONSULTATION, "General practitioner consultation")]
 	for n in range(1, 10):
 		codes.append(ensure_tariff(f"03{n:02d}", f"Procedure {n}", "Procedure"))

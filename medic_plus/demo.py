@@ -451,7 +451,9 @@ def create() -> dict:
 			consent.record(patient, ("Treatment", "E-mail"), "Paper")
 		_demo_appointments(practice, doctors, patients, appointment_type, company)
 		if spec.get("clinical"):
+			_demo_billing_setup(practice, doctors[0])
 			_demo_clinical(practice, doctors[0], patients)
+			_demo_billing(practice, doctors[0], patients)
 		out.append({"practice": spec["practice_name"], "slug": spec["slug"], "logins": logins})
 	return {
 		"practices": out,
@@ -594,6 +596,121 @@ def _demo_encounter(patient: str, practitioner: str, medication: str, day: str |
 	return doc.insert()
 
 
+# what the demo practice charges (its private rate, and per scheme)
+DEMO_TARIFF = ("0190", "General practitioner consultation", 520, {"Discovery Health Medical Scheme": 450})
+
+
+def _demo_billing_setup(practice: str, doctor: str) -> None:
+	"""The practice's number, the doctor's registration, the consultation's tariff code
+	and the practice's prices: its visits are billed from here on."""
+	from medic_plus.billing import visit
+	from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import ensure_schemes
+
+	ensure_schemes()
+	code, description, private, by_scheme = DEMO_TARIFF
+	if not frappe.db.exists("Tariff Code", code):
+		frappe.get_doc({"doctype": "Tariff Code", "code": code, "description": description}).insert(
+			ignore_permissions=True
+		)
+	if not frappe.db.get_value("Appointment Type", APPOINTMENT_TYPE, "custom_tariff_code"):
+		frappe.db.set_value("Appointment Type", APPOINTMENT_TYPE, "custom_tariff_code", code)
+	if not frappe.db.get_value("Practice", practice, "practice_number"):
+		frappe.db.set_value("Practice", practice, "practice_number", "0123456")
+	if not frappe.db.get_value("Healthcare Practitioner", doctor, "custom_registration_number"):
+		frappe.db.set_value("Healthcare Practitioner", doctor, "custom_registration_number", "MP0123456")
+	company = frappe.db.get_value("Practice", practice, "company")
+	visit.set_price(company, code, private)
+	for scheme, rate in by_scheme.items():
+		visit.set_price(company, code, rate, scheme=scheme)
+
+
+def _demo_billing(practice: str, doctor: str, patients: list[str]) -> None:
+	"""Emma pays her consultation at the desk; Mia's scheme pays her claim, less than the
+	practice charges (the shortfall goes to her account); Noah's claim is rejected, with the
+	scheme's reason, to correct and send again."""
+	from medic_plus.billing import insurance, visit
+	from medic_plus.core import claims
+	from medic_plus.tenancy.context import system_scope
+
+	if frappe.db.exists("Insurance Claim", {"practice": practice}):
+		return
+	mia, noah, emma = patients[:3]
+	scheme = next(iter(DEMO_TARIFF[3]))
+	with system_scope():
+		for patient, member, dependant, principal in (
+			(mia, "912345678", "00", "Mia Schulz"),
+			(noah, "DHMS00412", "02", "Anna Weber"),
+		):
+			if not frappe.db.exists("Patient Medical Aid", {"patient": patient}):
+				frappe.get_doc(
+					{
+						"doctype": "Patient Medical Aid",
+						"patient": patient,
+						"scheme": scheme,
+						"member_number": member,
+						"dependant_code": dependant,
+						"principal_member_name": principal,
+						"valid_from": add_days(nowdate(), -365),
+					}
+				).insert(ignore_permissions=True)
+		# Emma's consultation last week was billed when it was submitted: she pays at the desk
+		for invoice in frappe.get_all(
+			"Sales Invoice",
+			filters={"patient": emma, "docstatus": 0, "custom_bill_to": visit.PATIENT},
+			pluck="name",
+		):
+			si = frappe.get_doc("Sales Invoice", invoice)
+			si.flags.ignore_permissions = True
+			si.submit()
+			insurance._payment_entry(
+				si, si.outstanding_amount, getdate(nowdate()), "Cash", "Paid at the desk", "Cash"
+			)
+		for patient, answer in ((mia, "paid"), (noah, "rejected")):
+			encounter = frappe.get_doc(
+				{
+					"doctype": "Patient Encounter",
+					"patient": patient,
+					"practitioner": doctor,
+					"appointment_type": APPOINTMENT_TYPE,
+					"encounter_date": add_days(nowdate(), -2),
+					"custom_assessment": "Acute upper respiratory infection.",
+					"custom_diagnoses": [{"diagnosis": "J06.9-ICD-10", "code": "J06.9"}],
+				}
+			)
+			encounter.flags.ignore_permissions = True
+			encounter.insert().submit()
+			for invoice in frappe.get_all(
+				"Sales Invoice",
+				filters={"custom_patient_encounter": encounter.name, "docstatus": 0},
+				pluck="name",
+			):
+				si = frappe.get_doc("Sales Invoice", invoice)
+				si.flags.ignore_permissions = True
+				si.submit()
+			claim_name = frappe.db.get_value(
+				"Sales Invoice",
+				{"custom_patient_encounter": encounter.name, "custom_bill_to": visit.MEDICAL_AID},
+				"custom_claim",
+			)
+			if not claim_name:
+				continue
+			claim = frappe.get_doc("Insurance Claim", claim_name)
+			core = insurance.to_core(claim)
+			if answer == "paid":
+				paid = claims.money(420)
+				result = claims.Answer(
+					core.key,
+					"complete",
+					lines=(claims.LineResult(1, core.lines[0].amount, paid, "paid at the scheme's rate"),),
+					payment=claims.Payment(core.key, paid, getdate(nowdate()), "EFT-DEMO-0001"),
+				)
+			else:
+				result = claims.Answer(
+					core.key, "error", reasons=("Member number not found for this dependant",)
+				)
+			insurance.apply_answer(claim, result)
+
+
 FOOTPRINT = (
 	"Company",
 	"Fiscal Year",
@@ -619,6 +736,12 @@ FOOTPRINT = (
 	"Drug Interaction Rule",
 	"Patient Encounter",
 	"Vital Signs",
+	"Tariff Code",
+	"Patient Medical Aid",
+	"Sales Invoice",
+	"Insurance Claim",
+	"Payment Entry",
+	"Journal Entry",
 )
 
 

@@ -51,7 +51,12 @@ doctype_js = {
 doctype_list_js = {"Patient Appointment": "public/js/patient_appointment_list.js"}
 
 # Print formats of the clinical documents
-jinja = {"methods": ["medic_plus.clinical.printing.clinical_print_context"]}
+jinja = {
+	"methods": [
+		"medic_plus.clinical.printing.clinical_print_context",
+		"medic_plus.billing.statement.patient_statement",
+	]
+}
 boot_session = "medic_plus.api.context.boot_session"
 
 # Tenancy: see medic_plus/tenancy/scope.py
@@ -64,6 +69,8 @@ override_doctype_class = {
 	doctype: "medic_plus.tenancy.overrides." + doctype.replace(" ", "")
 	for doctype in (*CUSTOM_FIELD_DOCTYPES, *LINKED_BY_DOCTYPE, *GUARDED_BOOKS)
 }
+# a master every practice reads loads its rows of the user's own books only (its accounts)
+override_doctype_class["Mode of Payment"] = "medic_plus.tenancy.overrides.ModeOfPayment"
 
 doc_events = {
 	**{

@@ -66,6 +66,54 @@ def get_practice_info(practice: str) -> dict:
 	}
 
 
+def _medical_aid(scheme: str | None, member_number: str | None, dependant_code: str | None) -> dict | None:
+	"""The medical aid a patient named on /book, cleaned (400 naming the field when wrong),
+	or None when they pay themselves."""
+	from medic_plus.core import claims
+
+	if not scheme:
+		return None
+	if not isinstance(scheme, str) or not frappe.db.get_value("Medical Aid Scheme", scheme, "enabled"):
+		_bad("medical_aid_scheme", _("Choose your medical aid from the list."))
+	try:
+		member = claims.clean_member_number(member_number)
+	except ValueError as e:
+		_bad("member_number", _(str(e)))
+	try:
+		dependant = claims.clean_dependant_code(dependant_code or "00")
+	except ValueError as e:
+		_bad("dependant_code", _(str(e)))
+	return {"scheme": scheme, "member_number": member, "dependant_code": dependant}
+
+
+def keep_medical_aid(appointment, aid: dict, person) -> None:
+	"""Keep the medical aid named at booking, from today, unless one is in force; the
+	appointment names it."""
+	from medic_plus.medic_plus.doctype.patient_medical_aid.patient_medical_aid import current
+	from medic_plus.tenancy.context import system_scope
+
+	patient = appointment.patient
+	with system_scope():
+		if current(patient):
+			return
+		doc = frappe.get_doc(
+			{
+				"doctype": "Patient Medical Aid",
+				"patient": patient,
+				**aid,
+				"principal_member_name": f"{person.first_name} {person.last_name}"
+				if aid["dependant_code"] == "00"
+				else None,
+				"valid_from": frappe.utils.today(),
+			}
+		)
+		doc.flags.ignore_permissions = True
+		doc.insert()
+		frappe.db.set_value(
+			"Patient Appointment", appointment.name, "custom_medical_aid", doc.name, update_modified=False
+		)
+
+
 def map_url(p) -> str | None:
 	"""The practice's map link, else an OpenStreetMap search for its address."""
 	if p.map_link:
@@ -261,10 +309,15 @@ def verify_and_book(
 	gender: str | None = None,
 	appointment_type: str | None = None,
 	notes: str | None = None,
+	medical_aid_scheme: str | None = None,
+	member_number: str | None = None,
+	dependant_code: str | None = None,
 ) -> dict:
 	"""Book with the code sent by ``request_booking_otp``. Only the verified address (or
 	number) and the name find an existing patient of the practice; otherwise a new patient
-	is made. The code is spent only when the booking commits."""
+	is made. The code is spent only when the booking commits. A medical aid named (scheme,
+	membership number, dependant code) is kept for the patient from the day of booking,
+	unless the practice already has one in force for them."""
 	p = _open_practice(practice)
 	try:
 		person = service.Person(
@@ -278,6 +331,7 @@ def verify_and_book(
 		at = booking_rules.parse_time(appointment_time)
 	except BookingInputError as e:
 		_bad(e.field, _(str(e)))
+	aid = _medical_aid(medical_aid_scheme, member_number, dependant_code)
 	identifier, person.email, person.mobile = _identifier(p, email, mobile)
 	person.verified = "mobile" if _by_sms(p) else "email"
 	doctor = _bookable_practitioner(p, practitioner)
@@ -292,6 +346,8 @@ def verify_and_book(
 		appointment, token = service.book(
 			p, practitioner, day, at, person, appointment_type, clean_notes or None, duration
 		)
+		if aid:
+			keep_medical_aid(appointment, aid, person)
 		# the patient agreed online to be treated and to be written to where the code went
 		consent.record(appointment.patient, ("Treatment", "SMS" if _by_sms(p) else "E-mail"), "Portal")
 		_tell(p, appointment, doctor, token, person, "booked")

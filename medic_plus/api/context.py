@@ -88,6 +88,11 @@ def boot_session(bootinfo) -> None:
 			s.doctype: s.field for s in SCOPES if s.mode == Mode.OWN and s.field != "name"
 		}
 		bootinfo.medic_plus["several_practices"] = several_practices()
+		# the books Desk offers first (a new invoice, a receivables report): the active practice's
+		active = context.get_active_practice()
+		company = active and frappe.db.get_value("Practice", active, "company")
+		if company and context.is_tenant_user() and bootinfo.get("sysdefaults") is not None:
+			bootinfo.sysdefaults["company"] = company
 
 
 @frappe.whitelist(methods=["GET"])

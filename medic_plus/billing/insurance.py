@@ -105,10 +105,16 @@ def make_claim(invoice, previous: str | None = None, insert: bool = True):
 			"previous_claim": previous,
 		}
 	)
-	for row in invoice.items:
-		tariff = frappe.db.get_value(
-			"Tariff Code", row.custom_tariff_code, ["kind", "nappi_code", "description"], as_dict=True
+	tariffs = {
+		row.name: row
+		for row in frappe.get_all(
+			"Tariff Code",
+			filters={"name": ("in", list({row.custom_tariff_code for row in invoice.items} - {None}))},
+			fields=["name", "kind", "nappi_code", "description"],
 		)
+	}
+	for row in invoice.items:
+		tariff = tariffs.get(row.custom_tariff_code)
 		claim.append(
 			"lines",
 			{
@@ -208,15 +214,26 @@ def to_core(doc) -> claims.Claim:
 def known_codes(codes) -> dict[str, bool] | None:
 	"""ICD-10 code -> whether it has subcategories, for the codes the site knows (None when
 	the site has no ICD-10 list loaded: then the pattern alone is checked)."""
+	codes = sorted(set(codes))
 	if not frappe.db.exists("Code Value", {"code_system": ICD10}):
 		return None
-	out = {}
-	for code in set(codes):
-		if frappe.db.exists("Code Value", {"code_system": ICD10, "code_value": code}):
-			out[code] = bool(
-				frappe.db.exists("Code Value", {"code_system": ICD10, "code_value": ("like", f"{code}_%")})
-			)
-	return out
+	if not codes:
+		return {}
+	value = frappe.qb.DocType("Code Value")
+	system = value.code_system == ICD10
+	found = (
+		frappe.qb.from_(value)
+		.select(value.code_value)
+		.where(system & value.code_value.isin(codes))
+		.run(pluck=True)
+	)
+	under = frappe.qb.from_(value).select(value.code_value).where(system)
+	prefixes = None
+	for code in found:
+		like = value.code_value.like(f"{code}_%")
+		prefixes = like if prefixes is None else prefixes | like
+	children = under.where(prefixes).run(pluck=True) if prefixes is not None else []
+	return {code: any(child.startswith(code) and child != code for child in children) for code in found}
 
 
 def check(doc) -> claims.Claim:

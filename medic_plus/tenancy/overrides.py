@@ -5,6 +5,7 @@ Healthcare's own behaviour is unchanged.
 """
 
 import frappe
+from erpnext.accounts.doctype.mode_of_payment.mode_of_payment import ModeOfPayment as _ModeOfPayment
 from frappe import _
 from frappe.model.naming import make_autoname
 from healthcare.healthcare.custom_doctype.sales_invoice import HealthcareSalesInvoice
@@ -182,6 +183,17 @@ class PractitionerSchedule(TenantGuard, _PractitionerSchedule):
 
 class FeeValidity(TenantGuard, _FeeValidity):
 	pass
+
+
+class ModeOfPayment(_ModeOfPayment):
+	"""A mode of payment loads, for a practice user, only its accounts in the user's own
+	books (each row names a company: another practice's account is not theirs to see)."""
+
+	def load_from_db(self):
+		super().load_from_db()
+		from medic_plus.tenancy.permissions import keep_own_book_rows
+
+		keep_own_book_rows(self)
 
 
 class SalesInvoice(TenantGuard, HealthcareSalesInvoice):

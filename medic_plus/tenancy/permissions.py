@@ -340,3 +340,18 @@ def _practices_of_practitioner(practitioner: str | None) -> list[str]:
 		pluck="practice",
 		distinct=True,
 	)
+
+
+def keep_own_book_rows(doc) -> None:
+	"""A master every practice reads (Mode of Payment), as loaded for a practice user:
+	without its rows of other practices' books (their accounts)."""
+	if not context.keeps_books_walled():
+		return
+	for table in doc.meta.get_table_fields():
+		books = BOOKS_BY_DOCTYPE.get(table.options)
+		if not books:
+			continue
+		own = practice_companies(book_practices(table.options, "read"))
+		doc.set(
+			table.fieldname, [row for row in doc.get(table.fieldname) or [] if row.get(books.field) in own]
+		)

@@ -82,7 +82,7 @@ class BillingTestCase(TenancyFixtureTestCase):
 			{"endpoint": self.switch.url, "enabled": 1, "timeout_seconds": 2},
 		)
 		frappe.db.set_value("Medical Aid Scheme", SCHEME, "switch", "Test Switch")
-		frappe.db.set_value("Patient", self.fx.a.patient, {"dob": "1980-01-01", "last_name": "Dlamini"})
+		frappe.db.set_value("Patient", self.fx.a.patient, "dob", "1980-01-01")
 		frappe.db.delete("Patient Medical Aid", {"patient": self.fx.a.patient})
 
 	# --- helpers ---------------------------------------------------------------------------
@@ -413,6 +413,47 @@ class TestClaims(BillingTestCase):
 		claim.status = claims.PAID
 		with self.assertRaises(frappe.ValidationError):
 			claim.save()
+
+
+class TestStatementAndMasters(BillingTestCase):
+	def test_the_patient_statement_shows_what_was_billed_paid_and_is_owed(self):
+		self.on_scheme()
+		invoices = {i.custom_bill_to: i for i in self.invoices(self.encounter().name)}
+		self.switch.rules.pay_at_once = True
+		self.submit_invoice(invoices["Medical Aid"].name)
+		self.submit_invoice(invoices["Patient Portion"].name)
+		claim = self.claim_of(invoices["Medical Aid"].name)
+		insurance.send(claim.name)
+		frappe.set_user(self.fx.a.recep)
+		html = frappe.get_print("Patient", self.fx.a.patient, print_format="Patient Statement")
+		self.assertIn("Statement", html)
+		self.assertIn(invoices["Patient Portion"].name, html)
+		self.assertIn("Not paid by your medical aid", html)
+		self.assertIn(
+			frappe.format(100, {"fieldtype": "Currency", "options": "currency"}, {"currency": "ZAR"}), html
+		)
+
+	def test_a_mode_of_payment_shows_its_accounts_in_the_users_own_books_only(self):
+		other = frappe.db.get_value("Practice", self.fx.b.practice, "company")
+		mode = frappe.get_doc("Mode of Payment", "Cash")
+		for company in (self.company, other):
+			if not any(row.company == company for row in mode.accounts):
+				mode.append(
+					"accounts",
+					{
+						"company": company,
+						"default_account": frappe.get_cached_value(
+							"Company", company, "default_cash_account"
+						),
+					},
+				)
+		mode.save()
+		frappe.set_user(self.fx.a.recep)
+		companies = {row.company for row in frappe.get_doc("Mode of Payment", "Cash").accounts}
+		self.assertIn(self.company, companies)
+		self.assertNotIn(other, companies)
+		frappe.set_user("Administrator")
+		self.assertIn(other, {row.company for row in frappe.get_doc("Mode of Payment", "Cash").accounts})
 
 
 class TestTheBooksWall(BillingTestCase):

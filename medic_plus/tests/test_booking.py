@@ -602,6 +602,63 @@ class TestVerifyAndBook(BookingTestCase):
 				self.assertEqual(frappe.local.message_log, [])
 
 
+class TestMedicalAidOnBooking(BookingTestCase):
+	SCHEME = "Discovery Health Medical Scheme"
+
+	def setUp(self):
+		super().setUp()
+		from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import ensure_schemes
+
+		frappe.set_user("Administrator")
+		ensure_schemes()
+		frappe.set_user("Guest")
+
+	def aid_of(self, result):
+		frappe.set_user("Administrator")
+		patient = frappe.db.get_value(
+			"Patient Appointment", {"custom_booking_reference": result["reference"]}, "patient"
+		)
+		return frappe.get_all(
+			"Patient Medical Aid",
+			filters={"patient": patient},
+			fields=["scheme", "member_number", "dependant_code", "practice", "principal_member_name"],
+		)
+
+	def test_a_medical_aid_named_on_booking_is_kept_for_the_patient(self):
+		result = self.book(medical_aid_scheme=self.SCHEME, member_number="912 345 678", dependant_code="1")
+		(aid,) = self.aid_of(result)
+		self.assertTrue(
+			frappe.db.get_value(
+				"Patient Appointment", {"custom_booking_reference": result["reference"]}, "custom_medical_aid"
+			)
+		)
+		self.assertEqual(
+			(aid.scheme, aid.member_number, aid.dependant_code, aid.practice, aid.principal_member_name),
+			(self.SCHEME, "912345678", "01", self.bf.practice, None),
+		)
+
+	def test_a_wrong_medical_aid_is_refused_by_its_field_and_nothing_is_booked(self):
+		for values, field in (
+			({"medical_aid_scheme": "No Such Scheme", "member_number": "912345678"}, "Medical Aid Scheme"),
+			({"medical_aid_scheme": self.SCHEME, "member_number": "1"}, "Member Number"),
+			(
+				{"medical_aid_scheme": self.SCHEME, "member_number": "912345678", "dependant_code": "100"},
+				"Dependant Code",
+			),
+		):
+			with self.subTest(values=values), self.assertRaises(api.BadBookingRequest) as caught:
+				self.book(first_name="Aida", **values)
+			self.assertEqual(caught.exception.http_status_code, 400)
+			self.assertIn(field, str(frappe.local.message_log[-1]))
+		frappe.set_user("Administrator")
+		self.assertFalse(
+			frappe.db.exists("Patient", {"custom_practice": self.bf.practice, "first_name": "Aida"})
+		)
+
+	def test_no_medical_aid_named_keeps_none(self):
+		self.assertEqual(self.aid_of(self.book()), [])
+
+
 class TestManageBooking(BookingTestCase):
 	def token_of(self, res):
 		return res["manage_url"].split("token=")[1]

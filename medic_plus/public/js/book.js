@@ -284,6 +284,8 @@
 		if ((boot.channel !== "SMS" || d.email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(d.email))
 			return __("Please enter a valid e-mail address.");
 		if (boot.channel === "SMS" && !d.mobile) return __("Please enter your mobile number.");
+		if (d.medical_aid_scheme && !d.member_number)
+			return __("Please enter the membership number from your medical aid card.");
 		return "";
 	}
 
@@ -346,6 +348,9 @@
 					email: d.email || null,
 					mobile: d.mobile || null,
 					notes: d.notes || null,
+					medical_aid_scheme: d.medical_aid_scheme || null,
+					member_number: d.medical_aid_scheme ? d.member_number : null,
+					dependant_code: d.medical_aid_scheme ? d.dependant_code || "00" : null,
 				},
 				true,
 			);

@@ -1,5 +1,5 @@
 // Medic Plus: issue a sick note from the encounter; confirm which diagnoses go onto the
-// patient's problem list when submitting.
+// patient's problem list when submitting; show the visit's bill and its claim.
 frappe.ui.form.on("Patient Encounter", {
 	before_submit(frm) {
 		const open = (frm.doc.custom_diagnoses || []).filter(
@@ -41,6 +41,7 @@ frappe.ui.form.on("Patient Encounter", {
 		});
 	},
 	refresh(frm) {
+		show_billing(frm);
 		if (frm.is_new() || frm.doc.docstatus === 2 || !frappe.model.can_create("Sick Note"))
 			return;
 		frm.add_custom_button(
@@ -59,3 +60,38 @@ frappe.ui.form.on("Patient Encounter", {
 		);
 	},
 });
+
+const CLAIM_COLOURS = {
+	Draft: "gray",
+	Queued: "blue",
+	Sent: "blue",
+	Accepted: "blue",
+	Failed: "orange",
+	Rejected: "red",
+	"Partly Paid": "yellow",
+	Paid: "green",
+	Superseded: "gray",
+	Cancelled: "gray",
+};
+
+// the visit's invoices (and each one's claim) as indicators on the form's dashboard
+function show_billing(frm) {
+	if (frm.doc.docstatus !== 1 || !frappe.model.can_read("Sales Invoice")) return;
+	frappe
+		.xcall("medic_plus.api.billing.get_visit_billing", { encounter: frm.doc.name }, "GET")
+		.then((invoices) => {
+			for (const row of invoices || []) {
+				const label =
+					row.docstatus === 0
+						? __("Invoice {0}: draft", [row.name])
+						: __("Invoice {0}: {1}", [row.name, __(row.status)]);
+				frm.dashboard.add_indicator(label, row.docstatus === 0 ? "orange" : "blue");
+				if (row.custom_claim) {
+					frm.dashboard.add_indicator(
+						__("Claim {0}: {1}", [row.custom_claim, __(row.claim_status)]),
+						CLAIM_COLOURS[row.claim_status] || "gray",
+					);
+				}
+			}
+		});
+}

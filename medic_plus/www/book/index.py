@@ -38,6 +38,10 @@ def get_context(context):
 			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
 			for t in online_types(practice)
 		],
+		# the medical aids a patient may name (optional): the enabled schemes
+		"schemes": frappe.get_all(
+			"Medical Aid Scheme", filters={"enabled": 1}, pluck="name", order_by="scheme_name"
+		),
 		# the bot check: a signed token with the time the page was served
 		"form_token": new_form_token() if context.bookable else None,
 	}

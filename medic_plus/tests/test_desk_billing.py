@@ -1,0 +1,257 @@
+"""A visit billed and claimed in Desk, with the request gate on, in a real browser.
+
+Practice A of the fixture: its receptionist records a patient's medical aid; its doctor
+writes and submits the visit's encounter, whose dashboard shows the draft invoice; the
+receptionist submits the invoice to the scheme, which queues its claim; the queue sends it
+to a claims switch on a loopback port and the switch's remittance is posted; the
+receptionist sees the claim part paid, the Claims workspace, the practice's receivables,
+takes the patient's portion at the desk and prints the patient's statement.
+
+The test fails on any "not found" / "not permitted" dialog and on any failed response not
+on the list in ``desk_expected_responses.json``. Screenshots go to
+$MEDIC_PLUS_ARTIFACTS/billing (default: artifacts/billing in the repository).
+"""
+
+from __future__ import annotations
+
+import os
+import unittest
+from decimal import Decimal
+
+import frappe
+
+from medic_plus import demo
+from medic_plus.billing import insurance, visit
+from medic_plus.core import claims
+from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import ensure_schemes
+from medic_plus.tests.artifacts import artifacts_dir
+from medic_plus.tests.claims_switch import ClaimsSwitch, Rules
+from medic_plus.tests.compat import IntegrationTestCase
+from medic_plus.tests.fixtures import PASSWORD, get_fixture
+from medic_plus.tests.server import running_server
+from medic_plus.tests.test_billing import CONSULTATION, SCHEME, ensure_tariff
+from medic_plus.tests.test_browser import CHROMIUM, log_in, new_page, sync_playwright
+from medic_plus.tests.test_desk_day import Watch
+
+if sync_playwright:
+	from playwright.sync_api import expect
+
+VISIT_TYPE = "ISO Billed Visit"
+
+
+@unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
+class TestDeskBilling(IntegrationTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.fx = get_fixture()
+		frappe.set_user("Administrator")
+		ensure_schemes()
+		cls.switch = ClaimsSwitch(Rules(rates={CONSULTATION: Decimal("400")}))
+		cls.switch.__enter__()
+		ensure_tariff(CONSULTATION, "General practitioner consultation")
+		demo.ensure_appointment_type(VISIT_TYPE, 15)
+		frappe.db.set_value("Appointment Type", VISIT_TYPE, "custom_tariff_code", CONSULTATION)
+		practice = cls.fx.a.practice
+		frappe.db.set_value("Practice", practice, "practice_number", "1234567")
+		frappe.db.set_value(
+			"Healthcare Practitioner", cls.fx.a.practitioner, "custom_registration_number", "MP0123456"
+		)
+		cls.company = frappe.db.get_value("Practice", practice, "company")
+		visit.set_price(cls.company, CONSULTATION, 500)
+		visit.set_price(cls.company, CONSULTATION, 420, scheme=SCHEME)
+		if not frappe.db.exists("Switch Configuration", "ISO Desk Switch"):
+			frappe.get_doc(
+				{
+					"doctype": "Switch Configuration",
+					"switch_name": "ISO Desk Switch",
+					"endpoint": "http://x.invalid",
+				}
+			).insert()
+		frappe.db.set_value(
+			"Switch Configuration",
+			"ISO Desk Switch",
+			{"endpoint": cls.switch.url, "enabled": 1, "timeout_seconds": 5},
+		)
+		cls.previous_switch = frappe.db.get_value("Medical Aid Scheme", SCHEME, "switch")
+		frappe.db.set_value("Medical Aid Scheme", SCHEME, "switch", "ISO Desk Switch")
+		cls.tag = frappe.generate_hash(length=5)
+		cls.patient = demo.ensure_patient(
+			practice, "Billing", f"Desk {cls.tag}", f"billing-{cls.tag}@example.com"
+		)
+		frappe.db.set_value("Patient", cls.patient, "dob", "1984-03-02")
+		frappe.db.commit()  # nosemgrep: fixture, seen by the web server
+		cls.shots = artifacts_dir("billing")
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		invoices = frappe.get_all("Sales Invoice", {"patient": cls.patient}, pluck="name")
+		for doctype, field in (
+			("Payment Entry Reference", "reference_name"),
+			("Journal Entry Account", "reference_name"),
+		):
+			for parent in frappe.get_all(doctype, {field: ("in", invoices or [""])}, pluck="parent"):
+				parenttype = "Payment Entry" if doctype.startswith("Payment") else "Journal Entry"
+				doc = frappe.get_doc(parenttype, parent)
+				if doc.docstatus == 1:
+					doc.cancel()
+		for claim in frappe.get_all("Insurance Claim", {"patient": cls.patient}, pluck="name"):
+			frappe.db.set_value("Insurance Claim", claim, "status", claims.CANCELLED)
+		for name in invoices:
+			doc = frappe.get_doc("Sales Invoice", name)
+			if doc.docstatus == 1:
+				doc.cancel()
+		for name in frappe.get_all(
+			"Patient Encounter", {"patient": cls.patient, "docstatus": 1}, pluck="name"
+		):
+			frappe.get_doc("Patient Encounter", name).cancel()
+		frappe.db.set_value("Medical Aid Scheme", SCHEME, "switch", cls.previous_switch)
+		frappe.db.set_value("Appointment Type", VISIT_TYPE, "custom_tariff_code", None)
+		frappe.db.commit()  # nosemgrep: remove what the server committed
+		cls.switch.__exit__(None, None, None)
+		super().tearDownClass()
+
+	def shot(self, page, name: str):
+		page.screenshot(path=os.path.join(self.shots, f"{name}.png"), full_page=True)
+
+	def pick_link(self, page, fieldname: str, text: str, parent: str = ""):
+		field = page.locator(f'{parent} .frappe-control[data-fieldname="{fieldname}"] input').first
+		field.click()
+		field.fill(text)
+		option = page.locator('ul[role="listbox"]:visible [role="option"]', has_text=text).first
+		expect(option).to_be_visible(timeout=15000)
+		option.click()
+		page.wait_for_timeout(500)
+
+	def submit(self, page, watch: Watch, step: str):
+		page.evaluate("() => { cur_frm.savesubmit(); }")
+		page.locator(".modal.show").get_by_role("button", name="Yes").click()
+		page.wait_for_timeout(1000)
+		problem_dialog = page.locator(".modal.show", has_text="Add to the Problem List?")
+		if problem_dialog.count():
+			problem_dialog.locator(".btn-primary").click()
+		page.wait_for_function("() => cur_frm.doc.docstatus === 1", timeout=30000)
+		page.wait_for_timeout(1000)
+		watch.check(step)
+
+	def test_a_visit_from_the_encounter_to_paid(self):
+		with running_server(workers=2) as url, sync_playwright() as pw:
+			try:
+				self.walk(pw, url)
+			except Exception:
+				if getattr(self, "page", None):
+					self.shot(self.page, "failure")
+				raise
+
+	def walk(self, pw, url: str):
+		# the receptionist records the patient's medical aid from the card
+		browser, page = new_page(pw, 1400, 1000)
+		self.page = page
+		watch = Watch(page)
+		log_in(page, url, self.fx.a.recep, PASSWORD)
+		page.goto(f"{url}/app/patient-medical-aid/new")
+		self.pick_link(page, "patient", f"Desk {self.tag}")
+		self.pick_link(page, "scheme", "Discovery")
+		page.locator('.frappe-control[data-fieldname="member_number"] input').fill("912345678")
+		page.keyboard.press("Control+s")
+		page.wait_for_function("() => !cur_frm.is_new()", timeout=30000)
+		watch.check("medical aid")
+		self.shot(page, "01-medical-aid")
+		browser.close()
+
+		# the doctor writes the visit and submits it: the visit is billed
+		browser, page = new_page(pw, 1400, 1000)
+		self.page = page
+		watch = Watch(page)
+		log_in(page, url, self.fx.a.doctor, PASSWORD)
+		page.goto(f"{url}/app/patient-encounter/new")
+		self.pick_link(page, "patient", f"Desk {self.tag}")
+		self.pick_link(page, "practitioner", "ISO Doc A")
+		self.pick_link(page, "appointment_type", VISIT_TYPE)
+		diagnoses = page.locator('.frappe-control[data-fieldname="custom_diagnoses"]')
+		diagnoses.locator(".grid-add-row").click()
+		diagnoses.locator('.grid-row[data-idx="1"] .grid-static-col[data-fieldname="diagnosis"]').click()
+		self.pick_link(
+			page,
+			"diagnosis",
+			"J06.9",
+			parent='.frappe-control[data-fieldname="custom_diagnoses"] .grid-row[data-idx="1"]',
+		)
+		page.keyboard.press("Control+s")
+		page.wait_for_function("() => !cur_frm.is_new()", timeout=30000)
+		self.submit(page, watch, "encounter submitted")
+		encounter = page.evaluate("() => cur_frm.doc.name")
+		expect(page.locator(".form-dashboard", has_text="draft").first).to_be_visible(timeout=15000)
+		self.shot(page, "02-encounter-billed")
+		browser.close()
+
+		frappe.db.rollback()
+		invoices = {
+			row.custom_bill_to: row.name
+			for row in frappe.get_all(
+				"Sales Invoice", {"custom_patient_encounter": encounter}, ["name", "custom_bill_to"]
+			)
+		}
+		self.assertEqual(set(invoices), {"Medical Aid", "Patient Portion"})
+
+		# the receptionist submits the invoice to the scheme: its claim is queued
+		browser, page = new_page(pw, 1400, 1000)
+		self.page = page
+		watch = Watch(page)
+		log_in(page, url, self.fx.a.recep, PASSWORD)
+		page.goto(f"{url}/app/sales-invoice/{invoices['Medical Aid']}")
+		expect(page.locator(".page-title", has_text=invoices["Medical Aid"]).first).to_be_visible(
+			timeout=30000
+		)
+		page.wait_for_timeout(1500)
+		watch.check("scheme invoice")
+		self.submit(page, watch, "scheme invoice submitted")
+		self.shot(page, "03-scheme-invoice-submitted")
+
+		# the queue sends the claim; the switch's remittance pays it
+		frappe.db.rollback()
+		claim = frappe.db.get_value("Sales Invoice", invoices["Medical Aid"], "custom_claim")
+		self.assertEqual(frappe.db.get_value("Insurance Claim", claim, "status"), claims.QUEUED)
+		insurance.send_due()
+		key = f"{frappe.db.get_value('Insurance Claim', claim, 'claim_number')}-1"
+		self.switch.remit([(key, Decimal("400"))], f"EFT-{self.tag}")
+		self.assertEqual(insurance.fetch_remittances(), 1)
+		self.assertEqual(frappe.db.get_value("Insurance Claim", claim, "status"), claims.PARTLY_PAID)
+
+		page.goto(f"{url}/app/insurance-claim/{claim}")
+		expect(page.locator(".indicator-pill", has_text="Partly Paid").first).to_be_visible(timeout=30000)
+		watch.check("claim")
+		self.shot(page, "04-claim-part-paid")
+		page.goto(f"{url}/app/claims")
+		expect(page.locator(".widget-title", has_text="Rejected").first).to_be_visible(timeout=30000)
+		page.wait_for_timeout(2000)
+		watch.check("claims workspace")
+		self.shot(page, "05-claims-workspace")
+		page.goto(f"{url}/app/query-report/Accounts Receivable")
+		expect(page.locator(".dt-row", has_text=f"Desk {self.tag}").first).to_be_visible(timeout=30000)
+		watch.check("receivables")
+		self.shot(page, "06-accounts-receivable")
+
+		# the patient pays the portion at the desk and takes a statement
+		page.evaluate(
+			"""([invoice]) => frappe.xcall("medic_plus.api.billing.take_payment", {
+				invoice, amount: 80, mode_of_payment: "Cash" })""",
+			[invoices["Patient Portion"]],
+		)
+		page.wait_for_timeout(1500)
+		watch.check("payment at the desk")
+		page.goto(f"{url}/printview?doctype=Patient&name={self.patient}&format=Patient%20Statement")
+		statement = page.locator(".print-format").first
+		expect(statement).to_contain_text("Amount due", timeout=30000)
+		expect(statement).to_contain_text("Not paid by your medical aid")
+		watch.check("statement")
+		self.shot(page, "07-patient-statement")
+		browser.close()
+
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoices["Patient Portion"], "status"), "Paid")
+		self.assertEqual(
+			frappe.db.count("Payment Entry", {"reference_no": f"EFT-{self.tag}", "docstatus": 1}), 1
+		)
