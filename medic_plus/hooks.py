@@ -161,6 +161,8 @@ _also_each(
 		("Patient Encounter", "on_submit", "bill_encounter"),
 		("Patient Encounter", "on_cancel", "unbill_encounter"),
 		("Patient Appointment", "on_update", "bill_checkout"),
+		("Price List", "before_insert", "stamp_price_list"),
+		("Item Price", "validate", "stamp_item_price"),
 	),
 )
 _also_each(
@@ -169,6 +171,7 @@ _also_each(
 		("Sales Invoice", "before_submit", "check_invoice"),
 		("Sales Invoice", "on_submit", "on_invoice_submit"),
 		("Sales Invoice", "before_cancel", "on_invoice_cancel"),
+		("Sales Invoice", "on_cancel", "release_visit"),
 	),
 )
 

@@ -207,6 +207,30 @@ BILLING_FIELDS = {
 			no_copy=0,
 		),
 	],
+	"Price List": [
+		_ro(
+			"custom_company",
+			"Practice Books",
+			"Link",
+			"currency",
+			options="Company",
+			no_copy=0,
+			search_index=1,
+			description="The practice whose prices these are (set when the list is made).",
+		),
+	],
+	"Item Price": [
+		_ro(
+			"custom_company",
+			"Practice Books",
+			"Link",
+			"price_list",
+			options="Company",
+			no_copy=0,
+			search_index=1,
+			description="The practice of the price list.",
+		),
+	],
 	"Sales Invoice": [
 		_ro(
 			"custom_patient_encounter",

@@ -91,8 +91,10 @@ def boot_session(bootinfo) -> None:
 		# the books Desk offers first (a new invoice, a receivables report): the active practice's
 		active = context.get_active_practice()
 		company = active and frappe.db.get_value("Practice", active, "company")
-		if company and context.is_tenant_user() and bootinfo.get("sysdefaults") is not None:
-			bootinfo.sysdefaults["company"] = company
+		if company and context.is_tenant_user():
+			for defaults in (bootinfo.get("sysdefaults"), (bootinfo.get("user") or {}).get("defaults")):
+				if defaults is not None:
+					defaults["company"] = company
 
 
 @frappe.whitelist(methods=["GET"])

@@ -82,6 +82,17 @@ def on_invoice_cancel(doc, method: str | None = None) -> None:
 		)
 
 
+def release_visit(doc, method: str | None = None) -> None:
+	"""Sales Invoice on_cancel (after ERPNext's own): the submitted encounter that names its
+	bill does not hold the invoice back (the encounter keeps the link, to a cancelled bill)."""
+	if doc.get("custom_patient_encounter") or doc.get("custom_patient_appointment"):
+		doc.ignore_linked_doctypes = (
+			*(getattr(doc, "ignore_linked_doctypes", None) or ()),
+			"Patient Encounter",
+			"Patient Appointment",
+		)
+
+
 def make_claim(invoice, previous: str | None = None, insert: bool = True):
 	"""A draft claim of ``invoice`` (a Sales Invoice billed to a medical aid); with
 	``insert`` False, only built."""

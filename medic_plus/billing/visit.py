@@ -305,6 +305,23 @@ def _leaf(doctype: str, preferred: str | None) -> str | None:
 	return frappe.db.get_value(doctype, {"is_group": 0}, "name", order_by="lft")
 
 
+def stamp_price_list(doc, method: str | None = None) -> None:
+	"""Price List before_insert: a list a practice user makes is in their practice's books."""
+	from medic_plus.tenancy import context
+
+	if doc.get("custom_company") or not context.keeps_books_walled():
+		return
+	practice = context.get_active_practice()
+	doc.custom_company = practice and frappe.db.get_value("Practice", practice, "company")
+
+
+def stamp_item_price(doc, method: str | None = None) -> None:
+	"""Item Price validate: a price is in the books of its price list."""
+	doc.custom_company = (
+		frappe.db.get_value("Price List", doc.price_list, "custom_company") if doc.price_list else None
+	)
+
+
 def price_list(company: str, scheme: str | None = None) -> str:
 	"""The practice's selling price list: its private rates, or its rates for ``scheme``."""
 	code = scheme and (frappe.db.get_value("Medical Aid Scheme", scheme, "scheme_code") or scheme)
@@ -317,6 +334,7 @@ def price_list(company: str, scheme: str | None = None) -> str:
 				"selling": 1,
 				"enabled": 1,
 				"currency": frappe.get_cached_value("Company", company, "default_currency"),
+				"custom_company": company,
 			}
 		)
 		doc.flags.ignore_permissions = True
@@ -453,6 +471,10 @@ def withdraw(invoice: str) -> None:
 	claim = si.get("custom_claim")
 	claim_status = claim and frappe.db.get_value("Insurance Claim", claim, "status")
 	if si.docstatus == 0:
+		# the encounter names its bill: a draft goes, and the name with it
+		for table, field in (("Patient Encounter", "custom_sales_invoice"),):
+			for name in frappe.get_all(table, filters={field: invoice}, pluck="name"):
+				frappe.db.set_value(table, name, field, None, update_modified=False)
 		si.flags.ignore_permissions = True
 		si.delete()
 		return

@@ -32,15 +32,18 @@ def own_field(table: str, field: str, practices: Iterable[str], quote: Quote) ->
 	return f"{column(table, field)} in ({in_list(practices, quote)})"
 
 
-def in_books(table: str, field: str, practices: Iterable[str], quote: Quote) -> str:
-	"""Rows booked (``field`` names a Company) in the books of one of ``practices``."""
+def in_books(table: str, field: str, practices: Iterable[str], quote: Quote, or_unset: bool = False) -> str:
+	"""Rows booked (``field`` names a Company) in the books of one of ``practices`` (with
+	``or_unset``: also the rows in no company's books)."""
 	practices = list(practices)
+	unset = f"ifnull({column(table, field)}, '') = ''"
 	if not practices:
-		return DENY_ALL
-	return (
+		return unset if or_unset else DENY_ALL
+	own = (
 		f"{column(table, field)} in (select `company` from `tabPractice` "
 		f"where `name` in ({in_list(practices, quote)}) and ifnull(`company`, '') != '')"
 	)
+	return f"({own} or {unset})" if or_unset else own
 
 
 def via_link(table: str, link_field: str, target: str, target_condition: str) -> str:

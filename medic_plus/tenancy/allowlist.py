@@ -183,6 +183,18 @@ DESK: dict[str, tuple[str, ...]] = {
 		"medic_plus.tenancy.whitelisted.get_events",
 	),
 	"erpnext": ("erpnext.accounts.utils.get_fiscal_year",),
+	# what ERPNext's invoice and payment forms ask while the front desk bills a visit
+	"books": (
+		"erpnext.accounts.doctype.accounting_dimension.accounting_dimension.get_dimensions",
+		"erpnext.controllers.accounts_controller.get_default_taxes_and_charges",
+		"erpnext.controllers.taxes_and_totals.get_round_off_applicable_accounts",
+		"erpnext.controllers.taxes_and_totals.get_rounding_tax_settings",
+		"erpnext.setup.doctype.company.company.get_default_company_address",
+		"erpnext.setup.utils.get_exchange_rate",
+		"erpnext.stock.doctype.stock_settings.stock_settings.get_enable_stock_uom_editing",
+		"erpnext.stock.get_item_details.apply_price_list",
+		"erpnext.accounts.doctype.unreconcile_payment.unreconcile_payment.doc_has_references",
+	),
 	# Healthcare, each through a wrapper that checks its record arguments first
 	"healthcare": (
 		"medic_plus.tenancy.healthcare_api.get_patient_detail",
@@ -363,6 +375,9 @@ REASONS: dict[str, str] = {
 	"stay within the practice (sharing.py)",
 	"website": "public website settings and page-view counters",
 	"erpnext": "the fiscal year of a date and company: a master, no practice data",
+	"books": "settings and metadata (accounting dimensions, rounding, stock UOM editing, exchange "
+	"rates), or what one company, price list or customer holds: the gate holds each company, "
+	"price list and customer argument (also inside args) to the user's own books",
 	"checkout": "a payment gateway's checkout: it settles a Payment Request only after the "
 	"gateway confirms the payment; open only for the gateway the platform set up, and the "
 	"gate refuses any reference but a Payment Request",

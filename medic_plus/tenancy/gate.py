@@ -41,6 +41,11 @@ ARGUMENT_DOCTYPES = {
 	"appointment_name": "Patient Appointment",
 	"encounter": "Patient Encounter",
 	"inpatient_record": "Inpatient Record",
+	# a practice's books: its company, and what is kept in it
+	"company": "Company",
+	"price_list": "Price List",
+	"selling_price_list": "Price List",
+	"customer": "Customer",
 }
 
 _CANONICAL: dict[tuple[str, str], str] = {}
@@ -448,6 +453,22 @@ def _list(form) -> None:
 	check_linked_joins(form.get("doctype"), form.get("fields"))
 
 
+def _company_named(form) -> None:
+	"""A method that takes its company as ``name``."""
+	check_visible("Company", form.get("name"))
+
+
+def _voucher(form) -> None:
+	"""A method about one voucher of the books (``doctype``, ``docname``): the voucher is
+	one of the user's (any other doctype answers as missing)."""
+	from medic_plus.tenancy.scope import BOOKS_BY_DOCTYPE
+
+	doctype, name = form.get("doctype"), form.get("docname")
+	if doctype not in BOOKS_BY_DOCTYPE:
+		not_found(doctype or _("Document"), name)
+	check_visible(doctype, name)
+
+
 def _upload(form) -> None:
 	method = form.get("method")
 	if method and canonical(method) not in allowlist.UPLOAD_METHODS:
@@ -462,6 +483,8 @@ DISPATCHERS = {
 	"frappe.desk.search.search_link": _search,
 	"frappe.desk.search.search_widget": _search,
 	"frappe.handler.upload_file": _upload,
+	"erpnext.setup.doctype.company.company.get_default_company_address": _company_named,
+	"erpnext.accounts.doctype.unreconcile_payment.unreconcile_payment.doc_has_references": _voucher,
 	"frappe.desk.reportview.get": _list,
 	"frappe.desk.reportview.get_list": _list,
 	"frappe.desk.reportview.export_query": _list,

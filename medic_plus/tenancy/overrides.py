@@ -5,7 +5,7 @@ Healthcare's own behaviour is unchanged.
 """
 
 import frappe
-from erpnext.accounts.doctype.mode_of_payment.mode_of_payment import ModeOfPayment as _ModeOfPayment
+from erpnext.accounts.doctype.mode_of_payment.mode_of_payment import ModeofPayment as _ModeOfPayment
 from frappe import _
 from frappe.model.naming import make_autoname
 from healthcare.healthcare.custom_doctype.sales_invoice import HealthcareSalesInvoice

@@ -162,7 +162,9 @@ def condition_of(doctype: str, user: str) -> str:
 		if not context.keeps_books_walled(user):
 			# the platform's own accountants keep every company's books
 			return ""
-		return tenancy_sql.in_books(doctype, books.field, book_practices(doctype, "read", user), _quote)
+		return tenancy_sql.in_books(
+			doctype, books.field, book_practices(doctype, "read", user), _quote, books.shared_unset
+		)
 	return condition_for(SCOPE_BY_DOCTYPE[doctype], user)
 
 
@@ -190,7 +192,11 @@ def practice_companies(practices: list[str]) -> set[str]:
 def books_allow(doctype: str, company: str | None, ptype: str = "read", user: str | None = None) -> bool:
 	"""Whether ``user`` may ``ptype`` a record of ``doctype`` booked in ``company``."""
 	check = "read" if ptype in context.READ_PTYPES else ptype
-	return bool(company) and company in practice_companies(book_practices(doctype, check, user))
+	if not company:
+		books = BOOKS_BY_DOCTYPE.get(doctype)
+		# the platform's rows: read by every practice, changed by none
+		return bool(books and books.shared_unset and check == "read")
+	return company in practice_companies(book_practices(doctype, check, user))
 
 
 def condition_for(scope: Scope, user: str) -> str:
@@ -271,6 +277,8 @@ def _books_permission(doc, books, ptype: str | None, user: str) -> bool | None:
 	if not context.keeps_books_walled(user):
 		return None
 	company = doc.get(books.field)
+	if doc.is_new() and not company:
+		return None  # stamped with the active practice's books when it is saved
 	if not doc.is_new() and doc.name:
 		company = frappe.db.get_value(doc.doctype, doc.name, books.field)
 	return None if books_allow(doc.doctype, company, ptype or "read", user) else False

@@ -69,6 +69,7 @@ MASTERS = (
 # a practice's books (scope.BOOKS): the front desk bills visits and takes payments; doctors
 # see what their visits were billed; the ledgers are read through their reports
 BOOKS_READ = {
+	"Price List": ("read",),
 	"Sales Invoice": READ,
 	"Payment Entry": READ,
 	"Customer": READ,
@@ -82,6 +83,8 @@ BOOKS_DESK = {
 	"Payment Ledger Entry": READ,
 	"Account": ("read", "report"),
 	"Cost Center": ("read",),
+	"Price List": ("read",),
+	"Party Type": ("read",),
 	# what the receivables reports' columns link to (the scope table still hides their records)
 	"Territory": ("read",),
 	"Customer Group": ("read",),
@@ -128,6 +131,9 @@ ADMIN = {
 	"Healthcare Practitioner": EDIT,
 	**BOOKS_DESK,
 	**{doctype: (*BOOKS_DESK[doctype], "delete") for doctype in ("Sales Invoice", "Payment Entry")},
+	# an admin sets the practice's prices
+	"Price List": (*EDIT, "delete"),
+	"Item Price": (*EDIT, "delete"),
 }
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -231,6 +231,9 @@ class Books:
 	why: str = "booked in the practice's own company"
 	# the company field is a Custom Field added on install (the doctype has none of its own)
 	custom_field: bool = False
+	# rows in no practice's books are the platform's, seen by every practice (a price list
+	# the site's settings name as the default)
+	shared_unset: bool = False
 
 
 BOOKS: tuple[Books, ...] = (
@@ -242,6 +245,20 @@ BOOKS: tuple[Books, ...] = (
 	Books("Account", why="an account of the practice's chart of accounts"),
 	Books("Cost Center", why="a cost center of the practice's books"),
 	Books("Mode of Payment Account", why="the account a mode of payment posts to in the practice's books"),
+	Books(
+		"Price List",
+		field="custom_company",
+		why="a practice's prices: private, or for a medical aid scheme (the site's own lists, in no "
+		"practice's books, are the platform's: every practice sees them)",
+		custom_field=True,
+		shared_unset=True,
+	),
+	Books(
+		"Item Price",
+		field="custom_company",
+		why="a price in one of the practice's price lists (its company follows the list)",
+		custom_field=True,
+	),
 	Books(
 		"Customer",
 		field="custom_company",
@@ -280,7 +297,6 @@ HIDDEN: dict[str, str] = {
 		(
 			"Customer Group",
 			"Territory",
-			"Price List",
 			"Warehouse",
 			"Supplier",
 			"Terms and Conditions",
@@ -372,6 +388,10 @@ HIDDEN: dict[str, str] = {
 # --- reach no practice record, though their metadata could: readable as usual ----------
 
 SHARED: dict[str, str] = {
+	"Medication": "a master: the formulary; its price list is Healthcare's own invoicing setting, set by "
+	"the platform",
+	"Appointment Type": "a master: the kinds of visit; its price list and billing items are Healthcare's "
+	"own invoicing settings, set by the platform",
 	"Item": "a master: what a visit is billed as (a tariff code's item); its per-company defaults "
 	"name accounts of the books, never a patient",
 	"Healthcare Settings": "the site's Healthcare settings: its rows name each company's receivable and "

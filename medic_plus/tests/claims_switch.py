@@ -35,6 +35,7 @@ class ClaimsSwitch:
 		self.remittances: list[dict] = []
 		self.adjudicated = 0
 		self.requests = 0
+		self.in_flight = 0  # requests being answered (a slow answer goes on after its client left)
 		self._lock = threading.Lock()
 		self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 		self._server.daemon_threads = True
@@ -47,6 +48,12 @@ class ClaimsSwitch:
 	def __enter__(self) -> ClaimsSwitch:
 		self._thread.start()
 		return self
+
+	def settle(self, timeout: float = 10.0) -> None:
+		"""Wait until every request taken has been answered (or dropped)."""
+		deadline = time.monotonic() + timeout
+		while self.in_flight and time.monotonic() < deadline:
+			time.sleep(0.05)
 
 	def __exit__(self, *exc) -> None:
 		self._server.shutdown()
@@ -170,6 +177,15 @@ class ClaimsSwitch:
 				self.connection.close()
 
 			def do_POST(self):
+				with switch._lock:
+					switch.in_flight += 1
+				try:
+					self._post()
+				finally:
+					with switch._lock:
+						switch.in_flight -= 1
+
+			def _post(self):
 				claim = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
 				with switch._lock:
 					switch.requests += 1

@@ -54,7 +54,9 @@ class BillingTestCase(TenancyFixtureTestCase):
 		self.switch.rules = Rules(rates={CONSULTATION: Decimal("400")})
 		self.switch.down, self.switch.slow, self.switch.drop_every = False, 0.0, 0
 		self.switch.lose_next_answer = False
-		# claim numbers come again after each test's rollback: the switch forgets them too
+		# claim numbers come again after each test's rollback: the switch forgets them too,
+		# once a slow answer of the last test is over
+		self.switch.settle()
 		self.switch.answers.clear()
 		demo.ensure_appointment_type()
 		ensure_tariff(CONSULTATION, "General practitioner consultation")
@@ -429,9 +431,7 @@ class TestStatementAndMasters(BillingTestCase):
 		self.assertIn("Statement", html)
 		self.assertIn(invoices["Patient Portion"].name, html)
 		self.assertIn("Not paid by your medical aid", html)
-		self.assertIn(
-			frappe.format(100, {"fieldtype": "Currency", "options": "currency"}, {"currency": "ZAR"}), html
-		)
+		self.assertIn(frappe.utils.fmt_money(100, currency="ZAR"), html)
 
 	def test_a_mode_of_payment_shows_its_accounts_in_the_users_own_books_only(self):
 		other = frappe.db.get_value("Practice", self.fx.b.practice, "company")
@@ -612,3 +612,63 @@ class TestTheBooksOverHTTP(TenancyFixtureTestCase):
 				names = {row["name"] for row in response.json["data"]}
 				self.assertIn(self.fx.a.records[doctype], names)
 				self.assertNotIn(self.fx.b.records[doctype], names)
+
+
+class TestPrices(BillingTestCase):
+	def test_a_practice_keeps_its_own_prices_and_sees_the_sites_defaults(self):
+		other = frappe.db.get_value("Practice", self.fx.b.practice, "company")
+		theirs = visit.price_list(other)
+		ours = visit.price_list(self.company)
+		frappe.set_user(self.fx.a.admin)
+		listed = set(frappe.get_list("Price List", pluck="name"))
+		self.assertIn(ours, listed)
+		self.assertNotIn(theirs, listed)
+		self.assertIn("Standard Selling", listed)  # the site's own: Healthcare's forms default to it
+		made = frappe.get_doc(
+			{
+				"doctype": "Price List",
+				"price_list_name": f"ISOA Bonitas {frappe.generate_hash(length=4)}",
+				"selling": 1,
+				"currency": "ZAR",
+			}
+		).insert()
+		self.assertEqual(made.custom_company, self.company)
+		price = frappe.get_doc(
+			{
+				"doctype": "Item Price",
+				"item_code": f"TARIFF-{CONSULTATION}",
+				"price_list": made.name,
+				"price_list_rate": 480,
+			}
+		).insert()
+		self.assertEqual(price.custom_company, self.company)
+		with self.assertRaises(frappe.DoesNotExistError):
+			frappe.get_doc("Price List", theirs)
+		frappe.set_user(self.fx.a.doctor)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc(
+				{
+					"doctype": "Item Price",
+					"item_code": f"TARIFF-{CONSULTATION}",
+					"price_list": ours,
+					"price_list_rate": 1,
+				}
+			).insert()
+
+	def test_the_invoice_forms_methods_hold_to_the_users_own_books(self):
+		from medic_plus.tenancy import gate
+
+		other = frappe.db.get_value("Practice", self.fx.b.practice, "company")
+		theirs = visit.price_list(other)
+		frappe.set_user(self.fx.a.recep)
+		for form in (
+			{"args": frappe.as_json({"price_list": theirs, "company": self.company})},
+			{"args": frappe.as_json({"price_list": visit.price_list(self.company), "company": other})},
+			{"company": other, "master_doctype": "Sales Taxes and Charges Template"},
+		):
+			with self.subTest(form=form), self.assertRaises(frappe.DoesNotExistError):
+				gate.check_record_arguments(frappe._dict(form))
+		with self.assertRaises(frappe.DoesNotExistError):
+			gate._company_named(frappe._dict(name=other))
+		with self.assertRaises(frappe.DoesNotExistError):
+			gate._voucher(frappe._dict(doctype="Purchase Invoice", docname="ACC-PINV-0001"))

@@ -114,7 +114,7 @@ class TestScopeKinds(TenancyFixtureTestCase):
 
 		# the platform's own ERPNext staff, in no practice and with no clinical role
 		self.accounts = ensure_user(email("iso-accounts"), "Iso Accounts", roles=("Accounts User",))
-		for doctype in ("Contact", "Event", "Error Log", "Price List"):
+		for doctype in ("Contact", "Event", "Error Log", "Warehouse"):
 			with self.subTest(doctype=doctype):
 				self.assertEqual(permissions.get_permission_query_conditions(self.fx.a.admin, doctype), "1=0")
 				self.assertEqual(permissions.get_permission_query_conditions(self.fx.platform, doctype), "")

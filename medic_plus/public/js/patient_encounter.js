@@ -78,9 +78,13 @@ const CLAIM_COLOURS = {
 function show_billing(frm) {
 	if (frm.doc.docstatus !== 1 || !frappe.model.can_read("Sales Invoice")) return;
 	frappe
-		.xcall("medic_plus.api.billing.get_visit_billing", { encounter: frm.doc.name }, "GET")
-		.then((invoices) => {
-			for (const row of invoices || []) {
+		.call({
+			method: "medic_plus.api.billing.get_visit_billing",
+			args: { encounter: frm.doc.name },
+			type: "GET",
+		})
+		.then((r) => {
+			for (const row of r.message || []) {
 				const label =
 					row.docstatus === 0
 						? __("Invoice {0}: draft", [row.name])
