@@ -390,8 +390,10 @@ def bill(visit: Visit) -> list[str]:
 		return [_invoice(visit, PATIENT, patient_customer(visit.patient, visit.company), private, lines)]
 	scheme_list = price_list(visit.company, aid.scheme)
 	scheme_lines, portion_lines = [], []
-	for service, item, rate in lines:
-		portion = claims.split(rate, rate_of(item, scheme_list))
+	# the option's co-payment per visit is the patient's, off the consultation (the first line)
+	copayment = copayment_of(aid.scheme, aid.option)
+	for n, (service, item, rate) in enumerate(lines):
+		portion = claims.split(rate, rate_of(item, scheme_list), copayment if n == 0 else 0)
 		scheme_lines.append((service, item, portion.scheme))
 		if portion.patient > 0:
 			portion_lines.append((service, item, portion.patient))
@@ -417,6 +419,16 @@ def bill(visit: Visit) -> list[str]:
 			)
 		)
 	return made
+
+
+def copayment_of(scheme: str, option: str | None) -> Decimal:
+	"""What a visit costs the patient under the scheme's option, whatever the scheme pays."""
+	if not option:
+		return Decimal(0)
+	value = frappe.db.get_value(
+		"Medical Aid Scheme Option", {"parent": scheme, "option_name": option}, "copayment"
+	)
+	return claims.money(value)
 
 
 def _invoice(visit: Visit, bill_to: str, customer: str, price_list_name: str, lines, aid=None) -> str:

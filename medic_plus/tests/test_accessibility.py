@@ -126,7 +126,7 @@ class TestBookingAccessibility(IntegrationTestCase):
 			page.wait_for_timeout(3200)  # a person takes at least 3 seconds to fill the form
 			tab_to(page.get_by_role("button", name="Send me a code"))
 			page.keyboard.press("Enter")
-			expect(page.get_by_label("Code")).to_be_focused()
+			expect(page.get_by_label("Code", exact=True)).to_be_focused()
 			page.keyboard.type(latest_code(address))
 			page.keyboard.press("Enter")
 			expect(page.get_by_role("heading", name="Your appointment is booked")).to_be_focused()

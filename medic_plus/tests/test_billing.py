@@ -243,6 +243,32 @@ class TestBillingAVisit(BillingTestCase):
 			1,
 		)
 
+	def test_an_appointment_checked_out_without_an_encounter_bills_its_consultation(self):
+		from medic_plus.tests.test_operations import make_appointment
+
+		name = make_appointment(self.practice, self.fx.a.patient, self.fx.a.practitioner, day=today())
+		frappe.set_user(self.fx.a.recep)
+		appointment = frappe.get_doc("Patient Appointment", name)
+		appointment.status = "Checked Out"
+		appointment.save()
+		frappe.set_user("Administrator")
+		(invoice,) = frappe.get_all(
+			"Sales Invoice",
+			filters={"custom_patient_appointment": name, "docstatus": 0},
+			fields=["name", "company", "grand_total", "custom_bill_to"],
+		)
+		self.assertEqual(
+			(invoice.company, flt(invoice.grand_total), invoice.custom_bill_to),
+			(self.company, 500, "Patient"),
+		)
+		# saved again, it is not billed twice
+		frappe.set_user(self.fx.a.recep)
+		appointment.reload()
+		appointment.notes = "Paid by card."
+		appointment.save()
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.count("Sales Invoice", {"custom_patient_appointment": name}), 1)
+
 	def test_a_visit_with_no_tariff_is_not_billed_and_needs_no_diagnosis(self):
 		frappe.db.set_value("Appointment Type", "Consultation", "custom_tariff_code", None)
 		enc = self.encounter(diagnoses=())
@@ -298,6 +324,17 @@ class TestClaims(BillingTestCase):
 		self.assertEqual(
 			frappe.db.count("Payment Entry", {"reference_no": ("like", f"%{claim.claim_number}%")}), 1
 		)
+
+	def test_the_options_copayment_is_the_patients_on_top_of_the_rate_difference(self):
+		scheme = frappe.get_doc("Medical Aid Scheme", SCHEME)
+		scheme.set("options", [{"option_name": "KeyCare Plus", "copayment": 50}])
+		scheme.save()
+		aid = self.on_scheme()
+		aid.db_set("option", "KeyCare Plus")
+		invoices = {i.custom_bill_to: i for i in self.invoices(self.encounter().name)}
+		# the practice charges 500, the scheme's rate is 420, of which the patient pays 50
+		self.assertEqual(flt(invoices["Medical Aid"].grand_total), 370)
+		self.assertEqual(flt(invoices["Patient Portion"].grand_total), 130)
 
 	def test_a_remittance_pays_the_claim_once(self):
 		_enc, invoices = self.scheme_visit()

@@ -35,6 +35,18 @@ class TestBooks(TenancyFixtureTestCase):
 		self.assertTrue(has_own_company(practice))
 		self.assertIsNone(ensure_own_company(practice))  # once
 
+	def test_a_practices_books_print_on_its_letter_head(self):
+		practice = frappe.get_doc("Practice", self.fx.a.practice)
+		practice.save()
+		self.assertTrue(practice.letter_head)
+		self.assertEqual(
+			frappe.db.get_value("Company", practice.company, "default_letter_head"), practice.letter_head
+		)
+		self.assertNotEqual(
+			frappe.db.get_value("Company", demo.default_company(), "default_letter_head"),
+			practice.letter_head,
+		)
+
 	def test_the_migration_gives_a_practice_on_the_platforms_company_its_own_and_moves_nothing(self):
 		frappe.set_user("Administrator")
 		fx, platform = self.fx, demo.default_company()

@@ -174,10 +174,10 @@ class TestBookingInBrowser(IntegrationTestCase):
 			)
 			page.wait_for_timeout(3200)  # a person takes at least 3 seconds to fill the form
 			page.get_by_role("button", name="Send me a code").click()
-			expect(page.get_by_label("Code")).to_be_visible()
+			expect(page.get_by_label("Code", exact=True)).to_be_visible()
 			self.shot(page, "04-code")
 
-			page.get_by_label("Code").fill(latest_code(self.email))
+			page.get_by_label("Code", exact=True).fill(latest_code(self.email))
 			page.get_by_role("button", name="Book appointment").click()
 			expect(page.get_by_role("heading", name="Your appointment is booked")).to_be_visible()
 			reference = page.locator("#mp-done dd").first.inner_text()

@@ -43,3 +43,17 @@ def test_scope_and_core_import_no_frappe():
 	import sys
 
 	assert "frappe" not in sys.modules
+
+
+def test_the_books_are_walled_by_company_and_hidden_no_more():
+	from medic_plus.tenancy.scope import BOOKS_BY_DOCTYPE, HIDDEN, WALLED_DOCTYPES, is_classified
+
+	for doctype in ("Sales Invoice", "Payment Entry", "Journal Entry", "GL Entry", "Customer", "Price List"):
+		assert doctype in BOOKS_BY_DOCTYPE and doctype in WALLED_DOCTYPES
+		assert doctype not in HIDDEN
+		assert is_classified(doctype)
+	assert BOOKS_BY_DOCTYPE["Customer"].field == "custom_company"
+	assert BOOKS_BY_DOCTYPE["Price List"].shared_unset
+	assert not BOOKS_BY_DOCTYPE["Sales Invoice"].shared_unset
+	# a claim belongs to its practice like any patient record
+	assert SCOPE_BY_DOCTYPE["Insurance Claim"].field == "practice"

@@ -139,3 +139,21 @@ def test_a_practice_user_lists_themselves_and_their_colleagues_only():
 	assert "o''brien" in colleagues("o'brien@x.org", [], quote)
 	# a child table of User, by its parent
 	assert colleagues("a@x.org", [], quote, "Has Role", "parent") == "`tabHas Role`.`parent` = 'a@x.org'"
+
+
+def test_a_practices_books_are_found_through_its_company():
+	sql = tenancy_sql.in_books("Sales Invoice", "company", ["p2", "p1"], quote)
+	assert sql == (
+		"`tabSales Invoice`.`company` in (select `company` from `tabPractice` "
+		"where `name` in ('p1', 'p2') and ifnull(`company`, '') != '')"
+	)
+
+
+def test_no_books_means_no_row_unless_the_platforms_rows_are_shared():
+	assert tenancy_sql.in_books("Sales Invoice", "company", [], quote) == tenancy_sql.DENY_ALL
+	assert tenancy_sql.in_books("Price List", "custom_company", [], quote, or_unset=True) == (
+		"ifnull(`tabPrice List`.`custom_company`, '') = ''"
+	)
+	shared = tenancy_sql.in_books("Price List", "custom_company", ["p1"], quote, or_unset=True)
+	assert shared.startswith("(`tabPrice List`.`custom_company` in (select")
+	assert shared.endswith(" or ifnull(`tabPrice List`.`custom_company`, '') = '')")

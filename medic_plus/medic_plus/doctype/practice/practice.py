@@ -83,6 +83,16 @@ class Practice(Document):
 		changed = self.is_new() or any(self.has_value_changed(f) for f in BRANDING_FIELDS)
 		if changed or not self.letter_head or not frappe.db.exists("Letter Head", self.letter_head):
 			self.db_set("letter_head", sync_letter_head(self), update_modified=False)
+		self.letter_head_for_books()
+
+	def letter_head_for_books(self):
+		"""The practice's own books print on its letter head (its invoices, receipts and
+		statements); the platform's company keeps its own."""
+		from medic_plus.billing.books import has_own_company
+
+		if self.letter_head and has_own_company(self):
+			if frappe.db.get_value("Company", self.company, "default_letter_head") != self.letter_head:
+				frappe.db.set_value("Company", self.company, "default_letter_head", self.letter_head)
 
 	def validate_slug(self):
 		self.slug = rules.normalise_slug(self.slug) or rules.slugify(self.practice_name)
