@@ -47,6 +47,7 @@ app_include_js = "/assets/medic_plus/js/medic_plus.js"
 doctype_js = {
 	"Patient Appointment": "public/js/patient_appointment.js",
 	"Patient Encounter": "public/js/patient_encounter.js",
+	"Sales Invoice": "public/js/sales_invoice.js",
 }
 doctype_list_js = {"Patient Appointment": "public/js/patient_appointment_list.js"}
 

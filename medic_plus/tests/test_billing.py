@@ -269,6 +269,51 @@ class TestBillingAVisit(BillingTestCase):
 		frappe.set_user("Administrator")
 		self.assertEqual(frappe.db.count("Sales Invoice", {"custom_patient_appointment": name}), 1)
 
+	def test_a_procedure_done_and_a_medicine_dispensed_are_lines_of_the_visit(self):
+		drug = demo.ensure_formulary()[0]
+		ensure_tariff("7001", "Dispensed antibiotic course", "Medicine", nappi_code="700100001")
+		frappe.db.set_value("Medication", drug, "custom_tariff_code", "7001")
+		if not frappe.db.exists("Clinical Procedure Template", "ISO Wound Suture"):
+			frappe.get_doc(
+				{
+					"doctype": "Clinical Procedure Template",
+					"template": "ISO Wound Suture",
+					"item_code": "ISO-WOUND-SUTURE",
+					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}),
+					"description": "Suture of a wound",
+					"is_billable": 0,
+				}
+			).insert()
+		frappe.db.set_value("Clinical Procedure Template", "ISO Wound Suture", "custom_tariff_code", SUTURE)
+		visit.set_price(self.company, SUTURE, 350)
+		visit.set_price(self.company, "7001", 85)
+		frappe.set_user(self.fx.a.doctor)
+		encounter = demo.new_encounter(self.fx.a.patient, self.fx.a.practitioner, [drug])
+		encounter.update(
+			{
+				"appointment_type": "Consultation",
+				"custom_diagnoses": [{"diagnosis": f"{URTI}-ICD-10", "code": URTI}],
+				"procedure_prescription": [{"procedure": "ISO Wound Suture"}],
+			}
+		)
+		encounter.insert()
+		for row in encounter.custom_prescription_checks:
+			row.override_reason = "Benefit outweighs the risk"
+		encounter.submit()
+		frappe.set_user("Administrator")
+		(invoice,) = self.invoices(encounter.name)
+		lines = frappe.get_all(
+			"Sales Invoice Item",
+			filters={"parent": invoice.name},
+			fields=["custom_tariff_code", "rate", "custom_icd10_codes"],
+			order_by="idx",
+		)
+		self.assertEqual(
+			[(line.custom_tariff_code, flt(line.rate)) for line in lines],
+			[(CONSULTATION, 500), (SUTURE, 350), ("7001", 85)],
+		)
+		self.assertTrue(all(line.custom_icd10_codes == URTI for line in lines))
+
 	def test_a_visit_with_no_tariff_is_not_billed_and_needs_no_diagnosis(self):
 		frappe.db.set_value("Appointment Type", "Consultation", "custom_tariff_code", None)
 		enc = self.encounter(diagnoses=())

@@ -256,19 +256,27 @@ class TestDeskBilling(IntegrationTestCase):
 		self.shot(page, "06-accounts-receivable")
 
 		# the patient pays the portion at the desk and takes a statement
-		page.evaluate(
-			"""([invoice]) => frappe.xcall("medic_plus.api.billing.take_payment", {
-				invoice, amount: 80, mode_of_payment: "Cash" })""",
-			[invoices["Patient Portion"]],
+		page.goto(f"{url}/app/sales-invoice/{invoices['Patient Portion']}")
+		page.wait_for_function(
+			"([name]) => window.cur_frm && cur_frm.doc.name === name",
+			arg=[invoices["Patient Portion"]],
+			timeout=30000,
 		)
-		page.wait_for_timeout(1500)
+		page.locator(".page-actions button", has_text="Take Payment").first.click()
+		dialog = page.locator(".modal.show", has_text="Mode of Payment")
+		expect(dialog).to_be_visible(timeout=15000)
+		self.shot(page, "07-take-payment")
+		dialog.locator(".btn-primary").click()
+		page.wait_for_function(
+			"() => cur_frm.doc.docstatus === 1 && cur_frm.doc.outstanding_amount === 0", timeout=30000
+		)
 		watch.check("payment at the desk")
 		page.goto(f"{url}/printview?doctype=Patient&name={self.patient}&format=Patient%20Statement")
 		statement = page.locator(".print-format").first
 		expect(statement).to_contain_text("Amount due", timeout=30000)
 		expect(statement).to_contain_text("Not paid by your medical aid")
 		watch.check("statement")
-		self.shot(page, "07-patient-statement")
+		self.shot(page, "08-patient-statement")
 		browser.close()
 
 		frappe.db.rollback()
