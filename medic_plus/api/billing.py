@@ -41,6 +41,15 @@ def resubmit_claim(claim: str) -> str:
 
 
 @frappe.whitelist(methods=["POST"])
+def bill_patient_instead(claim: str) -> str:
+	"""A rejected claim given up: its invoice's amount moves to the patient's account."""
+	_claim(claim)
+	frappe.has_permission("Journal Entry", "read", throw=True)
+	with system_scope():
+		return insurance.bill_patient_instead(claim)
+
+
+@frappe.whitelist(methods=["POST"])
 def take_payment(invoice: str, amount: float, mode_of_payment: str = "Cash") -> str:
 	"""A payment at the desk against the patient's invoice (submitted first if still a
 	draft); the Payment Entry's name."""

@@ -605,6 +605,24 @@ def resubmit(name: str):
 	return new
 
 
+def bill_patient_instead(name: str) -> str:
+	"""A rejected claim given up: what its invoice still owes moves to the patient's account
+	(a Journal Entry, as a shortfall does), and the claim is cancelled. The entry's name."""
+	doc = frappe.get_doc(CLAIM, name)
+	if not claims.can_go(doc.status, claims.CANCELLED) or doc.status != claims.REJECTED:
+		frappe.throw(_("Only a rejected claim can be billed to the patient instead."), ClaimStateError)
+	invoice = frappe.get_doc("Sales Invoice", doc.sales_invoice)
+	owing = flt(invoice.outstanding_amount)
+	if invoice.docstatus != 1 or owing <= 0:
+		frappe.throw(_("Invoice {0} owes nothing.").format(invoice.name), ClaimStateError)
+	doc.shortfall_entry = _move_to_patient(invoice, owing, getdate(today()), doc.name)
+	doc.patient_portion = owing
+	doc.status = claims.CANCELLED
+	_save(doc)
+	doc.add_comment("Comment", _("Billed to the patient instead: {0}").format(doc.shortfall_entry))
+	return doc.shortfall_entry
+
+
 def due_again(doc) -> bool:
 	return doc.status == claims.QUEUED and (
 		not doc.next_try_at or get_datetime(doc.next_try_at) <= now_datetime()

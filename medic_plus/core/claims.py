@@ -55,7 +55,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 	SENT: frozenset({ACCEPTED, REJECTED, PARTLY_PAID, PAID, QUEUED}),
 	ACCEPTED: frozenset({PARTLY_PAID, PAID, REJECTED}),
 	PARTLY_PAID: frozenset({PAID}),
-	REJECTED: frozenset({SUPERSEDED}),
+	# corrected as a new version, or given up: the patient pays instead
+	REJECTED: frozenset({SUPERSEDED, CANCELLED}),
 	FAILED: frozenset({QUEUED, CANCELLED}),
 	PAID: frozenset(),
 	SUPERSEDED: frozenset(),

@@ -235,6 +235,7 @@ DESK: dict[str, tuple[str, ...]] = {
 		"medic_plus.clinical.encounter.make_sick_note",
 		"medic_plus.api.billing.send_claim",
 		"medic_plus.api.billing.resubmit_claim",
+		"medic_plus.api.billing.bill_patient_instead",
 		"medic_plus.api.billing.take_payment",
 		"medic_plus.api.billing.get_visit_billing",
 		"medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token.issue_token",

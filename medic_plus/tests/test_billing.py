@@ -416,7 +416,31 @@ class TestClaims(BillingTestCase):
 			(new.version, new.claim_number, new.previous_claim), (2, claim.claim_number, claim.name)
 		)
 		self.assertEqual(frappe.db.get_value("Sales Invoice", medical_aid.name, "custom_claim"), corrected)
-		self.assertEqual(self.switch.adjudicated, len(self.switch.answers))
+		# each version adjudicated once, under its own key
+		self.assertEqual(sorted(self.switch.answers), [f"{claim.claim_number}-1", f"{claim.claim_number}-2"])
+
+	def test_a_rejected_claim_given_up_is_the_patients_to_pay(self):
+		self.switch.rules.unknown_members = {"123456789"}
+		_enc, invoices = self.scheme_visit()
+		by = {i.custom_bill_to: i for i in invoices}
+		self.submit_invoice(by["Medical Aid"].name)
+		claim = self.claim_of(by["Medical Aid"].name)
+		self.assertEqual(insurance.send(claim.name), claims.REJECTED)
+		frappe.set_user(self.fx.a.recep)
+		entry = api.bill_patient_instead(claim.name)
+		with self.assertRaises(insurance.ClaimStateError):
+			api.bill_patient_instead(claim.name)  # once
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Insurance Claim", claim.name, "status"), claims.CANCELLED)
+		self.assertEqual(
+			frappe.db.get_value("Sales Invoice", by["Medical Aid"].name, "outstanding_amount"), 0
+		)
+		self.assertEqual(frappe.db.get_value("Journal Entry", entry, "total_debit"), 420)
+		owed = frappe.db.sql(
+			"select sum(amount) from `tabPayment Ledger Entry` where party=%s and company=%s and delinked=0",
+			(by["Patient Portion"].customer, self.company),
+		)[0][0]
+		self.assertEqual(flt(owed), 420)  # the portion invoice is still a draft
 
 	def test_the_switch_down_holds_the_claim_and_it_goes_once_when_back(self):
 		_enc, invoices = self.scheme_visit()

@@ -143,6 +143,7 @@ def test_states_and_retries():
 	assert claims.can_go("Rejected", "Superseded")
 	assert not claims.can_go("Paid", "Queued")
 	assert not claims.can_go("Rejected", "Queued")  # a rejected claim goes again as a new version
+	assert claims.can_go("Rejected", "Cancelled")  # the patient pays instead
 	assert [claims.retry_in(n) for n in (1, 2, 3, 7, 20)] == [60, 120, 240, 3600, 3600]
 
 

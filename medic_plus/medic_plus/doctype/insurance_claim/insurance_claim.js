@@ -17,6 +17,17 @@ frappe.ui.form.on("Insurance Claim", {
 					.xcall("medic_plus.api.billing.resubmit_claim", { claim: frm.doc.name })
 					.then((name) => frappe.set_route("Form", "Insurance Claim", name)),
 			);
+			frm.add_custom_button(__("Bill the Patient Instead"), () =>
+				frappe.confirm(
+					__("Move what the invoice still owes to the patient's account?"),
+					() =>
+						frappe
+							.xcall("medic_plus.api.billing.bill_patient_instead", {
+								claim: frm.doc.name,
+							})
+							.then(() => frm.reload_doc()),
+				),
+			);
 		}
 		if (frm.doc.reasons) {
 			frm.dashboard.set_headline_alert(
