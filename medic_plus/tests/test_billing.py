@@ -34,6 +34,28 @@ def ensure_tariff(code: str, description: str, kind: str = "Consultation", **val
 	return code
 
 
+def set_up_billing(side, switch_name: str, url: str, timeout: int = 5) -> str:
+	"""A fixture practice ready to bill and claim: its practice number, its doctor's
+	registration, its private and scheme rates for a consultation, and the scheme's claims
+	going to the switch at ``url``; its company."""
+	frappe.db.set_value("Practice", side.practice, "practice_number", "1234567")
+	frappe.db.set_value(
+		"Healthcare Practitioner", side.practitioner, "custom_registration_number", "MP0123456"
+	)
+	company = frappe.db.get_value("Practice", side.practice, "company")
+	visit.set_price(company, CONSULTATION, 500)
+	visit.set_price(company, CONSULTATION, 420, scheme=SCHEME)
+	if not frappe.db.exists("Switch Configuration", switch_name):
+		frappe.get_doc(
+			{"doctype": "Switch Configuration", "switch_name": switch_name, "endpoint": "http://x.invalid"}
+		).insert()
+	frappe.db.set_value(
+		"Switch Configuration", switch_name, {"endpoint": url, "enabled": 1, "timeout_seconds": timeout}
+	)
+	frappe.db.set_value("Medical Aid Scheme", SCHEME, "switch", switch_name)
+	return company
+
+
 class BillingTestCase(TenancyFixtureTestCase):
 	switch: ClaimsSwitch
 
@@ -63,27 +85,7 @@ class BillingTestCase(TenancyFixtureTestCase):
 		ensure_tariff(SUTURE, "Suture of a wound", "Procedure")
 		frappe.db.set_value("Appointment Type", "Consultation", "custom_tariff_code", CONSULTATION)
 		self.practice = self.fx.a.practice
-		frappe.db.set_value("Practice", self.practice, "practice_number", "1234567")
-		frappe.db.set_value(
-			"Healthcare Practitioner", self.fx.a.practitioner, "custom_registration_number", "MP0123456"
-		)
-		self.company = frappe.db.get_value("Practice", self.practice, "company")
-		visit.set_price(self.company, CONSULTATION, 500)
-		visit.set_price(self.company, CONSULTATION, 420, scheme=SCHEME)
-		if not frappe.db.exists("Switch Configuration", "Test Switch"):
-			frappe.get_doc(
-				{
-					"doctype": "Switch Configuration",
-					"switch_name": "Test Switch",
-					"endpoint": "http://x.invalid",
-				}
-			).insert()
-		frappe.db.set_value(
-			"Switch Configuration",
-			"Test Switch",
-			{"endpoint": self.switch.url, "enabled": 1, "timeout_seconds": 2},
-		)
-		frappe.db.set_value("Medical Aid Scheme", SCHEME, "switch", "Test Switch")
+		self.company = set_up_billing(self.fx.a, "Test Switch", self.switch.url, timeout=2)
 		frappe.db.set_value("Patient", self.fx.a.patient, "dob", "1980-01-01")
 		frappe.db.delete("Patient Medical Aid", {"patient": self.fx.a.patient})
 

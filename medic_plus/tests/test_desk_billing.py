@@ -21,7 +21,7 @@ from decimal import Decimal
 import frappe
 
 from medic_plus import demo
-from medic_plus.billing import insurance, visit
+from medic_plus.billing import insurance
 from medic_plus.core import claims
 from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import ensure_schemes
 from medic_plus.tests.artifacts import artifacts_dir
@@ -29,9 +29,9 @@ from medic_plus.tests.claims_switch import ClaimsSwitch, Rules
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import PASSWORD, get_fixture
 from medic_plus.tests.server import running_server
-from medic_plus.tests.test_billing import CONSULTATION, SCHEME, ensure_tariff
+from medic_plus.tests.test_billing import CONSULTATION, SCHEME, ensure_tariff, set_up_billing
 from medic_plus.tests.test_browser import CHROMIUM, log_in, new_page, sync_playwright
-from medic_plus.tests.test_desk_day import Watch
+from medic_plus.tests.test_desk_day import DeskSteps, Watch
 
 if sync_playwright:
 	from playwright.sync_api import expect
@@ -74,7 +74,7 @@ def remove_patient(patient: str) -> None:
 
 
 @unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
-class TestDeskBilling(IntegrationTestCase):
+class TestDeskBilling(DeskSteps, IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -87,28 +87,8 @@ class TestDeskBilling(IntegrationTestCase):
 		demo.ensure_appointment_type(VISIT_TYPE, 15)
 		frappe.db.set_value("Appointment Type", VISIT_TYPE, "custom_tariff_code", CONSULTATION)
 		practice = cls.fx.a.practice
-		frappe.db.set_value("Practice", practice, "practice_number", "1234567")
-		frappe.db.set_value(
-			"Healthcare Practitioner", cls.fx.a.practitioner, "custom_registration_number", "MP0123456"
-		)
-		cls.company = frappe.db.get_value("Practice", practice, "company")
-		visit.set_price(cls.company, CONSULTATION, 500)
-		visit.set_price(cls.company, CONSULTATION, 420, scheme=SCHEME)
-		if not frappe.db.exists("Switch Configuration", "ISO Desk Switch"):
-			frappe.get_doc(
-				{
-					"doctype": "Switch Configuration",
-					"switch_name": "ISO Desk Switch",
-					"endpoint": "http://x.invalid",
-				}
-			).insert()
-		frappe.db.set_value(
-			"Switch Configuration",
-			"ISO Desk Switch",
-			{"endpoint": cls.switch.url, "enabled": 1, "timeout_seconds": 5},
-		)
 		cls.previous_switch = frappe.db.get_value("Medical Aid Scheme", SCHEME, "switch")
-		frappe.db.set_value("Medical Aid Scheme", SCHEME, "switch", "ISO Desk Switch")
+		cls.company = set_up_billing(cls.fx.a, "ISO Desk Switch", cls.switch.url)
 		cls.tag = frappe.generate_hash(length=5)
 		cls.patient = demo.ensure_patient(
 			practice, "Billing", f"Desk {cls.tag}", f"billing-{cls.tag}@example.com"
@@ -128,17 +108,13 @@ class TestDeskBilling(IntegrationTestCase):
 		cls.switch.__exit__(None, None, None)
 		super().tearDownClass()
 
-	def shot(self, page, name: str):
-		page.screenshot(path=os.path.join(self.shots, f"{name}.png"), full_page=True)
-
-	def pick_link(self, page, fieldname: str, text: str, parent: str = ""):
-		field = page.locator(f'{parent} .frappe-control[data-fieldname="{fieldname}"] input').first
-		field.click()
-		field.fill(text)
-		option = page.locator('ul[role="listbox"]:visible [role="option"]', has_text=text).first
-		expect(option).to_be_visible(timeout=15000)
-		option.click()
-		page.wait_for_timeout(500)
+	def session(self, pw, url: str, user: str):
+		"""A browser page logged in as ``user``, and its watch."""
+		browser, page = new_page(pw, 1400, 1000)
+		self.page = page
+		watch = Watch(page)
+		log_in(page, url, user, PASSWORD)
+		return browser, page, watch
 
 	def submit(self, page, watch: Watch, step: str):
 		page.evaluate("() => { cur_frm.savesubmit(); }")
@@ -162,10 +138,7 @@ class TestDeskBilling(IntegrationTestCase):
 
 	def walk(self, pw, url: str):
 		# the receptionist records the patient's medical aid from the card
-		browser, page = new_page(pw, 1400, 1000)
-		self.page = page
-		watch = Watch(page)
-		log_in(page, url, self.fx.a.recep, PASSWORD)
+		browser, page, watch = self.session(pw, url, self.fx.a.recep)
 		page.goto(f"{url}/app/patient-medical-aid/new")
 		self.pick_link(page, "patient", f"Desk {self.tag}")
 		self.pick_link(page, "scheme", "Discovery")
@@ -177,10 +150,7 @@ class TestDeskBilling(IntegrationTestCase):
 		browser.close()
 
 		# the doctor writes the visit and submits it: the visit is billed
-		browser, page = new_page(pw, 1400, 1000)
-		self.page = page
-		watch = Watch(page)
-		log_in(page, url, self.fx.a.doctor, PASSWORD)
+		browser, page, watch = self.session(pw, url, self.fx.a.doctor)
 		page.goto(f"{url}/app/patient-encounter/new")
 		self.pick_link(page, "patient", f"Desk {self.tag}")
 		self.pick_link(page, "practitioner", "ISO Doc A")
@@ -213,10 +183,7 @@ class TestDeskBilling(IntegrationTestCase):
 		self.assertEqual(set(invoices), {"Medical Aid", "Patient Portion"})
 
 		# the receptionist submits the invoice to the scheme: its claim is queued
-		browser, page = new_page(pw, 1400, 1000)
-		self.page = page
-		watch = Watch(page)
-		log_in(page, url, self.fx.a.recep, PASSWORD)
+		browser, page, watch = self.session(pw, url, self.fx.a.recep)
 		page.goto(f"{url}/app/sales-invoice/{invoices['Medical Aid']}")
 		page.wait_for_function(
 			"([name]) => window.cur_frm && cur_frm.doc.name === name",

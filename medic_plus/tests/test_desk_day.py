@@ -86,8 +86,24 @@ class Watch:
 			raise AssertionError(f"{step}:\n" + "\n".join(self.failures))
 
 
+class DeskSteps:
+	"""Steps of a Desk walk: a screenshot to ``self.shots``, a link field filled by search."""
+
+	def shot(self, page, name: str):
+		page.screenshot(path=os.path.join(self.shots, f"{name}.png"), full_page=True)
+
+	def pick_link(self, page, fieldname: str, text: str, parent: str = ""):
+		field = page.locator(f'{parent} .frappe-control[data-fieldname="{fieldname}"] input').first
+		field.click()
+		field.fill(text)
+		option = page.locator('ul[role="listbox"]:visible [role="option"]', has_text=text).first
+		expect(option).to_be_visible(timeout=15000)
+		option.click()
+		page.wait_for_timeout(500)
+
+
 @unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
-class TestDeskDay(IntegrationTestCase):
+class TestDeskDay(DeskSteps, IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -138,18 +154,6 @@ class TestDeskDay(IntegrationTestCase):
 					frappe.db.delete(log, {type_field: doctype, name_field: name})
 		frappe.db.commit()  # nosemgrep: remove what the server committed
 		super().tearDownClass()
-
-	def shot(self, page, name: str):
-		page.screenshot(path=os.path.join(self.shots, f"{name}.png"), full_page=True)
-
-	def pick_link(self, page, fieldname: str, text: str, parent: str = ""):
-		field = page.locator(f'{parent} .frappe-control[data-fieldname="{fieldname}"] input').first
-		field.click()
-		field.fill(text)
-		option = page.locator('ul[role="listbox"]:visible [role="option"]', has_text=text).first
-		expect(option).to_be_visible(timeout=15000)
-		option.click()
-		page.wait_for_timeout(500)
 
 	def visit(self, page, watch: Watch, url: str, ready, step: str, shot: str):
 		"""Open ``url``, wait for ``ready`` and the page's calls, check, take a screenshot."""
