@@ -156,15 +156,7 @@ class TestDeskBilling(DeskSteps, IntegrationTestCase):
 		self.pick_link(page, "practitioner", "ISO Doc A")
 		# the visit's type (Healthcare shows it with an appointment; a walk-in names it)
 		page.evaluate("([kind]) => cur_frm.set_value('appointment_type', kind)", [VISIT_TYPE])
-		diagnoses = page.locator('.frappe-control[data-fieldname="custom_diagnoses"]')
-		diagnoses.locator(".grid-add-row").click()
-		diagnoses.locator('.grid-row[data-idx="1"] .grid-static-col[data-fieldname="diagnosis"]').click()
-		self.pick_link(
-			page,
-			"diagnosis",
-			"J06.9",
-			parent='.frappe-control[data-fieldname="custom_diagnoses"] .grid-row[data-idx="1"]',
-		)
+		self.add_diagnosis(page, "J06.9")
 		page.keyboard.press("Control+s")
 		page.wait_for_function("() => !cur_frm.is_new()", timeout=30000)
 		self.submit(page, watch, "encounter submitted")

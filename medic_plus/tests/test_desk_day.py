@@ -101,6 +101,18 @@ class DeskSteps:
 		option.click()
 		page.wait_for_timeout(500)
 
+	def add_diagnosis(self, page, text: str):
+		"""The encounter's first ICD-10 diagnosis, picked by its code or words."""
+		diagnoses = page.locator('.frappe-control[data-fieldname="custom_diagnoses"]')
+		diagnoses.locator(".grid-add-row").click()
+		diagnoses.locator('.grid-row[data-idx="1"] .grid-static-col[data-fieldname="diagnosis"]').click()
+		self.pick_link(
+			page,
+			"diagnosis",
+			text,
+			parent='.frappe-control[data-fieldname="custom_diagnoses"] .grid-row[data-idx="1"]',
+		)
+
 
 @unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
 class TestDeskDay(DeskSteps, IntegrationTestCase):
@@ -326,15 +338,7 @@ class TestDeskDay(DeskSteps, IntegrationTestCase):
 		page.locator('.frappe-control[data-fieldname="custom_subjective"] textarea').fill(
 			"Wheezing at night for two weeks."
 		)
-		diagnoses = page.locator('.frappe-control[data-fieldname="custom_diagnoses"]')
-		diagnoses.locator(".grid-add-row").click()
-		diagnoses.locator('.grid-row[data-idx="1"] .grid-static-col[data-fieldname="diagnosis"]').click()
-		self.pick_link(
-			page,
-			"diagnosis",
-			"Asthma",
-			parent='.frappe-control[data-fieldname="custom_diagnoses"] .grid-row[data-idx="1"]',
-		)
+		self.add_diagnosis(page, "Asthma")
 		page.wait_for_function("() => cur_frm.doc.custom_diagnoses[0].diagnosis === 'J45.9-ICD-10'")
 		self.save(page, watch, "encounter with a prescription")
 		encounter = page.evaluate("() => cur_frm.doc.name")
