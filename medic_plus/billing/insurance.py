@@ -24,7 +24,7 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, flt, get_datetime, getdate, now_datetime, today
+from frappe.utils import add_to_date, flt, getdate, now_datetime, today
 
 from medic_plus.billing import switch_client
 from medic_plus.billing.visit import MEDICAL_AID, patient_customer
@@ -67,7 +67,7 @@ def on_invoice_submit(doc, method: str | None = None) -> None:
 
 
 def on_invoice_cancel(doc, method: str | None = None) -> None:
-	"""Sales Invoice on_cancel: its claim goes too, unless the switch has it."""
+	"""Sales Invoice before_cancel: its claim goes too, unless the switch has it."""
 	if not doc.get("custom_claim"):
 		return
 	status = frappe.db.get_value(CLAIM, doc.custom_claim, "status")
@@ -286,9 +286,15 @@ def queue(doc) -> None:
 
 
 def switch_of(doc) -> switch_client.Switch | None:
+	"""The switch that serves the claim's scheme, while it is enabled."""
 	name = frappe.db.get_value("Medical Aid Scheme", doc.scheme, "switch")
 	if not name or not frappe.db.get_value("Switch Configuration", name, "enabled"):
 		return None
+	return _switch(name)
+
+
+def _switch(name: str) -> switch_client.Switch:
+	"""The client's settings of a Switch Configuration."""
 	config = frappe.get_doc("Switch Configuration", name)
 	return switch_client.Switch(
 		endpoint=(config.endpoint or "").rstrip("/"),
@@ -535,15 +541,8 @@ def fetch_remittances() -> int:
 	posted = 0
 	since = str(add_to_date(getdate(today()), days=-90))
 	for name in frappe.get_all("Switch Configuration", filters={"enabled": 1}, pluck="name"):
-		config = frappe.get_doc("Switch Configuration", name)
-		switch = switch_client.Switch(
-			(config.endpoint or "").rstrip("/"),
-			config.username,
-			config.get_password("password", raise_exception=False),
-			float(config.timeout_seconds or 20),
-		)
 		try:
-			remittances = switch_client.fetch_remittances(switch, since)
+			remittances = switch_client.fetch_remittances(_switch(name), since)
 		except Exception:
 			frappe.log_error(title=_("Remittances of {0} could not be fetched").format(name))
 			continue
@@ -609,7 +608,7 @@ def bill_patient_instead(name: str) -> str:
 	"""A rejected claim given up: what its invoice still owes moves to the patient's account
 	(a Journal Entry, as a shortfall does), and the claim is cancelled. The entry's name."""
 	doc = frappe.get_doc(CLAIM, name)
-	if not claims.can_go(doc.status, claims.CANCELLED) or doc.status != claims.REJECTED:
+	if doc.status != claims.REJECTED:
 		frappe.throw(_("Only a rejected claim can be billed to the patient instead."), ClaimStateError)
 	invoice = frappe.get_doc("Sales Invoice", doc.sales_invoice)
 	owing = flt(invoice.outstanding_amount)
@@ -621,9 +620,3 @@ def bill_patient_instead(name: str) -> str:
 	_save(doc)
 	doc.add_comment("Comment", _("Billed to the patient instead: {0}").format(doc.shortfall_entry))
 	return doc.shortfall_entry
-
-
-def due_again(doc) -> bool:
-	return doc.status == claims.QUEUED and (
-		not doc.next_try_at or get_datetime(doc.next_try_at) <= now_datetime()
-	)

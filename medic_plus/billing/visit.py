@@ -253,27 +253,17 @@ def patient_customer(patient: str, company: str) -> str:
 	found = frappe.db.get_value("Customer", {"custom_company": company, "name": patient})
 	if found:
 		return found
-	patient_doc = frappe.get_doc("Patient", patient)
-	customer = frappe.get_doc(
-		{
-			"doctype": "Customer",
-			"customer_name": patient_doc.patient_name,
-			"customer_type": "Individual",
-			"customer_group": _leaf("Customer Group", "Individual"),
-			"territory": _leaf("Territory", frappe.db.get_value("Company", company, "country")),
-			"custom_company": company,
-		}
-	)
-	customer.flags.ignore_permissions = True
 	previous = frappe.flags.medic_plus_patient_record
-	frappe.flags.medic_plus_patient_record = patient
+	frappe.flags.medic_plus_patient_record = patient  # named after the patient's record
 	try:
-		customer.insert(ignore_mandatory=True)
+		name = _new_customer(
+			frappe.db.get_value("Patient", patient, "patient_name"), "Individual", "Individual", company
+		)
 	finally:
 		frappe.flags.medic_plus_patient_record = previous
 	if not existing:
-		frappe.db.set_value("Patient", patient, "customer", customer.name, update_modified=False)
-	return customer.name
+		frappe.db.set_value("Patient", patient, "customer", name, update_modified=False)
+	return name
 
 
 def scheme_customer(scheme: str, company: str) -> str:
@@ -284,15 +274,27 @@ def scheme_customer(scheme: str, company: str) -> str:
 	if found:
 		return found
 	scheme_name = frappe.db.get_value("Medical Aid Scheme", scheme, "scheme_name") or scheme
+	return _new_customer(
+		f"{scheme_name} ({abbr_of(company)})",
+		"Company",
+		"Commercial",
+		company,
+		custom_medical_aid_scheme=scheme,
+	)
+
+
+def _new_customer(customer_name: str, customer_type: str, group: str, company: str, **values) -> str:
+	"""A Customer in ``company``'s books, in the ``group`` (else a leaf group) and the
+	territory of the company's country (else a leaf territory)."""
 	customer = frappe.get_doc(
 		{
 			"doctype": "Customer",
-			"customer_name": f"{scheme_name} ({abbr_of(company)})",
-			"customer_type": "Company",
-			"customer_group": _leaf("Customer Group", "Commercial"),
+			"customer_name": customer_name,
+			"customer_type": customer_type,
+			"customer_group": _leaf("Customer Group", group),
 			"territory": _leaf("Territory", frappe.db.get_value("Company", company, "country")),
 			"custom_company": company,
-			"custom_medical_aid_scheme": scheme,
+			**values,
 		}
 	)
 	customer.flags.ignore_permissions = True

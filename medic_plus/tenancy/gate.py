@@ -358,17 +358,17 @@ def _book_report(name: str, form) -> None:
 			_("{0} not found").format(_("Company")) if company else _("Choose the company of your practice."),
 			frappe.DoesNotExistError if company else frappe.ValidationError,
 		)
-	for key, doctype in allowlist.BOOK_REPORT_FILTERS.items():
+	named = dict(allowlist.BOOK_REPORT_FILTERS)
+	if filters.get("party"):
+		# a party of the books is a customer: any other kind answers as missing
+		if filters.get("party_type") not in (None, "", "Customer"):
+			not_found(filters.get("party_type"), filters.get("party"))
+		named["party"] = "Customer"
+	for key, doctype in named.items():
 		values = filters.get(key)
 		for value in values if isinstance(values, list) else [values]:
 			if value not in (None, ""):
 				check_visible(doctype, value)
-	if filters.get("party") and filters.get("party_type") in (None, "", "Customer"):
-		parties = filters["party"]
-		for party in parties if isinstance(parties, list) else [parties]:
-			check_visible("Customer", party)
-	elif filters.get("party"):
-		not_found(filters.get("party_type"), filters.get("party"))
 
 
 def _search(form) -> None:
