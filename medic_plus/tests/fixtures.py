@@ -101,8 +101,28 @@ def get_fixture() -> Fixture:
 	return frappe.local.medic_plus_fixture
 
 
+def ensure_fiscal_years() -> None:
+	"""The books open on this year and the next, as on a running site (ERPNext makes the
+	next fiscal year days before the current one ends; the tests bill on days ahead)."""
+	year = frappe.utils.getdate().year
+	for y in (year, year + 1):
+		start = f"{y}-01-01"
+		if not frappe.db.exists(
+			"Fiscal Year", {"year_start_date": ("<=", start), "year_end_date": (">=", start), "disabled": 0}
+		):
+			frappe.get_doc(
+				{
+					"doctype": "Fiscal Year",
+					"year": str(y),
+					"year_start_date": start,
+					"year_end_date": f"{y}-12-31",
+				}
+			).insert(ignore_if_duplicate=True)
+
+
 def _build() -> Fixture:
 	frappe.set_user("Administrator")
+	ensure_fiscal_years()
 	a = _side("a", "ISO Alpha Practice", "iso-alpha", "ISOA")
 	b = _side("b", "ISO Beta Practice", "iso-beta", "ISOB")
 

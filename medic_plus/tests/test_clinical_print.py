@@ -13,6 +13,7 @@ from contextlib import ExitStack
 import frappe
 from frappe.utils import add_days, today
 
+from medic_plus import demo
 from medic_plus.tests.artifacts import artifacts_dir
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.server import running_server
@@ -104,7 +105,7 @@ class TestClinicalPrint(TenancyFixtureTestCase):
 				"patient": self.fx.a.patient,
 				"practitioner": self.fx.a.practitioner,
 				"encounter_date": today(),
-				"company": frappe.db.get_value("Company", {}, "name"),
+				"company": demo.default_company(),
 				"drug_prescription": [
 					{
 						"drug_code": "ISO-AMOX-500",

@@ -301,10 +301,10 @@ class TestDeskDay(DeskSteps, IntegrationTestCase):
 			"calendar",
 			"05-calendar",
 		)
-		self.assertEqual(
-			page.evaluate("() => cur_list.filter_area.get().map((f) => f.slice(1, 4))"),
-			[["status", "!=", "Cancelled"]],
-		)
+		# the view fills its filter area after the calendar is drawn: wait for it, then compare
+		filters = "() => cur_list.filter_area.get().map((f) => f.slice(1, 4))"
+		page.wait_for_function(f"() => ({filters})().length > 0", timeout=15000)
+		self.assertEqual(page.evaluate(filters), [["status", "!=", "Cancelled"]])
 		self.visit(
 			page,
 			watch,

@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 import frappe
 
-from medic_plus import tasks
+from medic_plus import demo, tasks
 from medic_plus.api import stats
 from medic_plus.medic_plus.doctype.patient_consent import patient_consent as consent
 from medic_plus.medic_plus.report.practice_appointments import practice_appointments
@@ -37,7 +37,7 @@ def make_appointment(
 			"appointment_date": day,
 			"appointment_time": time,
 			"duration": 30,
-			"company": frappe.db.get_value("Company", {}, "name"),
+			"company": demo.default_company(),
 			"custom_practice": practice,
 			**values,
 		}

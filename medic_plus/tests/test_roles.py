@@ -3,6 +3,7 @@
 import frappe
 from frappe.utils import add_days, nowdate
 
+from medic_plus import demo
 from medic_plus.demo import ensure_member, ensure_practitioner
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import ensure_user
@@ -42,7 +43,7 @@ class TestPracticeRoles(TenancyFixtureTestCase):
 				"patient": self.fx.a.patient,
 				"practitioner": self.fx.a.practitioner,
 				"encounter_date": nowdate(),
-				"company": frappe.db.get_value("Company", {}, "name"),
+				"company": demo.default_company(),
 			}
 		).insert()
 		self.assertEqual(encounter.custom_practice, self.fx.a.practice)

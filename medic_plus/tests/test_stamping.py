@@ -3,6 +3,7 @@
 import frappe
 from frappe.utils import add_days, nowdate
 
+from medic_plus import demo
 from medic_plus.api.context import set_active_practice
 from medic_plus.tests.compat import TenancyFixtureTestCase
 
@@ -21,7 +22,7 @@ def new_appointment(patient: str, practitioner: str, **values):
 			"appointment_time": "10:00:00",
 			"duration": 15,
 			"appointment_type": "Consultation",
-			"company": frappe.db.get_value("Company", {}, "name"),
+			"company": demo.default_company(),
 			**values,
 		}
 	)
