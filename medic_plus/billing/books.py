@@ -8,6 +8,8 @@ site's default) keeps the platform's invoices to practices."""
 from __future__ import annotations
 
 import frappe
+from frappe import _
+from frappe.utils import flt
 
 from medic_plus import demo
 
@@ -33,7 +35,47 @@ def make_company(practice_name: str, abbr: str, country: str | None = None) -> s
 		}
 	)
 	company.flags.ignore_permissions = True
-	return company.insert().name
+	company.insert()
+	ensure_payment_accounts(company.name)
+	return company.name
+
+
+def ensure_payment_accounts(company: str) -> None:
+	"""A practice's money goes to its own accounts: a bank account in its chart (the
+	company's default) beside its cash, and every enabled mode of payment posting to one of
+	them in its books (cash to the cash account, the others to the bank), so that ERPNext's
+	payment form finds the account of whatever mode the front desk picks."""
+	cash, bank = frappe.db.get_value("Company", company, ["default_cash_account", "default_bank_account"])
+	if not bank:
+		bank = _bank_account(company)
+		if bank:
+			frappe.db.set_value("Company", company, "default_bank_account", bank)
+	modes = frappe.get_all("Mode of Payment", filters={"enabled": 1}, fields=["name", "type"])
+	for mode in modes:
+		account = cash if mode.type == "Cash" else bank
+		if not account or frappe.db.exists(
+			"Mode of Payment Account", {"parent": mode.name, "company": company}
+		):
+			continue
+		doc = frappe.get_doc("Mode of Payment", mode.name)
+		doc.append("accounts", {"company": company, "default_account": account})
+		doc.flags.ignore_permissions = True
+		doc.save()
+
+
+def _bank_account(company: str) -> str | None:
+	"""The company's bank account: its first, else a new "Bank" under its bank accounts."""
+	filters = {"company": company, "account_type": "Bank"}
+	if existing := frappe.db.get_value("Account", {**filters, "is_group": 0}):
+		return existing
+	parent = frappe.db.get_value("Account", {**filters, "is_group": 1})
+	if not parent:
+		return None
+	account = frappe.get_doc(
+		{"doctype": "Account", "account_name": _("Bank"), "parent_account": parent, **filters}
+	)
+	account.flags.ignore_permissions = True
+	return account.insert().name
 
 
 def has_own_company(practice) -> bool:
@@ -52,3 +94,52 @@ def ensure_own_company(practice) -> str | None:
 	company = make_company(practice.practice_name, practice.short_code, practice.get("country"))
 	practice.db_set("company", company, update_modified=False)
 	return company
+
+
+# the sales tax template a practice registered for VAT charges on every invoice
+VAT_TEMPLATE = "VAT"
+TAX_TEMPLATE = "Sales Taxes and Charges Template"
+
+
+def vat_template(company: str) -> str | None:
+	"""The company's VAT template while the practice is registered for VAT, else None."""
+	return frappe.db.get_value(TAX_TEMPLATE, {"company": company, "title": VAT_TEMPLATE, "disabled": 0})
+
+
+def sync_vat(practice) -> str | None:
+	"""Keep a practice's books in step with its VAT registration: its company carries the
+	VAT number, and its "VAT" template (the company's default, included in the practice's
+	prices, at its rate) is in force while it is registered and disabled when it is not.
+	Returns the template in force."""
+	from erpnext.setup.setup_wizard.operations.taxes_setup import get_or_create_account
+
+	if not has_own_company(practice):
+		return None
+	company = practice.company
+	if (frappe.db.get_value("Company", company, "tax_id") or None) != (practice.vat_number or None):
+		frappe.db.set_value("Company", company, "tax_id", practice.vat_number or None)
+	name = frappe.db.get_value(TAX_TEMPLATE, {"company": company, "title": VAT_TEMPLATE})
+	if not practice.vat_number:
+		if name:
+			frappe.db.set_value(TAX_TEMPLATE, name, {"is_default": 0, "disabled": 1})
+		return None
+	rate = flt(practice.vat_rate)
+	account = get_or_create_account(company, {"account_name": VAT_TEMPLATE, "tax_rate": rate}).name
+	template = frappe.get_doc(TAX_TEMPLATE, name) if name else frappe.new_doc(TAX_TEMPLATE)
+	template.update({"title": VAT_TEMPLATE, "company": company, "is_default": 1, "disabled": 0})
+	template.set(
+		"taxes",
+		[
+			{
+				"charge_type": "On Net Total",
+				"account_head": account,
+				"description": _("VAT @ {0}%").format(rate),
+				"rate": rate,
+				"included_in_print_rate": 1,
+				"cost_center": frappe.get_cached_value("Company", company, "cost_center"),
+			}
+		],
+	)
+	template.flags.ignore_permissions = True
+	template.save()
+	return template.name

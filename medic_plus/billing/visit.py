@@ -27,6 +27,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate, today
 
+from medic_plus.billing.books import vat_template
 from medic_plus.core import claims
 from medic_plus.core.codes import normalise_code
 from medic_plus.medic_plus.doctype.patient_medical_aid.patient_medical_aid import current
@@ -469,6 +470,10 @@ def _invoice(visit: Visit, bill_to: str, customer: str, price_list_name: str, li
 			},
 		)
 	si.set_missing_values()
+	# a practice registered for VAT charges it, included in its tariff (billing/books.py)
+	si.taxes_and_charges = vat_template(visit.company)
+	si.set("taxes", [])
+	si.append_taxes_from_master()
 	for row, (_service, _item, rate) in zip(si.items, lines, strict=True):
 		# what the visit costs is the practice's tariff, whatever a default price says
 		row.rate = row.price_list_rate = flt(rate)

@@ -169,6 +169,17 @@ def clean_vat_number(value: str | None) -> str:
 	return _cleaned(value, VAT_NUMBER, "A VAT number has ten digits and starts with 4.")
 
 
+def clean_vat_rate(value) -> Decimal:
+	"""The VAT rate a practice charges, in percent: more than 0 and less than 100."""
+	try:
+		rate = Decimal(str(value if value is not None else "")).quantize(CENT)
+	except ArithmeticError:
+		rate = Decimal(0)
+	if not rate.is_finite() or not Decimal(0) < rate < Decimal(100):
+		raise ValueError("A VAT rate is a percentage above 0 and below 100, such as 15.")
+	return rate
+
+
 def clean_bank_account(value: str | None) -> str:
 	return _cleaned(value, BANK_ACCOUNT, "A bank account number has 6 to 16 digits.")
 

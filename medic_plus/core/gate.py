@@ -59,6 +59,11 @@ DOCTYPE_NAME_PAIRS: tuple[tuple[str, str], ...] = (
 	("share_doctype", "share_name"),
 	("attached_to_doctype", "attached_to_name"),
 	("doc", "name"),  # printview.get_html_and_style
+	# ERPNext's books: a party and a tax template
+	("party_type", "party"),
+	("ptype", "pty"),
+	("master_doctype", "master_name"),
+	("master_doctype", "tax_template"),
 )
 # arguments whose value is a document or more arguments, searched for record names too
 CONTAINER_ARGUMENTS = ("args", "kwargs", "doc", "docs", "document", "arg")

@@ -10,8 +10,10 @@ To open a method to practice users:
    or permissions off, do not list it: write a wrapper in ``healthcare_api.py`` (or
    ``whitelisted.py``) that checks every record argument first, point
    ``override_whitelisted_methods`` at it, and list the wrapper.
-2. Add it to the group it serves. A Frappe, ERPNext or Healthcare entry also goes into
-   :data:`REVIEWED` with the reason it is safe.
+2. Add it to the group it serves; a group of Frappe, ERPNext or Healthcare methods has
+   its reason in :data:`REASONS`. One that takes a doctype and a name and reads the
+   record with permissions off also goes into :data:`DOCTYPE_ARGUMENTS` with the doctypes
+   it may name.
 3. ``medic_plus/tests/test_gate.py`` then calls it with another practice's records in
    every argument and expects "not found".
 
@@ -195,6 +197,22 @@ DESK: dict[str, tuple[str, ...]] = {
 		"erpnext.stock.get_item_details.apply_price_list",
 		"erpnext.accounts.doctype.unreconcile_payment.unreconcile_payment.doc_has_references",
 	),
+	# what ERPNext's payment form asks while the front desk takes a payment ("Create >
+	# Payment" on an invoice): each reads the books by the records it is given, which the
+	# gate holds to the user's own (a company, customer, account, cost center, voucher) and
+	# whose doctypes are held to DOCTYPE_ARGUMENTS
+	"payments": (
+		"erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry",
+		"erpnext.accounts.doctype.payment_entry.payment_entry.get_party_details",
+		"erpnext.accounts.doctype.payment_entry.payment_entry.get_account_details",
+		"erpnext.accounts.doctype.payment_entry.payment_entry.get_company_defaults",
+		"erpnext.accounts.doctype.payment_entry.payment_entry.get_outstanding_reference_documents",
+		"erpnext.accounts.doctype.payment_entry.payment_entry.get_reference_details",
+		"erpnext.accounts.doctype.payment_entry.payment_entry.get_party_and_account_balance",
+		"erpnext.controllers.accounts_controller.get_taxes_and_charges",
+		# the account of a mode of payment in the company given (held to the user's)
+		"erpnext.accounts.doctype.sales_invoice.sales_invoice.get_bank_cash_account",
+	),
 	# Healthcare, each through a wrapper that checks its record arguments first
 	"healthcare": (
 		"medic_plus.tenancy.healthcare_api.get_patient_detail",
@@ -254,6 +272,27 @@ MAPPERS: dict[str, str] = {
 DOC_METHODS: dict[str, tuple[str, ...]] = {
 	"Patient Encounter": ("get_clinical_notes",),
 	"Patient Appointment": ("get_therapy_types",),
+}
+
+# ERPNext methods that read the record a (doctype, name) pair of arguments names with
+# permissions off: the doctypes each may name there (another answers as a missing record;
+# the record itself must be the user's, as every record argument). Arguments are looked
+# for in the call and in its ``args``.
+_VOUCHERS = ("Sales Invoice", "Payment Entry", "Journal Entry")
+_CUSTOMER = {"party_type": ("Customer",)}
+_TAXES = {"master_doctype": ("Sales Taxes and Charges Template",)}
+_PAYMENT_ENTRY = "erpnext.accounts.doctype.payment_entry.payment_entry."
+DOCTYPE_ARGUMENTS: dict[str, dict[str, tuple[str, ...]]] = {
+	_PAYMENT_ENTRY + "get_payment_entry": {"dt": ("Sales Invoice",), **_CUSTOMER},
+	_PAYMENT_ENTRY + "get_party_details": _CUSTOMER,
+	_PAYMENT_ENTRY + "get_outstanding_reference_documents": _CUSTOMER,
+	_PAYMENT_ENTRY + "get_reference_details": {"reference_doctype": _VOUCHERS, **_CUSTOMER},
+	_PAYMENT_ENTRY + "get_party_and_account_balance": {"ptype": ("Customer",)},
+	"erpnext.controllers.accounts_controller.get_taxes_and_charges": _TAXES,
+	"erpnext.controllers.accounts_controller.get_default_taxes_and_charges": _TAXES,
+	"erpnext.accounts.doctype.unreconcile_payment.unreconcile_payment.doc_has_references": {
+		"doctype": _VOUCHERS
+	},
 }
 
 # ERPNext's reports of a practice's own books: run only with the ``company`` filter naming the
@@ -379,6 +418,10 @@ REASONS: dict[str, str] = {
 	"books": "settings and metadata (accounting dimensions, rounding, stock UOM editing, exchange "
 	"rates), or what one company, price list or customer holds: the gate holds each company, "
 	"price list and customer argument (also inside args) to the user's own books",
+	"payments": "what one invoice, customer, account, company or tax template of the books holds, "
+	"each read by the records it is given: the gate holds every company, customer, account, "
+	"cost center and voucher argument (also inside args) to the user's own books and each "
+	"doctype argument to DOCTYPE_ARGUMENTS",
 	"checkout": "a payment gateway's checkout: it settles a Payment Request only after the "
 	"gateway confirms the payment; open only for the gateway the platform set up, and the "
 	"gate refuses any reference but a Payment Request",

@@ -46,6 +46,12 @@ ARGUMENT_DOCTYPES = {
 	"price_list": "Price List",
 	"selling_price_list": "Price List",
 	"customer": "Customer",
+	"account": "Account",
+	"party_account": "Account",
+	"paid_from": "Account",
+	"paid_to": "Account",
+	"cost_center": "Cost Center",
+	"bank_account": "Bank Account",
 }
 
 _CANONICAL: dict[tuple[str, str], str] = {}
@@ -458,15 +464,25 @@ def _company_named(form) -> None:
 	check_visible("Company", form.get("name"))
 
 
-def _voucher(form) -> None:
-	"""A method about one voucher of the books (``doctype``, ``docname``): the voucher is
-	one of the user's (any other doctype answers as missing)."""
-	from medic_plus.tenancy.scope import BOOKS_BY_DOCTYPE
+def _doctype_arguments(method: str):
+	"""The check of a method of :data:`allowlist.DOCTYPE_ARGUMENTS`: each doctype argument
+	names one of the doctypes allowed there, or the record answers as missing."""
+	allowed = allowlist.DOCTYPE_ARGUMENTS[method]
 
-	doctype, name = form.get("doctype"), form.get("docname")
-	if doctype not in BOOKS_BY_DOCTYPE:
-		not_found(doctype or _("Document"), name)
-	check_visible(doctype, name)
+	def check(form) -> None:
+		for values in (form, core.parse(form.get("args"))):
+			if not isinstance(values, dict):
+				continue
+			for doctype_key, doctypes in allowed.items():
+				doctype = values.get(doctype_key)
+				if doctype in (None, "") or doctype in doctypes:
+					continue
+				names = [
+					values.get(n) for d, n in core.DOCTYPE_NAME_PAIRS if d == doctype_key and n in values
+				]
+				not_found(str(doctype), names[0] if names else "")
+
+	return check
 
 
 def _upload(form) -> None:
@@ -484,7 +500,7 @@ DISPATCHERS = {
 	"frappe.desk.search.search_widget": _search,
 	"frappe.handler.upload_file": _upload,
 	"erpnext.setup.doctype.company.company.get_default_company_address": _company_named,
-	"erpnext.accounts.doctype.unreconcile_payment.unreconcile_payment.doc_has_references": _voucher,
+	**{method: _doctype_arguments(method) for method in allowlist.DOCTYPE_ARGUMENTS},
 	"frappe.desk.reportview.get": _list,
 	"frappe.desk.reportview.get_list": _list,
 	"frappe.desk.reportview.export_query": _list,

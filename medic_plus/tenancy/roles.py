@@ -70,6 +70,7 @@ MASTERS = (
 # see what their visits were billed; the ledgers are read through their reports
 BOOKS_READ = {
 	"Price List": ("read",),
+	"Sales Taxes and Charges Template": ("read",),
 	"Sales Invoice": READ,
 	"Payment Entry": READ,
 	"Customer": READ,
@@ -84,6 +85,7 @@ BOOKS_DESK = {
 	"Account": ("read", "report"),
 	"Cost Center": ("read",),
 	"Price List": ("read",),
+	"Sales Taxes and Charges Template": ("read",),
 	"Party Type": ("read",),
 	# what the receivables reports' columns link to (the scope table still hides their records)
 	"Territory": ("read",),

@@ -246,6 +246,10 @@ BOOKS: tuple[Books, ...] = (
 	Books("Cost Center", why="a cost center of the practice's books"),
 	Books("Mode of Payment Account", why="the account a mode of payment posts to in the practice's books"),
 	Books(
+		"Sales Taxes and Charges Template",
+		why="the VAT a practice registered for it charges on its invoices, at its rate",
+	),
+	Books(
 		"Price List",
 		field="custom_company",
 		why="a practice's prices: private, or for a medical aid scheme (the site's own lists, in no "
@@ -302,7 +306,6 @@ HIDDEN: dict[str, str] = {
 			"Terms and Conditions",
 			"POS Profile",
 			"Tax Category",
-			"Sales Taxes and Charges Template",
 			"Purchase Taxes and Charges Template",
 			"Item Tax Template",
 			"Tax Withholding Category",

@@ -178,6 +178,63 @@ class TestBillingAVisit(BillingTestCase):
 		)
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "status"), "Paid")
 
+	def test_a_practice_registered_for_vat_charges_it_within_its_prices(self):
+		from medic_plus.billing.books import VAT_TEMPLATE, vat_template
+		from medic_plus.medic_plus.doctype.practice.practice import PracticeValidationError
+
+		for rate in (0, 100, -5):
+			with self.subTest(rate=rate), self.assertRaises(PracticeValidationError) as caught:
+				practice = frappe.get_doc("Practice", self.practice)
+				practice.update({"vat_number": "4123456789", "vat_rate": rate}).save()
+			self.assertIn("A VAT rate is a percentage above 0 and below 100", str(caught.exception))
+		practice = frappe.get_doc("Practice", self.practice)
+		practice.update({"vat_number": "4123456789", "vat_rate": 15}).save()
+		template = vat_template(self.company)
+		self.assertEqual(
+			frappe.db.get_value(
+				"Sales Taxes and Charges Template", template, ["title", "is_default", "company"]
+			),
+			(VAT_TEMPLATE, 1, self.company),
+		)
+		self.assertEqual(frappe.db.get_value("Company", self.company, "tax_id"), "4123456789")
+
+		# the visit costs what the tariff says; 15 % of it is VAT: R 500 holds R 65.22
+		(invoice,) = self.invoices(self.encounter().name)
+		doc = frappe.get_doc("Sales Invoice", invoice.name)
+		self.assertEqual(doc.taxes_and_charges, template)
+		self.assertEqual((flt(doc.grand_total), flt(doc.total_taxes_and_charges)), (500, 65.22))
+		self.assertEqual(flt(doc.net_total), 434.78)
+		(tax,) = doc.taxes
+		self.assertEqual((tax.included_in_print_rate, flt(tax.rate)), (1, 15))
+		self.submit_invoice(invoice.name)
+		frappe.set_user(self.fx.a.recep)
+		api.take_payment(invoice.name, 500, "Cash")
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "status"), "Paid")
+		vat_account = tax.account_head
+		self.assertEqual(
+			flt(
+				frappe.db.get_value(
+					"GL Entry", {"voucher_no": invoice.name, "account": vat_account}, "sum(credit)"
+				)
+			),
+			65.22,
+		)
+		# another practice neither sees the template nor its account
+		frappe.set_user(self.fx.b.admin)
+		self.assertFalse(is_visible("Sales Taxes and Charges Template", template))
+		self.assertFalse(is_visible("Account", vat_account))
+
+		# no longer registered: the next visit carries no VAT, the template is off
+		frappe.set_user("Administrator")
+		practice.reload()
+		practice.update({"vat_number": None}).save()
+		self.assertIsNone(vat_template(self.company))
+		self.assertIsNone(frappe.db.get_value("Company", self.company, "tax_id"))
+		(later,) = self.invoices(self.encounter().name)
+		self.assertFalse(frappe.get_doc("Sales Invoice", later.name).taxes)
+		self.assertEqual(flt(later.grand_total), 500)
+
 	def test_the_desk_cannot_take_more_than_is_owed(self):
 		(invoice,) = self.invoices(self.encounter().name)
 		frappe.set_user(self.fx.a.recep)
@@ -721,6 +778,140 @@ class TestTheBooksOverHTTP(TenancyFixtureTestCase):
 				self.assertIn(self.fx.a.records[doctype], names)
 				self.assertNotIn(self.fx.b.records[doctype], names)
 
+	def test_the_payment_forms_methods_answer_another_practices_books_as_missing(self):
+		"""ERPNext's "Create > Payment" and its Payment Entry form: each method, called by A's
+		receptionist with one of B's records (or a doctype the method may not name) in one
+		argument, answers as that record missing, exactly like a name that does not exist;
+		with A's own records it runs."""
+		from medic_plus.tests.http import request, shape
+
+		def books(side):
+			company = frappe.db.get_value("Practice", side.practice, "company")
+			fields = ["name", "default_receivable_account", "cost_center"]
+			return frappe.db.get_value("Company", company, fields, as_dict=True)
+
+		a, b = books(self.fx.a), books(self.fx.b)
+		taxes = "Sales Taxes and Charges Template"
+		b_template = frappe.db.get_value(taxes, {"company": b.name})
+		self.assertTrue(b_template, "a South African company has its country's tax template")
+		pe = "/api/method/erpnext.accounts.doctype.payment_entry.payment_entry."
+		own_customer, their_customer = self.fx.a.records["Customer"], self.fx.b.records["Customer"]
+		on = today()
+		# (method, arguments with A's own records, the argument swapped, B's record)
+		cases = (
+			(
+				pe + "get_payment_entry",
+				{"dt": "Sales Invoice", "dn": self.fx.a.records["Sales Invoice"]},
+				"dn",
+				self.fx.b.records["Sales Invoice"],
+			),
+			(pe + "get_payment_entry", {"dt": "Patient", "dn": self.fx.a.patient}, None, None),
+			(
+				pe + "get_party_details",
+				{"company": a.name, "party_type": "Customer", "party": own_customer, "date": on},
+				"party",
+				their_customer,
+			),
+			(
+				pe + "get_party_details",
+				{"company": a.name, "party_type": "Customer", "party": own_customer, "date": on},
+				"company",
+				b.name,
+			),
+			(
+				pe + "get_party_details",
+				{"company": a.name, "party_type": "Supplier", "party": "Any", "date": on},
+				None,
+				None,
+			),
+			(
+				pe + "get_account_details",
+				{"account": a.default_receivable_account, "date": on},
+				"account",
+				b.default_receivable_account,
+			),
+			(
+				pe + "get_account_details",
+				{"account": a.default_receivable_account, "date": on, "cost_center": a.cost_center},
+				"cost_center",
+				b.cost_center,
+			),
+			(pe + "get_company_defaults", {"company": a.name}, "company", b.name),
+			(
+				pe + "get_party_and_account_balance",
+				{"company": a.name, "date": on, "paid_from": a.default_receivable_account},
+				"paid_from",
+				b.default_receivable_account,
+			),
+			(
+				pe + "get_party_and_account_balance",
+				{"company": a.name, "date": on, "ptype": "Customer", "pty": own_customer},
+				"pty",
+				their_customer,
+			),
+			(
+				pe + "get_reference_details",
+				{
+					"reference_doctype": "Sales Invoice",
+					"reference_name": self.fx.a.records["Sales Invoice"],
+					"party_account_currency": "ZAR",
+				},
+				"reference_name",
+				self.fx.b.records["Sales Invoice"],
+			),
+			(
+				pe + "get_reference_details",
+				{"reference_doctype": "Dunning", "reference_name": "Any", "party_account_currency": "ZAR"},
+				None,
+				None,
+			),
+			(
+				"/api/method/erpnext.controllers.accounts_controller.get_taxes_and_charges",
+				{"master_doctype": taxes, "master_name": b_template},
+				None,
+				None,
+			),
+			(
+				"/api/method/erpnext.controllers.accounts_controller.get_taxes_and_charges",
+				{"master_doctype": "Patient", "master_name": self.fx.a.patient},
+				None,
+				None,
+			),
+			(
+				"/api/method/erpnext.accounts.doctype.sales_invoice.sales_invoice.get_bank_cash_account",
+				{"mode_of_payment": "Cash", "company": b.name},
+				None,
+				None,
+			),
+		)
+		headers = self.headers["a_recep"]
+		for path, own, swapped, theirs in cases:
+			args = dict(own, **({swapped: theirs} if swapped else {}))
+			with self.subTest(method=path.rsplit(".", 1)[-1], args=args):
+				response = request("POST", path, headers, json=args)
+				self.assertEqual(response.status_code, 404, response.get_data(as_text=True)[:300])
+				if swapped:
+					missing = f"{theirs}-MISSING"
+					twin = request("POST", path, headers, json=dict(own, **{swapped: missing}))
+					self.assertEqual(shape(response, theirs), shape(twin, missing))
+					if "get_payment_entry" not in path:  # (the fixture's invoice is a bare row)
+						mine = request("POST", path, headers, json=own)
+						self.assertEqual(mine.status_code, 200, mine.get_data(as_text=True)[:300])
+		# the outstanding invoices of a party, asked inside ``args``
+		outstanding = {
+			"company": a.name,
+			"party_type": "Customer",
+			"party_account": a.default_receivable_account,
+		}
+		for party, status in ((own_customer, 200), (their_customer, 404)):
+			response = request(
+				"POST",
+				pe + "get_outstanding_reference_documents",
+				headers,
+				json={"args": frappe.as_json({**outstanding, "party": party})},
+			)
+			self.assertEqual(response.status_code, status, response.get_data(as_text=True)[:300])
+
 
 class TestPrices(BillingTestCase):
 	def test_a_practice_keeps_its_own_prices_and_sees_the_sites_defaults(self):
@@ -779,4 +970,6 @@ class TestPrices(BillingTestCase):
 		with self.assertRaises(frappe.DoesNotExistError):
 			gate._company_named(frappe._dict(name=other))
 		with self.assertRaises(frappe.DoesNotExistError):
-			gate._voucher(frappe._dict(doctype="Purchase Invoice", docname="ACC-PINV-0001"))
+			gate.DISPATCHERS[
+				"erpnext.accounts.doctype.unreconcile_payment.unreconcile_payment.doc_has_references"
+			](frappe._dict(doctype="Purchase Invoice", docname="ACC-PINV-0001"))

@@ -243,3 +243,81 @@ class TestDeskBilling(DeskSteps, IntegrationTestCase):
 		self.assertEqual(
 			frappe.db.count("Payment Entry", {"reference_no": f"EFT-{self.tag}", "docstatus": 1}), 1
 		)
+
+	def test_b_the_front_desk_takes_a_payment_in_erpnexts_own_form(self):
+		"""A private visit's invoice paid through ERPNext's "Create > Payment" and its Payment
+		Entry form, with the gate on: the form's own calls all answer, the mode of payment
+		finds its account in the practice's books, and the invoice is paid."""
+		frappe.set_user("Administrator")
+		tag = frappe.generate_hash(length=5)
+		patient = demo.ensure_patient(
+			self.fx.a.practice, "Private", f"Desk {tag}", f"private-{tag}@example.com"
+		)
+		self.addCleanup(self.remove, patient)
+		frappe.set_user(self.fx.a.doctor)
+		encounter = frappe.get_doc(
+			{
+				"doctype": "Patient Encounter",
+				"patient": patient,
+				"practitioner": self.fx.a.practitioner,
+				"appointment_type": VISIT_TYPE,
+				"encounter_date": frappe.utils.today(),
+				"custom_diagnoses": [{"diagnosis": "J06.9-ICD-10", "code": "J06.9"}],
+			}
+		).insert()
+		encounter.submit()
+		frappe.set_user("Administrator")
+		invoice = frappe.db.get_value("Patient Encounter", encounter.name, "custom_sales_invoice")
+		frappe.get_doc("Sales Invoice", invoice).submit()
+		frappe.db.commit()  # nosemgrep: seen by the web server
+
+		with running_server(workers=2) as url, sync_playwright() as pw:
+			browser, page, watch = self.session(pw, url, self.fx.a.recep)
+			try:
+				page.goto(f"{url}/app/sales-invoice/{invoice}")
+				page.wait_for_function(
+					"([name]) => window.cur_frm && cur_frm.doc.name === name", arg=[invoice], timeout=30000
+				)
+				page.wait_for_timeout(1500)
+				page.locator('.inner-group-button[data-label="Create"] button').click()
+				page.locator(
+					'.inner-group-button[data-label="Create"] .dropdown-item[data-label="Payment"]'
+				).click()
+				page.wait_for_function(
+					"() => cur_frm.doc.doctype === 'Payment Entry' && cur_frm.doc.paid_to", timeout=30000
+				)
+				page.wait_for_timeout(1500)
+				watch.check("Create > Payment")
+				self.pick_link(page, "mode_of_payment", "Cash")
+				page.wait_for_timeout(1500)
+				watch.check("mode of payment")
+				self.shot(page, "09-payment-entry-form")
+				page.keyboard.press("Control+s")
+				page.wait_for_function("() => !cur_frm.is_new()", timeout=30000)
+				self.submit(page, watch, "payment entry submitted")
+				self.shot(page, "10-payment-entry-submitted")
+				page.goto(f"{url}/app/sales-invoice/{invoice}")
+				expect(page.locator(".indicator-pill", has_text="Paid").first).to_be_visible(timeout=30000)
+				watch.check("the invoice paid")
+			except Exception:
+				self.shot(page, "failure-payment-entry")
+				raise
+			finally:
+				browser.close()
+
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "status"), "Paid")
+		entry = frappe.get_all(
+			"Payment Entry Reference", filters={"reference_name": invoice}, pluck="parent"
+		)[0]
+		company, mode, paid_to = frappe.db.get_value(
+			"Payment Entry", entry, ["company", "mode_of_payment", "paid_to"]
+		)
+		self.assertEqual((company, mode), (self.company, "Cash"))
+		self.assertEqual(frappe.db.get_value("Account", paid_to, "company"), self.company)
+
+	def remove(self, patient: str) -> None:
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		remove_patient(patient)
+		frappe.db.commit()  # nosemgrep: remove what the server committed

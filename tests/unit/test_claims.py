@@ -294,6 +294,8 @@ def test_an_id_number_is_checked_or_taken_as_a_passport():
 		(claims.clean_vat_number, "4123 456 789", "4123456789"),
 		(claims.clean_bank_account, "62-1234-5678", "6212345678"),
 		(claims.clean_branch_code, "250 655", "250655"),
+		(claims.clean_vat_rate, "15", Decimal("15.00")),
+		(claims.clean_vat_rate, 99.99, Decimal("99.99")),
 	],
 )
 def test_an_identifier_is_cleaned(clean, value, expected):
@@ -311,6 +313,7 @@ def test_an_identifier_is_cleaned(clean, value, expected):
 		(claims.clean_vat_number, "412345678"),
 		(claims.clean_bank_account, "12345"),
 		(claims.clean_branch_code, "25065"),
+		*((claims.clean_vat_rate, bad) for bad in (0, "0", -1, 100, "", None, "abc", "NaN", "Infinity")),
 	],
 )
 def test_a_malformed_identifier_is_refused(clean, value):

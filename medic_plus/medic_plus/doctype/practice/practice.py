@@ -52,6 +52,9 @@ class Practice(Document):
 			"bank_branch_code": claims.clean_branch_code,
 		}
 		clean_fields(self, cleaners, PracticeValidationError, optional=cleaners)
+		if self.vat_number:
+			vat_rate = {"vat_rate": lambda rate: float(claims.clean_vat_rate(rate))}
+			clean_fields(self, vat_rate, PracticeValidationError)
 		if self.practice_number:
 			self._validate_unique("practice_number", _("Practice Number"))
 
@@ -77,6 +80,11 @@ class Practice(Document):
 
 	def on_update(self):
 		self.sync_letter_head()
+		if any(self.has_value_changed(f) for f in ("company", "vat_number", "vat_rate")):
+			# a practice registered for VAT charges it on its invoices (billing/books.py)
+			from medic_plus.billing.books import sync_vat
+
+			sync_vat(self)
 
 	def sync_letter_head(self):
 		"""Keep the practice's Letter Head in step with its branding."""
