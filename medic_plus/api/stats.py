@@ -31,6 +31,7 @@ def scope_practices(practice: str | None, doctype: str = "Patient Appointment") 
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def get_appointment_stats(
 	from_date: str, to_date: str, practice: str | None = None, practitioner: str | None = None
 ) -> dict:
@@ -68,6 +69,7 @@ def get_appointment_stats(
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def get_practitioner_stats(practice: str | None = None) -> dict:
 	"""Practitioners who are active members of the practice(s), by department and status."""
 	practices = scope_practices(practice, "Healthcare Practitioner")
@@ -92,6 +94,7 @@ def get_practitioner_stats(practice: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def no_show_rate_card(filters: str | dict | None = None) -> dict:
 	"""Number card "No-show Rate (30 days)", in the user's own scope."""
 	end = getdate(today())

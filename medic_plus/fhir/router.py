@@ -125,9 +125,17 @@ def route(request):
 		raise FHIRError(405, "not-supported", "This FHIR API is read-only.")
 	if parts == ["metadata"]:
 		return 200, fhir_map.capability_statement(base_url(), __version__, "2026-11-21")
+	# who asks is read on the primary: a token revoked a moment ago no longer works
 	caller = authenticate(request)
 	if not parts or parts[0] not in DOCTYPE:
 		raise FHIRError(404, "not-found", "Unknown resource type.")
+	return answer(caller, request, parts)
+
+
+@frappe.read_only()
+def answer(caller: Caller, request, parts: list[str]):
+	"""The resources asked for, read from the replica where the site has one (the access
+	log goes to the primary)."""
 	rtype = parts[0]
 	if len(parts) == 1:
 		body = search(caller, rtype, request.args)

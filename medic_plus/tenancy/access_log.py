@@ -31,6 +31,7 @@ from frappe.utils import now_datetime
 from medic_plus import durable
 from medic_plus.core import access_log as core
 from medic_plus.locks import one_at_a_time
+from medic_plus.replica import on_primary
 from medic_plus.tenancy.scope import get_scope
 
 RETENTION_YEARS = "medic_plus_access_log_years"  # site config; 6 when not set
@@ -185,9 +186,10 @@ def _enqueue(entries: list[dict], commit: bool) -> None:
 	except redis.exceptions.RedisError:
 		pass
 	try:
-		_write(entries)
-		if commit:
-			frappe.db.commit()  # nosemgrep: after the request: the entries stand on their own
+		with on_primary():  # (a read served from a replica still logs to the primary)
+			_write(entries)
+			if commit:
+				frappe.db.commit()  # nosemgrep: after the request: the entries stand on their own
 	except Exception:
 		try:  # the database may be what failed: the log file has it then
 			frappe.log_error(title="medic_plus: access log entries could not be queued or written")

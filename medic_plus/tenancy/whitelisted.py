@@ -84,6 +84,7 @@ def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[d
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_count(
 	doctype: str, filters: str | dict | list | None = None, debug: bool = False, cache: bool = False
 ) -> int:
@@ -181,6 +182,7 @@ def _permitted_heatmap(chart, filters: list, heatmap_year) -> dict:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_appointment_events(start: str, end: str, filters: str | dict | list | None = None):
 	"""Healthcare's appointment calendar reads with raw SQL, and Frappe's
 	get_event_conditions leaves the permission query out: keep the user's own."""
@@ -301,6 +303,7 @@ def _permitted_doc_count(doctype: str, filters: dict) -> int:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_events(
 	start: str,
 	end: str,
