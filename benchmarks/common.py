@@ -40,13 +40,22 @@ class QueryCounter:
 		frappe.db.__class__.sql = self._orig
 
 
-def on_site(description: str, runs: int, cleanup: Callable[[], None], run: Callable) -> None:
-	"""The command line every benchmark takes (``--site``, ``--runs``, ``--cleanup``):
-	connects to the site as Administrator, then removes the benchmark's data or runs it."""
+def on_site(
+	description: str,
+	runs: int,
+	cleanup: Callable[[], None],
+	run: Callable,
+	options: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> None:
+	"""The command line every benchmark takes (``--site``, ``--runs``, ``--cleanup``, and
+	any ``options`` of its own): connects to the site as Administrator, then removes the
+	benchmark's data or runs it."""
 	parser = argparse.ArgumentParser(description=description.splitlines()[0])
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--runs", type=int, default=runs)
 	parser.add_argument("--cleanup", action="store_true")
+	if options:
+		options(parser)
 	args = parser.parse_args()
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()

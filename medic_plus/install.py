@@ -30,6 +30,7 @@ def setup():
 	stamp_from_patients()
 	sync_letter_heads()
 	load_shipped_codes()
+	ensure_wall_indexes()
 	ensure_setup_block()
 	plans.ensure_rows()
 	ensure_schemes()
@@ -91,6 +92,25 @@ def load_shipped_codes():
 	load_shipped()
 	if frappe.db.exists("DocType", "Code Value"):
 		frappe.db.add_index("Code Value", ["code_system", "code_value"], "code_system_code_value_index")
+
+
+def ensure_wall_indexes() -> list[tuple[str, str]]:
+	"""An index on every column the wall's conditions look rows up by (scope.wall_indexes)
+	that no index starts with yet; returns those it added. A doctype's practice, patient or
+	company link then finds a practice's rows among every practice's."""
+	from medic_plus.tenancy.scope import wall_indexes
+
+	added = []
+	for doctype, column in wall_indexes():
+		if not frappe.db.table_exists(doctype) or not frappe.db.has_column(doctype, column):
+			continue
+		leading = frappe.db.sql(
+			f"show index from `tab{doctype}` where Column_name = %s and Seq_in_index = 1", column
+		)
+		if not leading:
+			frappe.db.add_index(doctype, [column])
+			added.append((doctype, column))
+	return added
 
 
 def stamp_from_patients() -> int:

@@ -412,6 +412,18 @@ CUSTOM_FIELD_DOCTYPES: tuple[str, ...] = tuple(s.doctype for s in SCOPES if s.cu
 STAMPED_DOCTYPES: tuple[str, ...] = tuple(s.doctype for s in SCOPES if s.stamp)
 
 
+def wall_indexes() -> tuple[tuple[str, str], ...]:
+	"""The columns the wall's list conditions look rows up by, each ``(doctype, column)``:
+	a row's own practice, the link a row is scoped through (its patient) and the company of
+	the books. Each is indexed on install and migrate (``install.ensure_wall_indexes``), so
+	that a practice's list reads its own rows and never scans every practice's."""
+	return (
+		*((s.doctype, s.field) for s in SCOPES if s.mode is Mode.OWN and s.field != "name"),
+		*((row.doctype, row.field) for row in LINKED),
+		*((row.doctype, row.field) for row in BOOKS),
+	)
+
+
 def get_scope(doctype: str) -> Scope | None:
 	return SCOPE_BY_DOCTYPE.get(doctype)
 

@@ -157,3 +157,23 @@ class TestScopeKinds(TenancyFixtureTestCase):
 		practice.letter_head = other
 		with self.assertRaises(frappe.LinkValidationError):
 			practice.save()
+
+	def test_every_column_the_wall_looks_rows_up_by_is_indexed(self):
+		"""A practice's list finds its rows by an index (its practice, its patient, its
+		company), never by reading every practice's: after install and migrate, each column
+		of ``scope.wall_indexes`` leads an index, and the next setup adds none."""
+		from medic_plus.install import ensure_wall_indexes
+		from medic_plus.tenancy.scope import wall_indexes
+
+		checked = 0
+		for doctype, column in wall_indexes():
+			if not frappe.db.table_exists(doctype) or not frappe.db.has_column(doctype, column):
+				continue
+			with self.subTest(doctype=doctype, column=column):
+				leading = frappe.db.sql(
+					f"show index from `tab{doctype}` where Column_name = %s and Seq_in_index = 1", column
+				)
+				self.assertTrue(leading, f"no index on {doctype}.{column}")
+				checked += 1
+		self.assertGreater(checked, 30)
+		self.assertEqual(ensure_wall_indexes(), [])

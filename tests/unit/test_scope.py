@@ -1,9 +1,11 @@
 from medic_plus.tenancy.scope import (
 	CUSTOM_FIELD_DOCTYPES,
+	LINKED,
 	PRACTICE_FIELD,
 	SCOPE_BY_DOCTYPE,
 	STAMPED_DOCTYPES,
 	Mode,
+	wall_indexes,
 )
 
 REQUIRED = {
@@ -57,3 +59,15 @@ def test_the_books_are_walled_by_company_and_hidden_no_more():
 	assert not BOOKS_BY_DOCTYPE["Sales Invoice"].shared_unset
 	# a claim belongs to its practice like any patient record
 	assert SCOPE_BY_DOCTYPE["Insurance Claim"].field == "practice"
+
+
+def test_every_column_the_wall_looks_rows_up_by_is_indexed():
+	indexed = set(wall_indexes())
+	assert ("Observation", "patient") in indexed
+	assert ("Patient Allergy", "practice") in indexed
+	assert ("Vital Signs", "custom_practice") in indexed
+	assert ("Sales Invoice", "company") in indexed
+	for row in LINKED:
+		assert (row.doctype, row.field) in indexed
+	# a practitioner is found through the Practice Member table, by its own name
+	assert not any(doctype == "Healthcare Practitioner" for doctype, _column in indexed)
