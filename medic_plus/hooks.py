@@ -164,6 +164,7 @@ _also_each(
 		("Patient Appointment", "on_update", "bill_checkout"),
 		("Price List", "before_insert", "stamp_price_list"),
 		("Item Price", "validate", "stamp_item_price"),
+		("Sales Invoice", "before_validate", "credit_note"),
 	),
 )
 _also_each(

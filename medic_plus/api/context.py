@@ -92,6 +92,7 @@ def boot_session(bootinfo) -> None:
 		active = context.get_active_practice()
 		company = active and frappe.db.get_value("Practice", active, "company")
 		if company and context.is_tenant_user():
+			context.keep_books_default()
 			for defaults in (bootinfo.get("sysdefaults"), (bootinfo.get("user") or {}).get("defaults")):
 				if defaults is not None:
 					defaults["company"] = company

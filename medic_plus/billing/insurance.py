@@ -49,8 +49,9 @@ class ClaimStateError(frappe.ValidationError):
 
 def check_invoice(doc, method: str | None = None) -> None:
 	"""Sales Invoice before_submit: an invoice to a medical aid is submitted only with a
-	claim that can leave (every reason named when it cannot)."""
-	if doc.get("custom_bill_to") != MEDICAL_AID or doc.get("custom_claim"):
+	claim that can leave (every reason named when it cannot). A credit note claims
+	nothing."""
+	if doc.get("custom_bill_to") != MEDICAL_AID or doc.get("custom_claim") or doc.get("is_return"):
 		return
 	with system_scope():
 		check(make_claim(doc, insert=False))
@@ -58,7 +59,7 @@ def check_invoice(doc, method: str | None = None) -> None:
 
 def on_invoice_submit(doc, method: str | None = None) -> None:
 	"""Sales Invoice on_submit: an invoice to a medical aid makes its claim and queues it."""
-	if doc.get("custom_bill_to") != MEDICAL_AID or doc.get("custom_claim"):
+	if doc.get("custom_bill_to") != MEDICAL_AID or doc.get("custom_claim") or doc.get("is_return"):
 		return
 	with system_scope():
 		claim = make_claim(doc)

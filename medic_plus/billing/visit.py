@@ -123,6 +123,18 @@ def unbill_encounter(doc, method: str | None = None) -> None:
 	doc.ignore_linked_doctypes = (*(getattr(doc, "ignore_linked_doctypes", None) or ()), "Sales Invoice")
 
 
+def credit_note(doc, method: str | None = None) -> None:
+	"""Sales Invoice before_validate: a credit note (ERPNext's return) bills no visit. It
+	keeps ERPNext's own link to the invoice it credits, not the visit's links, its claim
+	or Healthcare's line references (Healthcare would take it for the visit billed
+	twice)."""
+	if not doc.get("is_return"):
+		return
+	doc.custom_patient_encounter = doc.custom_patient_appointment = doc.custom_claim = None
+	for row in doc.items:
+		row.reference_dt = row.reference_dn = None
+
+
 def bill_checkout(doc, method: str | None = None) -> None:
 	"""Patient Appointment on_update: an appointment checked out with no submitted
 	encounter bills its consultation."""

@@ -264,6 +264,9 @@ DESK: dict[str, tuple[str, ...]] = {
 # their ``source_name``: the source must be visible to the user.
 MAPPERS: dict[str, str] = {
 	"medic_plus.tenancy.healthcare_api.make_encounter": "Patient Appointment",
+	# a credit note for an invoice of the practice's (ERPNext's "Create > Return / Credit
+	# Note"): a refund at the desk
+	"erpnext.accounts.doctype.sales_invoice.sales_invoice.make_sales_return": "Sales Invoice",
 }
 
 # Controller methods (``run_doc_method``, ``frm.call``, ``/api/v2/document/.../method``)

@@ -235,6 +235,31 @@ class TestBillingAVisit(BillingTestCase):
 		self.assertFalse(frappe.get_doc("Sales Invoice", later.name).taxes)
 		self.assertEqual(flt(later.grand_total), 500)
 
+	def test_a_credit_note_bills_no_visit_and_claims_nothing(self):
+		"""ERPNext's credit note of a visit's invoice: submitted by the front desk (Healthcare
+		does not take it for the visit billed twice), with no claim of its own and no link to
+		the visit but ERPNext's to the invoice it credits."""
+		from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+		self.on_scheme()
+		enc = self.encounter()
+		scheme = next(i for i in self.invoices(enc.name) if i.custom_bill_to == visit.MEDICAL_AID)
+		self.submit_invoice(scheme.name)
+		claims_before = frappe.db.count("Insurance Claim")
+		frappe.set_user(self.fx.a.recep)
+		note = make_sales_return(scheme.name)
+		note.insert()
+		note.submit()
+		frappe.set_user("Administrator")
+		self.assertEqual((note.is_return, note.return_against), (1, scheme.name))
+		self.assertEqual(frappe.db.count("Insurance Claim"), claims_before)
+		self.assertFalse(
+			note.custom_claim or note.custom_patient_encounter or note.custom_patient_appointment
+		)
+		self.assertFalse([row.reference_dn for row in note.items if row.reference_dn])
+		self.assertEqual(frappe.db.get_value("Patient Encounter", enc.name, "invoiced"), 1)
+		self.assertEqual([i.name for i in self.invoices(enc.name) if i.name == note.name], [])
+
 	def test_the_desk_cannot_take_more_than_is_owed(self):
 		(invoice,) = self.invoices(self.encounter().name)
 		frappe.set_user(self.fx.a.recep)

@@ -15,6 +15,7 @@ $MEDIC_PLUS_ARTIFACTS/billing (default: artifacts/billing in the repository).
 from __future__ import annotations
 
 import os
+import re
 import unittest
 from decimal import Decimal
 
@@ -42,7 +43,10 @@ VISIT_TYPE = "ISO Billed Visit"
 def remove_patient(patient: str) -> None:
 	"""The walk's patient, and what its visit left in the books: payments and journal
 	entries cancelled and deleted, then the invoices, the encounter and the patient."""
-	invoices = frappe.get_all("Sales Invoice", filters={"patient": patient}, pluck="name") or [""]
+	# (credit notes first: an invoice goes after its returns)
+	invoices = frappe.get_all(
+		"Sales Invoice", filters={"patient": patient}, pluck="name", order_by="is_return desc"
+	) or [""]
 	for doctype, child in (
 		("Payment Entry", "Payment Entry Reference"),
 		("Journal Entry", "Journal Entry Account"),
@@ -279,10 +283,7 @@ class TestDeskBilling(DeskSteps, IntegrationTestCase):
 					"([name]) => window.cur_frm && cur_frm.doc.name === name", arg=[invoice], timeout=30000
 				)
 				page.wait_for_timeout(1500)
-				page.locator('.inner-group-button[data-label="Create"] button').click()
-				page.locator(
-					'.inner-group-button[data-label="Create"] .dropdown-item[data-label="Payment"]'
-				).click()
+				self.create(page, "Payment")
 				page.wait_for_function(
 					"() => cur_frm.doc.doctype === 'Payment Entry' && cur_frm.doc.paid_to", timeout=30000
 				)
@@ -299,6 +300,35 @@ class TestDeskBilling(DeskSteps, IntegrationTestCase):
 				page.goto(f"{url}/app/sales-invoice/{invoice}")
 				expect(page.locator(".indicator-pill", has_text="Paid").first).to_be_visible(timeout=30000)
 				watch.check("the invoice paid")
+
+				# the patient was charged too much: a credit note, and the money back
+				self.create(page, "Return / Credit Note")
+				page.wait_for_function(
+					"() => cur_frm.doc.doctype === 'Sales Invoice' && cur_frm.doc.is_return", timeout=30000
+				)
+				page.wait_for_timeout(1500)
+				watch.check("Create > Return / Credit Note")
+				page.keyboard.press("Control+s")
+				page.wait_for_function("() => !cur_frm.is_new()", timeout=30000)
+				# ERPNext says, on save and on submit, that the credit note keeps its own
+				# outstanding (the refund pays it)
+				self.close_notice(page, "Update Outstanding for Self")
+				self.submit(page, watch, "credit note submitted")
+				self.close_notice(page, "Update Outstanding for Self", required=False)
+				credit_note = page.evaluate("() => cur_frm.doc.name")
+				self.shot(page, "11-credit-note")
+				self.create(page, "Payment")
+				page.wait_for_function(
+					"() => cur_frm.doc.doctype === 'Payment Entry' && cur_frm.doc.payment_type === 'Pay'",
+					timeout=30000,
+				)
+				page.wait_for_timeout(1500)
+				self.pick_link(page, "mode_of_payment", "Cash")
+				page.wait_for_timeout(1000)
+				page.keyboard.press("Control+s")
+				page.wait_for_function("() => !cur_frm.is_new()", timeout=30000)
+				self.submit(page, watch, "refund submitted")
+				self.shot(page, "12-refund")
 			except Exception:
 				self.shot(page, "failure-payment-entry")
 				raise
@@ -306,7 +336,22 @@ class TestDeskBilling(DeskSteps, IntegrationTestCase):
 				browser.close()
 
 		frappe.db.rollback()
+		# the credit note keeps its own outstanding, which the refund paid
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "status"), "Paid")
+		self.assertEqual(
+			frappe.db.get_value(
+				"Sales Invoice", credit_note, ["is_return", "return_against", "outstanding_amount"]
+			),
+			(1, invoice, 0),
+		)
+		refund = frappe.get_all(
+			"Payment Entry Reference", filters={"reference_name": credit_note}, pluck="parent"
+		)[0]
+		self.assertEqual(
+			frappe.db.get_value("Payment Entry", refund, ["payment_type", "paid_amount", "docstatus"]),
+			("Pay", 500, 1),
+		)
+		self.assertFalse(frappe.db.get_value("Sales Invoice", credit_note, "custom_patient_encounter"))
 		entry = frappe.get_all(
 			"Payment Entry Reference", filters={"reference_name": invoice}, pluck="parent"
 		)[0]
@@ -315,6 +360,23 @@ class TestDeskBilling(DeskSteps, IntegrationTestCase):
 		)
 		self.assertEqual((company, mode), (self.company, "Cash"))
 		self.assertEqual(frappe.db.get_value("Account", paid_to, "company"), self.company)
+
+	def close_notice(self, page, text: str, required: bool = True) -> None:
+		notice = page.locator(".modal.show", has_text=text)
+		if required:
+			expect(notice).to_be_visible(timeout=15000)
+		else:
+			page.wait_for_timeout(1500)
+			if not notice.count():
+				return
+		notice.locator(".btn-modal-close").click()
+		expect(notice).to_have_count(0, timeout=15000)
+
+	def create(self, page, label: str) -> None:
+		"""An item of the form's Create menu."""
+		menu = page.locator('.inner-group-button[data-label="Create"]')
+		menu.locator("button").click()
+		menu.locator(".dropdown-item").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).click()
 
 	def remove(self, patient: str) -> None:
 		frappe.db.rollback()

@@ -282,7 +282,13 @@ class TestRecordArguments(GateTestCase):
 		with B's record, top level and inside ``args``: "not found" (404)."""
 		records = {
 			doctype: self.fx.record("b", doctype)
-			for doctype in ("Patient", "Patient Appointment", "Patient Encounter", "Inpatient Record")
+			for doctype in (
+				"Patient",
+				"Patient Appointment",
+				"Patient Encounter",
+				"Inpatient Record",
+				"Sales Invoice",
+			)
 		}
 		probed = 0
 		for method in sorted(allowlist.desk_methods() - {"login"} | set(allowlist.MAPPERS)):
