@@ -69,38 +69,28 @@ class TestTwoHosts(IntegrationTestCase):
 			queued = frappe.db.get_value("Email Queue Recipient", {"recipient": email}, "parent")
 			message = frappe.db.get_value("Email Queue", queued, "message")
 			code = re.search(r"(?<![\d=])(\d{6})(?!\d)", message).group(1)
-			booked = requests.post(
-				f"{other}/api/method/medic_plus.api.booking.verify_and_book",
-				json={
-					"practice": bf.slug,
-					"otp": code,
-					"practitioner": bf.doctor,
-					"appointment_date": day,
-					"appointment_time": "11:00",
-					"first_name": "Two",
-					"last_name": "Hosts",
-					"email": email,
-				},
-				headers=headers,
-				timeout=120,
-			)
+
+			def book(url: str, at: str):
+				return requests.post(
+					f"{url}/api/method/medic_plus.api.booking.verify_and_book",
+					json={
+						"practice": bf.slug,
+						"otp": code,
+						"practitioner": bf.doctor,
+						"appointment_date": day,
+						"appointment_time": at,
+						"first_name": "Two",
+						"last_name": "Hosts",
+						"email": email,
+					},
+					headers=headers,
+					timeout=120,
+				)
+
+			booked = book(other, "11:00")
 			self.assertEqual(booked.status_code, 200, booked.text[:300])
 			# the same code once more, on the first host: spent
-			again = requests.post(
-				f"{one}/api/method/medic_plus.api.booking.verify_and_book",
-				json={
-					"practice": bf.slug,
-					"otp": code,
-					"practitioner": bf.doctor,
-					"appointment_date": day,
-					"appointment_time": "11:30",
-					"first_name": "Two",
-					"last_name": "Hosts",
-					"email": email,
-				},
-				headers=headers,
-				timeout=120,
-			)
+			again = book(one, "11:30")
 			self.assertEqual(again.status_code, 403, again.text[:300])
 		frappe.db.rollback()
 		rows = frappe.get_all(
