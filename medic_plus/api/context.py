@@ -89,10 +89,8 @@ def boot_session(bootinfo) -> None:
 		}
 		bootinfo.medic_plus["several_practices"] = several_practices()
 		# the books Desk offers first (a new invoice, a receivables report): the active practice's
-		active = context.get_active_practice()
-		company = active and frappe.db.get_value("Practice", active, "company")
-		if company and context.is_tenant_user():
-			context.keep_books_default()
+		company = context.is_tenant_user() and context.keep_books_default()
+		if company:
 			for defaults in (bootinfo.get("sysdefaults"), (bootinfo.get("user") or {}).get("defaults")):
 				if defaults is not None:
 					defaults["company"] = company

@@ -216,12 +216,14 @@ def set_active_practice(practice: str, user: str | None = None) -> None:
 	keep_books_default(user)
 
 
-def keep_books_default(user: str | None = None) -> None:
+def keep_books_default(user: str | None = None) -> str | None:
 	"""The user's default company (ERPNext's session default, which a new invoice,
 	payment or credit note takes) is the books of the active practice: a practice user's
-	new record of the books starts in its own company, never the platform's."""
+	new record of the books starts in its own company, never the platform's. Returns that
+	company (None without an active practice)."""
 	user = user or frappe.session.user
 	practice = get_active_practice(user)
 	company = practice and frappe.db.get_value("Practice", practice, "company")
 	if company and frappe.defaults.get_user_default("company", user) != company:
 		frappe.defaults.set_user_default("company", company, user)
+	return company or None

@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -45,7 +44,7 @@ from medic_plus.tests.fixtures import api_token, get_booking_fixture, get_fixtur
 from medic_plus.tests.server import _free_port, running_server, worker_pids
 from medic_plus.tests.test_booking import code_for, form, practice_today
 from medic_plus.tests.test_operations import make_appointment
-from medic_plus.tests.utils import delete_booked
+from medic_plus.tests.utils import bench_command, delete_booked
 
 API = "/api/method/medic_plus.api.booking."
 RESULTS: list[tuple[str, str, str]] = []  # (fault, what it checks, what was seen)
@@ -736,18 +735,13 @@ class TestFaults(IntegrationTestCase):
 
 	def start_job(self, method: str, now: str | None) -> subprocess.Popen:
 		return subprocess.Popen(
-			[
-				sys.executable,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"--site",
-				self.site,
+			bench_command(
 				"execute",
 				"medic_plus.tests.faults.run_job",
 				"--kwargs",
 				repr({"method": method, "now": now}),  # bench execute reads Python
-			],
+				site=self.site,
+			),
 			cwd=os.path.abspath(frappe.local.sites_path),
 			env={**os.environ, "FRAPPE_REDIS_CACHE": self.cache.url, "FRAPPE_REDIS_QUEUE": self.queue.url},
 			stdout=subprocess.PIPE,

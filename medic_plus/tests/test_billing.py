@@ -56,6 +56,42 @@ def set_up_billing(side, switch_name: str, url: str, timeout: int = 5) -> str:
 	return company
 
 
+def put_on_scheme(patient: str, member_number: str = "123456789"):
+	"""The patient's medical aid (the scheme of these tests), in force since a month ago."""
+	return frappe.get_doc(
+		{
+			"doctype": "Patient Medical Aid",
+			"patient": patient,
+			"scheme": SCHEME,
+			"member_number": member_number,
+			"dependant_code": "00",
+			"principal_member_name": "Thandi Dlamini",
+			"valid_from": add_days(today(), -30),
+		}
+	).insert()
+
+
+def write_encounter(side, patient: str | None = None, diagnoses=(URTI,), submit: bool = True, **values):
+	"""A consultation of a fixture practice's patient (its own, by default), written and
+	submitted (unless ``submit`` is false) by the practice's doctor; ``values`` over these."""
+	frappe.set_user(side.doctor)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Patient Encounter",
+			"patient": patient or side.patient,
+			"practitioner": side.practitioner,
+			"appointment_type": "Consultation",
+			"encounter_date": today(),
+			"custom_diagnoses": [{"diagnosis": f"{code}-ICD-10", "code": code} for code in diagnoses],
+			**values,
+		}
+	).insert()
+	if submit:
+		doc.submit()
+	frappe.set_user("Administrator")
+	return doc
+
+
 class BillingTestCase(TenancyFixtureTestCase):
 	switch: ClaimsSwitch
 
@@ -92,35 +128,10 @@ class BillingTestCase(TenancyFixtureTestCase):
 	# --- helpers ---------------------------------------------------------------------------
 
 	def on_scheme(self, member_number: str = "123456789"):
-		return frappe.get_doc(
-			{
-				"doctype": "Patient Medical Aid",
-				"patient": self.fx.a.patient,
-				"scheme": SCHEME,
-				"member_number": member_number,
-				"dependant_code": "00",
-				"principal_member_name": "Thandi Dlamini",
-				"valid_from": add_days(today(), -30),
-			}
-		).insert()
+		return put_on_scheme(self.fx.a.patient, member_number)
 
 	def encounter(self, diagnoses=(URTI,), submit=True, **values):
-		frappe.set_user(self.fx.a.doctor)
-		doc = frappe.get_doc(
-			{
-				"doctype": "Patient Encounter",
-				"patient": self.fx.a.patient,
-				"practitioner": self.fx.a.practitioner,
-				"appointment_type": "Consultation",
-				"encounter_date": today(),
-				"custom_diagnoses": [{"diagnosis": f"{code}-ICD-10", "code": code} for code in diagnoses],
-				**values,
-			}
-		).insert()
-		if submit:
-			doc.submit()
-		frappe.set_user("Administrator")
-		return doc
+		return write_encounter(self.fx.a, diagnoses=diagnoses, submit=submit, **values)
 
 	def invoices(self, encounter: str) -> list:
 		return frappe.get_all(

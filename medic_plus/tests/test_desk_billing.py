@@ -30,7 +30,13 @@ from medic_plus.tests.claims_switch import ClaimsSwitch, Rules
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import PASSWORD, get_fixture
 from medic_plus.tests.server import running_server
-from medic_plus.tests.test_billing import CONSULTATION, SCHEME, ensure_tariff, set_up_billing
+from medic_plus.tests.test_billing import (
+	CONSULTATION,
+	SCHEME,
+	ensure_tariff,
+	set_up_billing,
+	write_encounter,
+)
 from medic_plus.tests.test_browser import CHROMIUM, log_in, new_page, sync_playwright
 from medic_plus.tests.test_desk_day import DeskSteps, Watch
 
@@ -75,6 +81,14 @@ def remove_patient(patient: str) -> None:
 	for doctype in ("Patient Medical Aid", "Patient Consent", "Patient Medical Record", "Patient Problem"):
 		frappe.db.delete(doctype, {"patient": patient})
 	frappe.delete_doc("Patient", patient, force=True, ignore_permissions=True)
+
+
+def remove_committed_patient(patient: str) -> None:
+	"""After a test whose servers committed: :func:`remove_patient`, committed."""
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	remove_patient(patient)
+	frappe.db.commit()  # nosemgrep: remove what the servers committed
 
 
 @unittest.skipUnless(sync_playwright and os.path.exists(CHROMIUM), "needs Playwright and Chromium")
@@ -257,20 +271,8 @@ class TestDeskBilling(DeskSteps, IntegrationTestCase):
 		patient = demo.ensure_patient(
 			self.fx.a.practice, "Private", f"Desk {tag}", f"private-{tag}@example.com"
 		)
-		self.addCleanup(self.remove, patient)
-		frappe.set_user(self.fx.a.doctor)
-		encounter = frappe.get_doc(
-			{
-				"doctype": "Patient Encounter",
-				"patient": patient,
-				"practitioner": self.fx.a.practitioner,
-				"appointment_type": VISIT_TYPE,
-				"encounter_date": frappe.utils.today(),
-				"custom_diagnoses": [{"diagnosis": "J06.9-ICD-10", "code": "J06.9"}],
-			}
-		).insert()
-		encounter.submit()
-		frappe.set_user("Administrator")
+		self.addCleanup(remove_committed_patient, patient)
+		encounter = write_encounter(self.fx.a, patient, appointment_type=VISIT_TYPE)
 		invoice = frappe.db.get_value("Patient Encounter", encounter.name, "custom_sales_invoice")
 		frappe.get_doc("Sales Invoice", invoice).submit()
 		frappe.db.commit()  # nosemgrep: seen by the web server
@@ -383,9 +385,3 @@ class TestDeskBilling(DeskSteps, IntegrationTestCase):
 		menu = page.locator('.inner-group-button[data-label="Create"]')
 		menu.locator("button").click()
 		menu.locator(".dropdown-item").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).click()
-
-	def remove(self, patient: str) -> None:
-		frappe.db.rollback()
-		frappe.set_user("Administrator")
-		remove_patient(patient)
-		frappe.db.commit()  # nosemgrep: remove what the server committed

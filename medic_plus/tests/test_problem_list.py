@@ -6,7 +6,6 @@ checks on a Medication Request, what the forms show, and the encounter note's pr
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from medic_plus.clinical.prescribing import PrescribingCheckError
 from medic_plus.core import codes
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.test_prescribing_checks import AMOXICILLIN, RAMIPRIL, PrescribingTestCase
+from medic_plus.tests.utils import bench_command
 
 ASTHMA, HYPERTENSION, URTI = "J45.9-ICD-10", "I10-ICD-10", "J06.9-ICD-10"
 TEST_SYSTEM = "MP-TEST-ICD"
@@ -54,7 +54,7 @@ class TestCodes(TenancyFixtureTestCase):
 
 	def command(self, *args):
 		return subprocess.run(
-			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", frappe.local.site, *args],
+			bench_command(*args),
 			cwd=Path(get_bench_path()) / "sites",
 			capture_output=True,
 			text=True,

@@ -9,7 +9,6 @@ import json
 import os
 import quopri
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from unittest.mock import patch
@@ -21,6 +20,7 @@ from medic_plus import demo
 from medic_plus.core import provisioning as core
 from medic_plus.onboarding import provisioning
 from medic_plus.tests.compat import TenancyFixtureTestCase, freeze_time
+from medic_plus.tests.utils import bench_command
 
 
 class RegistrationCase(TenancyFixtureTestCase):
@@ -190,18 +190,12 @@ class TestProvisioning(RegistrationCase):
 		frappe.db.set_value("Practice Registration", name, "status", "Approved")
 		frappe.db.commit()  # nosemgrep: the worker process reads it
 		worker = subprocess.Popen(
-			[
-				sys.executable,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"--site",
-				frappe.local.site,
+			bench_command(
 				"execute",
 				"medic_plus.tests.test_provisioning.provision_and_hang",
 				"--kwargs",
 				json.dumps({"registration": name}),
-			],
+			),
 			cwd=os.path.join(frappe.utils.get_bench_path(), "sites"),
 			stdout=subprocess.DEVNULL,
 			stderr=subprocess.DEVNULL,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -26,7 +25,7 @@ from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import api_token, get_booking_fixture, get_fixture
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import practice_today
-from medic_plus.tests.utils import delete_booked
+from medic_plus.tests.utils import bench_command, delete_booked
 
 
 def host(stack: ExitStack, name: str) -> tuple[str, str]:
@@ -138,18 +137,7 @@ class TestTwoHosts(IntegrationTestCase):
 			tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="medic-plus-worker-"))
 			sites = os.path.abspath(frappe.local.sites_path)
 			worker = subprocess.run(
-				[
-					sys.executable,
-					"-m",
-					"frappe.utils.bench_helper",
-					"frappe",
-					"--site",
-					frappe.local.site,
-					"worker",
-					"--queue",
-					"short",
-					"--burst",
-				],
+				bench_command("worker", "--queue", "short", "--burst"),
 				cwd=sites,
 				env={**os.environ, "TMPDIR": tmp},
 				capture_output=True,
@@ -166,48 +154,20 @@ class TestTwoHosts(IntegrationTestCase):
 		"""A draft invoice to the scheme, of a visit of a new patient of practice A (removed
 		with all its visit left in the books when the test ends)."""
 		from medic_plus import demo
-		from medic_plus.tests.test_billing import URTI
-		from medic_plus.tests.test_desk_billing import remove_patient
+		from medic_plus.tests.test_billing import put_on_scheme, write_encounter
+		from medic_plus.tests.test_desk_billing import remove_committed_patient
 
 		fx, tag = self.fx, frappe.generate_hash(length=5)
 		patient = demo.ensure_patient(fx.a.practice, "Hosts", f"Two {tag}", f"hosts-{tag}@example.com")
-		stack.callback(self.remove, remove_patient, patient)
+		stack.callback(remove_committed_patient, patient)
 		frappe.db.set_value("Patient", patient, "dob", "1980-01-01")
-		frappe.get_doc(
-			{
-				"doctype": "Patient Medical Aid",
-				"patient": patient,
-				"scheme": "Discovery Health Medical Scheme",
-				"member_number": "123456789",
-				"dependant_code": "00",
-				"principal_member_name": "Thandi Dlamini",
-				"valid_from": add_days(frappe.utils.today(), -30),
-			}
-		).insert()
-		frappe.set_user(fx.a.doctor)
-		encounter = frappe.get_doc(
-			{
-				"doctype": "Patient Encounter",
-				"patient": patient,
-				"practitioner": fx.a.practitioner,
-				"appointment_type": "Consultation",
-				"encounter_date": frappe.utils.today(),
-				"custom_diagnoses": [{"diagnosis": f"{URTI}-ICD-10", "code": URTI}],
-			}
-		).insert()
-		encounter.submit()
-		frappe.set_user("Administrator")
+		put_on_scheme(patient)
+		encounter = write_encounter(fx.a, patient)
 		return frappe.db.get_value(
 			"Sales Invoice",
 			{"custom_patient_encounter": encounter.name, "custom_bill_to": "Medical Aid"},
 			"name",
 		)
-
-	def remove(self, remove_patient, patient: str) -> None:
-		frappe.db.rollback()
-		frappe.set_user("Administrator")
-		remove_patient(patient)
-		frappe.db.commit()  # nosemgrep: remove what the servers and the worker committed
 
 	def restore(self, scheme: str, switch: str | None) -> None:
 		frappe.db.rollback()

@@ -1,5 +1,7 @@
 """Hooks for the test run: ``before_tests`` readies a fresh site."""
 
+import sys
+
 import frappe
 
 
@@ -11,6 +13,20 @@ def before_tests():
 	if not frappe.db.a_row_exists("Company") or not frappe.is_setup_complete():
 		erpnext_before_tests()
 	frappe.db.commit()  # nosemgrep: the test runner's own setup, outside any request
+
+
+def bench_command(*args: str, site: str | None = None) -> list[str]:
+	"""The command line of ``bench --site <site> <args>`` in this bench's Python (run it
+	from the sites folder)."""
+	return [
+		sys.executable,
+		"-m",
+		"frappe.utils.bench_helper",
+		"frappe",
+		"--site",
+		site or frappe.local.site,
+		*args,
+	]
 
 
 def delete_booked(appointment: str, patient: str) -> None:
