@@ -246,6 +246,8 @@ override_whitelisted_methods = {
 	"frappe.desk.doctype.event.event.get_events": "medic_plus.tenancy.whitelisted.get_events",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "medic_plus.tenancy.whitelisted.get_dashboard_chart",
 	"frappe.client.get_count": "medic_plus.tenancy.whitelisted.get_count",
+	"frappe.desk.doctype.number_card.number_card.get_result": "medic_plus.tenancy.whitelisted.get_number_card_result",
+	"frappe.desk.doctype.number_card.number_card.get_percentage_difference": "medic_plus.tenancy.whitelisted.get_number_card_difference",
 	"frappe.client.validate_link": "medic_plus.tenancy.whitelisted.validate_link",
 	"frappe.utils.global_search.search": "medic_plus.tenancy.whitelisted.global_search",
 	"healthcare.healthcare.doctype.patient_appointment.patient_appointment.get_events": "medic_plus.tenancy.whitelisted.get_appointment_events",

@@ -18,11 +18,13 @@ EXPORT_PAGE = 100
 
 
 @frappe.whitelist(methods=["GET"])
+@frappe.read_only()
 def export_patient(patient: str) -> None:
 	"""A ZIP of everything the practice holds about ``patient``: the FHIR ``$everything``
 	bundle (every page), the PDFs of their submitted sick notes and consultation notes,
 	and the access log of their record. For the admins of the patient's practice; the
-	export is itself logged."""
+	export is itself logged. Read from the replica where there is one; it is answered
+	in the response, so any host serves it."""
 	doc = frappe.get_doc("Patient", patient)  # another practice's patient: "not found"
 	doc.check_permission("read")
 	if not frappe.has_permission("Patient Access Log", "read"):

@@ -54,7 +54,7 @@ ALLERGY_CRITICALITY = ("low", "high", "unable-to-assess")
 ALLERGY_CATEGORY = ("food", "medication", "environment", "biologic")
 CONDITION_CLINICAL_STATUS = ("active", "recurrence", "relapse", "inactive", "remission", "resolved")
 SEARCH_PARAMS = {
-	"Patient": ("_id", "identifier", "name", "birthdate", "gender"),
+	"Patient": ("_id", "identifier", "name", "birthdate", "gender", "organization"),
 	"Practitioner": ("_id", "identifier", "name"),
 	"Organization": ("_id", "identifier", "name"),
 	"Appointment": ("_id", "patient", "date", "status", "practitioner"),
@@ -627,6 +627,7 @@ def _param_type(name: str) -> str:
 		"status": "token",
 		"patient": "reference",
 		"practitioner": "reference",
+		"organization": "reference",
 		"recorded-date": "date",
 		"authoredon": "date",
 		"clinical-status": "token",

@@ -642,6 +642,9 @@ def parse(rtype: str, key: str, value: str):
 		return [[DATE_FIELD[rtype, key], OPERATORS[match.group(1) or "eq"], day]], None
 	if key in ("patient", "practitioner"):
 		return [[key, "=", fhir_map.frappe_name(value.split("/")[-1]) or ""]], None
+	if key == "organization":  # Patient.managingOrganization: the practice
+		field = get_scope(DOCTYPE[rtype]).field
+		return [[field, "=", fhir_map.frappe_name(value.split("/")[-1]) or ""]], None
 	if key == "status":
 		statuses = fhir_map.frappe_statuses(rtype, value)
 		if not statuses:

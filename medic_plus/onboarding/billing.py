@@ -338,6 +338,7 @@ def _set_status(practice: str, status: str, for_payment: int) -> None:
 
 
 @frappe.whitelist(methods=["GET", "POST"])
+@frappe.read_only()
 def mrr_card(filters: str | dict | None = None) -> dict:
 	"""Number card "Monthly Recurring Revenue" (platform admins): what the active plan
 	subscriptions bill each month, in the platform company's currency."""

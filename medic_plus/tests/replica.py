@@ -127,6 +127,8 @@ class TestReplica(TenancyFixtureTestCase):
 		refuses every write."""
 		from frappe.desk import query_report, reportview
 
+		from medic_plus.api import privacy
+		from medic_plus.onboarding import billing
 		from medic_plus.tenancy import whitelisted
 
 		a = self.fx.a
@@ -150,6 +152,27 @@ class TestReplica(TenancyFixtureTestCase):
 				"Practice Appointments report",
 				lambda: query_report.run("Practice Appointments", {"practice": a.practice}),
 			),
+			(
+				a.admin,
+				"number card",
+				lambda: whitelisted.get_number_card_result(
+					frappe.get_doc("Number Card", "MP Total Patients").as_json(), "[]"
+				),
+			),
+			(
+				a.admin,
+				"number card's change",
+				lambda: whitelisted.get_number_card_difference(
+					frappe.get_doc("Number Card", "MP Total Patients").as_json(), "[]", 1
+				),
+			),
+			(
+				a.recep,
+				"dashboard chart",
+				lambda: whitelisted.get_dashboard_chart(chart_name="MP Appointments by Status", refresh=1),
+			),
+			("Administrator", "revenue card", lambda: billing.mrr_card()),
+			(a.admin, "patient export", lambda: privacy.export_patient(a.patient)),
 		)
 		for user, label, call in calls:
 			with self.subTest(label=label):

@@ -132,6 +132,14 @@ class TestFHIR(TenancyFixtureTestCase):
 			parse(self.get(f"/Patient?identifier=urn:medic-plus/patient|{self.fx.b.patient}")).total, 0
 		)
 
+	def test_search_patients_by_their_practice(self):
+		"""``organization`` (Patient.managingOrganization) narrows to one practice; another
+		practice's is an empty search, not a way into it."""
+		own = parse(self.get(f"/Patient?organization=Organization/{fid(self.fx.a.practice)}&_count=100"))
+		self.assertIn(fid(self.fx.a.patient), {e.resource.id for e in own.entry})
+		self.assertEqual(own.total, parse(self.get("/Patient?_count=0")).total)
+		self.assertEqual(parse(self.get(f"/Patient?organization={fid(self.fx.b.practice)}")).total, 0)
+
 	def test_paging_with_count_and_links(self):
 		first = parse(self.get("/Practitioner?_count=1"))
 		self.assertEqual(first.total, 2)  # ISO Doc A and ISO Doc Both
