@@ -37,13 +37,13 @@ PRACTITIONER = "Bench Iso Doctor"
 BATCH = 10_000
 TARGET_RATIO, TARGET_PAGE_MS = 1.3, 50
 
-# the clinical doctypes seeded, each: (code in the row names, the list's columns,
-# the seeded row's own columns and values: (patient, practice, day, time) -> dict)
+# the clinical doctypes seeded, each: (code in the row names, the list's columns, the
+# seeded row's own columns and values: (patient, practice, day, time, doctor) -> dict)
 CLINICAL = {
 	"Vital Signs": (
 		"VS",
 		["name", "patient", "signs_date"],
-		lambda pat, prac, day, at: {
+		lambda pat, prac, day, at, doctor: {
 			"patient": pat,
 			"custom_practice": prac,
 			"signs_date": day,
@@ -55,10 +55,10 @@ CLINICAL = {
 	"Patient Encounter": (
 		"ENC",
 		["name", "patient", "encounter_date"],
-		lambda pat, prac, day, at: {
+		lambda pat, prac, day, at, doctor: {
 			"patient": pat,
 			"custom_practice": prac,
-			"practitioner": PRACTITIONER,
+			"practitioner": doctor,
 			"encounter_date": day,
 			"encounter_time": at,
 			"docstatus": 1,
@@ -67,10 +67,10 @@ CLINICAL = {
 	"Patient Appointment": (
 		"APT",
 		["name", "patient", "appointment_date", "status"],
-		lambda pat, prac, day, at: {
+		lambda pat, prac, day, at, doctor: {
 			"patient": pat,
 			"custom_practice": prac,
-			"practitioner": PRACTITIONER,
+			"practitioner": doctor,
 			"appointment_date": day,
 			"appointment_time": at,
 			"duration": 15,
@@ -80,22 +80,26 @@ CLINICAL = {
 	"Observation": (
 		"OBS",
 		["name", "patient", "status"],
-		lambda pat, prac, day, at: {"patient": pat, "status": "Final"},
+		lambda pat, prac, day, at, doctor: {"patient": pat, "status": "Final"},
 	),
 	"Clinical Note": (
 		"CN",
 		["name", "patient", "posting_date"],
-		lambda pat, prac, day, at: {"patient": pat, "posting_date": day, "note": "Seen."},
+		lambda pat, prac, day, at, doctor: {"patient": pat, "posting_date": day, "note": "Seen."},
 	),
 	"Medication Request": (
 		"MR",
 		["name", "patient", "status"],
-		lambda pat, prac, day, at: {"patient": pat, "order_date": day, "status": "draft-Request Status"},
+		lambda pat, prac, day, at, doctor: {
+			"patient": pat,
+			"order_date": day,
+			"status": "draft-Request Status",
+		},
 	),
 	"Patient Allergy": (
 		"ALG",
 		["name", "patient", "substance"],
-		lambda pat, prac, day, at: {
+		lambda pat, prac, day, at, doctor: {
 			"patient": pat,
 			"practice": prac,
 			"substance": "Penicillin",
@@ -154,7 +158,7 @@ def seed(args) -> tuple[str, dict[str, tuple[int, float]]]:
 			),
 		)
 		seeded["Practice"] = (args.practices - existing, time.perf_counter() - started)
-	demo.ensure_practitioner(PRACTITIONER)
+	doctor = demo.ensure_practitioner(PRACTITIONER)
 	base = time.time()
 	n = args.patients
 	started = time.perf_counter()
@@ -184,15 +188,19 @@ def seed(args) -> tuple[str, dict[str, tuple[int, float]]]:
 		existing = frappe.db.count(doctype, {"name": ("like", f"{PREFIX}-{code}-%")})
 		if existing >= rows:
 			continue
-		fields = ["name", *values("", "", "", ""), *meta]
+		fields = ["name", *values("", "", "", "", ""), *meta]
 
-		def generate(doctype=doctype, code=code, values=values, existing=existing):
+		def generate(code=code, values=values, existing=existing):
 			for i in range(existing, rows):
 				stamp = _stamp(base, i, rows)
 				yield (
 					f"{PREFIX}-{code}-{i:08d}",
 					*values(
-						f"{PREFIX}-PAT-{i % n:07d}", practices[i % n % args.practices], stamp[:10], stamp[11:]
+						f"{PREFIX}-PAT-{i % n:07d}",
+						practices[i % n % args.practices],
+						stamp[:10],
+						stamp[11:],
+						doctor,
 					).values(),
 					*by(stamp),
 				)
@@ -207,7 +215,7 @@ def seed(args) -> tuple[str, dict[str, tuple[int, float]]]:
 		if not frappe.db.exists("Practice Member", {"user": user}):
 			member = {"doctype": "Practice Member", "practice": practices[0], "user": user, "role": role}
 			if role == "Doctor":
-				member["practitioner"] = PRACTITIONER
+				member["practitioner"] = doctor
 			frappe.get_doc(member).insert(ignore_permissions=True)
 	frappe.db.commit()  # nosemgrep: benchmark data, outside any request
 	return practices[0], seeded

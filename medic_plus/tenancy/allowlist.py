@@ -23,6 +23,8 @@ nor are system users in no practice with no clinical role (``context.is_tenant_u
 
 from __future__ import annotations
 
+from functools import cache
+
 # --- practice users (Desk) -------------------------------------------------------------
 
 DESK: dict[str, tuple[str, ...]] = {
@@ -431,15 +433,18 @@ REASONS: dict[str, str] = {
 }
 
 
+@cache
 def desk_methods() -> frozenset[str]:
 	"""What a practice user may run: the Desk groups, and what the website offers anyone."""
 	return frozenset(m for groups in (DESK, PUBLIC) for group in groups.values() for m in group)
 
 
+@cache
 def checkout_methods() -> frozenset[str]:
 	return frozenset(m for group in CHECKOUT.values() for m in group)
 
 
+@cache
 def public_methods() -> frozenset[str]:
 	return frozenset(m for group in PUBLIC.values() for m in group)
 

@@ -66,18 +66,29 @@ class InvalidRecordArgument(frappe.ValidationError):
 
 def allowed_methods(user: str | None = None) -> frozenset[str] | None:
 	"""What ``user`` may run, or None when the user is not gated."""
+	methods = gated_methods(user)
+	return None if methods is None else methods | open_checkout()
+
+
+def gated_methods(user: str | None = None) -> frozenset[str] | None:
+	"""The allowlist that holds ``user`` (less a gateway's checkout, which
+	:func:`may_run` looks up only for a method not on it), or None when the user is not
+	gated."""
 	user = user or frappe.session.user
 	if not context.is_tenant_user(user):
 		return None
-	checkout = open_checkout()
 	if user != "Guest" and (
 		context.get_user_practices(user)
 		or frappe.get_cached_value("User", user, "user_type") != "Website User"
 	):
 		# a practice user; or a system user with a clinical role in no practice, who may use
 		# the Desk and sees no practice's records
-		return allowlist.desk_methods() | checkout
-	return allowlist.public_methods() | checkout
+		return allowlist.desk_methods()
+	return allowlist.public_methods()
+
+
+def may_run(name: str | None, methods: frozenset[str]) -> bool:
+	return name in methods or name in open_checkout()
 
 
 def open_checkout() -> frozenset[str]:
@@ -124,13 +135,13 @@ def enforce() -> None:
 	request = getattr(frappe.local, "request", None)
 	if request is None or request.method == "OPTIONS":
 		return
-	allowed = allowed_methods()
-	if allowed is None:
+	methods = gated_methods()
+	if methods is None:
 		return
 	form = frappe.local.form_dict
 	target = core.resolve(*_match(request), form, request.path, request.method)
 	if target.kind == core.METHOD:
-		_judge_method(target, form, allowed)
+		_judge_method(target, form, methods)
 	elif target.kind == core.DOC_METHOD:
 		_judge_doc_method(target, form)
 	elif target.kind == core.RESOURCE and target.docname and is_scoped(target.doctype):
@@ -156,9 +167,18 @@ def check_record_page(form) -> None:
 		check_visible(doctype, name)
 
 
+# ``/api/method/<name>``, the Desk's every call: the rule Frappe's URL map gives it, without
+# matching the whole map (a name with a slash, or any other form, goes through the map)
+_METHOD_RULE = "/api/method/<path:method>"
+_METHOD_PREFIX = "/api/method/"
+
+
 def _match(request) -> tuple[str | None, dict]:
-	if not request.path.startswith("/api/"):
+	path = request.path
+	if not path.startswith("/api/"):
 		return None, {}
+	if path.startswith(_METHOD_PREFIX) and "/" not in (name := path[len(_METHOD_PREFIX) :]) and name:
+		return _METHOD_RULE, {"method": name}
 	from frappe.api import API_URL_MAP
 
 	try:
@@ -168,9 +188,9 @@ def _match(request) -> tuple[str | None, dict]:
 	return rule.rule, values
 
 
-def _judge_method(target: core.Target, form, allowed: frozenset[str]) -> None:
+def _judge_method(target: core.Target, form, methods: frozenset[str]) -> None:
 	name = canonical(target.name, target.doctype if target.extra.get("doctype_module") else None)
-	if name not in allowed:
+	if not may_run(name, methods):
 		deny(target.name)
 	if check := DISPATCHERS.get(name):
 		check(form)

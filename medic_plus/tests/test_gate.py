@@ -93,6 +93,34 @@ class TestAllowlist(GateTestCase):
 				# and the gate resolves it to itself: no override leads elsewhere
 				self.assertEqual(gate.canonical(method), method)
 
+	def test_the_method_route_is_matched_as_frappes_url_map_matches_it(self):
+		"""The gate reads ``/api/method/<name>`` without matching the whole map: it must
+		come to the rule and arguments the map gives, and leave every other form to it."""
+		from frappe.api import API_URL_MAP
+		from werkzeug.exceptions import HTTPException
+		from werkzeug.test import EnvironBuilder
+		from werkzeug.wrappers import Request
+
+		for path in (
+			"/api/method/frappe.auth.get_logged_user",
+			"/api/method/login",
+			"/api/method/run_doc_method",
+			"/api/method/frappe.client.get_list/",
+			"/api/method/Patient/get_list",
+			"/api/method/",
+			"/api/v1/method/frappe.client.get_list",
+			"/api/v2/method/frappe.client.get_list",
+			"/api/resource/Patient",
+		):
+			with self.subTest(path=path):
+				request = Request(EnvironBuilder(path=path).get_environ())
+				try:
+					rule, values = API_URL_MAP.bind_to_environ(request.environ).match(return_rule=True)
+					expected = (rule.rule, values)
+				except HTTPException:
+					expected = (None, {})
+				self.assertEqual(gate._match(request), expected)
+
 	def test_every_entry_that_is_not_the_apps_own_is_reviewed(self):
 		for method, reason in allowlist.reviewed().items():
 			with self.subTest(method=method):
