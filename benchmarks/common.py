@@ -21,6 +21,19 @@ def timed(fn, runs: int) -> float:
 	return statistics.median(samples)
 
 
+def paired(first, second, runs: int) -> tuple[float, float]:
+	"""Median seconds of ``first`` and of ``second``, called in turn ``runs`` times each
+	after one warm-up call of each: a drift of the machine's speed touches both alike."""
+	first(), second()
+	samples: tuple[list[float], list[float]] = ([], [])
+	for _ in range(runs):
+		for fn, out in ((first, samples[0]), (second, samples[1])):
+			start = time.perf_counter()
+			fn()
+			out.append(time.perf_counter() - start)
+	return statistics.median(samples[0]), statistics.median(samples[1])
+
+
 class QueryCounter:
 	"""How many SQL statements run inside the ``with`` block."""
 
