@@ -50,6 +50,7 @@ doctype_js = {
 	"Sales Invoice": "public/js/sales_invoice.js",
 }
 doctype_list_js = {"Patient Appointment": "public/js/patient_appointment_list.js"}
+doctype_calendar_js = {"Patient Appointment": "public/js/patient_appointment_calendar.js"}
 
 # Print formats of the clinical documents
 jinja = {

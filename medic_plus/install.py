@@ -3,11 +3,13 @@ doctypes, and the practice roles' permissions. Every step is idempotent."""
 
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 from frappe.utils import cstr
 
 from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import ensure_schemes
 from medic_plus.onboarding import plans
 from medic_plus.tenancy import uid
+from medic_plus.tenancy.desk import ensure_practice_module_profile, remove_practice_module_profile
 from medic_plus.tenancy.permissions import clear_scope_cache
 from medic_plus.tenancy.roles import apply_role_permissions, create_roles, remove_role_permissions
 from medic_plus.tenancy.scope import PRACTICE_FIELD, SCOPES
@@ -34,6 +36,8 @@ def setup():
 	ensure_setup_block()
 	plans.ensure_rows()
 	ensure_schemes()
+	ensure_practice_module_profile()
+	show_names_in_links()
 
 
 SETUP_BLOCK = "Practice Setup"
@@ -141,6 +145,31 @@ def stamp_from_patients() -> int:
 				frappe.qb.update(table).set(table[scope.field], practice).where(table.name.isin(chunk)).run()
 		stamped += len(rows)
 	return stamped
+
+
+# the records a person looks for by name: a link to one shows its title (the patient's
+# name, the doctor's, "Mia Schulz with Dr Berg"), the record ID stays its reference
+NAMED_IN_LINKS = ("Patient", "Healthcare Practitioner", "Patient Appointment", "Patient Encounter")
+
+
+def show_names_in_links() -> None:
+	"""Frappe's ``show_title_field_in_link`` on each, unless the site has set it itself."""
+	for doctype in NAMED_IN_LINKS:
+		if frappe.db.exists(
+			"Property Setter",
+			{"doc_type": doctype, "property": "show_title_field_in_link", "doctype_or_field": "DocType"},
+		):
+			continue
+		make_property_setter(
+			doctype,
+			None,
+			"show_title_field_in_link",
+			1,
+			"Check",
+			for_doctype=True,
+			validate_fields_for_doctype=False,
+		)
+		frappe.clear_cache(doctype=doctype)
 
 
 def sync_letter_heads():
@@ -598,4 +627,5 @@ def before_uninstall():
 		if name := frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": fieldname}):
 			frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
 	remove_role_permissions()
+	remove_practice_module_profile()
 	clear_scope_cache()

@@ -64,3 +64,29 @@ def choose_active_practice(stored: str | None, memberships: Iterable[Membership]
 	if stored and stored in active:
 		return stored
 	return active[0] if active else None
+
+
+# The Module Profile that keeps a practice user's Desk to the practice's own workspaces
+PRACTICE_MODULE_PROFILE = "Medic Plus Practice"
+# ... by blocking every module but these
+PRACTICE_MODULES = frozenset({"Medic Plus"})
+
+
+def module_profile_for(
+	user: str, current: str | None, roles: Iterable[str], memberships: Iterable[Membership]
+) -> str | None:
+	"""The Module Profile the user should have: the practice profile while they are a
+	member of an active practice and no platform admin; none once they are neither (only
+	the practice profile is ever taken back: a profile set by hand stays)."""
+	practice_user = any(m.is_active for m in memberships) and not is_platform_admin(user, roles)
+	if practice_user and not current:
+		return PRACTICE_MODULE_PROFILE
+	if not practice_user and current == PRACTICE_MODULE_PROFILE:
+		return None
+	return current
+
+
+def blocked_modules(all_modules: Iterable[str]) -> list[str]:
+	"""What the practice profile blocks: every module of the installed apps but the
+	practice's own, sorted."""
+	return sorted(set(all_modules) - PRACTICE_MODULES)

@@ -213,18 +213,31 @@ def get_number_card_difference(doc: str | dict, filters: str | list | dict | Non
 @frappe.read_only()
 def get_appointment_events(start: str, end: str, filters: str | dict | list | None = None):
 	"""Healthcare's appointment calendar reads with raw SQL, and Frappe's
-	get_event_conditions leaves the permission query out: keep the user's own."""
+	get_event_conditions leaves the permission query out: keep the user's own. Each visit
+	is labelled as a receptionist looks for it, "Mia Schulz · Dr Berg" (``title``), not by
+	the patient's record ID."""
 	from healthcare.healthcare.doctype.patient_appointment.patient_appointment import get_events
 
 	events = get_events(start, end, filters)
-	if context.sees_everything() or not events:
+	if not events:
 		return events
-	visible = set(
-		frappe.get_list(
-			"Patient Appointment", filters={"name": ("in", [e.name for e in events])}, pluck="name"
+	read = frappe.get_all if context.sees_everything() else frappe.get_list
+	names = {
+		row.name: row
+		for row in read(
+			"Patient Appointment",
+			filters={"name": ("in", [e.name for e in events])},
+			fields=["name", "patient_name", "practitioner_name"],
 		)
-	)
-	return [e for e in events if e.name in visible]
+	}
+	visible = []
+	for event in events:
+		if row := names.get(event.name):
+			event.title = " · ".join(
+				filter(None, (row.patient_name or event.patient, row.practitioner_name or event.practitioner))
+			)
+			visible.append(event)
+	return visible
 
 
 @frappe.whitelist()

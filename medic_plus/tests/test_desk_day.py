@@ -222,6 +222,8 @@ class TestDeskDay(DeskSteps, IntegrationTestCase):
 			"workspace",
 			"01-workspace",
 		)
+		# the sidebar holds the practice's workspaces of a receptionist, nothing else
+		self.assertEqual(sidebar(page), ["My Practice", "Claims"])
 
 		page.goto(f"{url}/app/patient")
 		expect(page.locator(".list-row-container, .no-result").first).to_be_visible(timeout=30000)
@@ -305,6 +307,14 @@ class TestDeskDay(DeskSteps, IntegrationTestCase):
 		filters = "() => cur_list.filter_area.get().map((f) => f.slice(1, 4))"
 		page.wait_for_function(f"() => ({filters})().length > 0", timeout=15000)
 		self.assertEqual(page.evaluate(filters), [["status", "!=", "Cancelled"]])
+		# each visit is labelled with the patient's and the doctor's names, not an ID
+		page.evaluate("(day) => $('.fc').first().fullCalendar('gotoDate', day)", str(add_days(getdate(), 20)))
+		visit = page.locator(".fc-event", has_text=f"Dora Desk {self.tag}").first
+		expect(visit).to_be_visible(timeout=15000)
+		self.assertIn("Dora Desk", visit.inner_text())
+		self.assertIn("· ISO Book Doc", visit.inner_text())
+		self.assertNotIn(patient, visit.inner_text())
+		self.shot(page, "05b-calendar-with-names")
 		self.visit(
 			page,
 			watch,
@@ -315,6 +325,24 @@ class TestDeskDay(DeskSteps, IntegrationTestCase):
 		)
 		browser.close()
 		return patient
+
+	def test_a_practice_admins_desk(self):
+		"""The admin's sidebar: the practice's workspaces in the order of its day, and none of
+		the platform's administration."""
+		with running_server(workers=1) as url, sync_playwright() as pw:
+			browser, page = self.open(pw)
+			watch = Watch(page)
+			log_in(page, url, email("iso-book-admin"), PASSWORD)
+			self.visit(
+				page,
+				watch,
+				f"{url}/app/my-practice",
+				lambda p: p.locator(".number-widget-box, .number-card").first,
+				"the admin's workspace",
+				"00-admin-desk",
+			)
+			self.assertEqual(sidebar(page), ["My Practice", "Clinical", "Claims"])
+			browser.close()
 
 	def doctor_day(self, pw, url: str, patient: str):
 		browser, page = self.open(pw)
@@ -430,3 +458,10 @@ class TestDeskDay(DeskSteps, IntegrationTestCase):
 	@property
 	def doctor_user(self) -> str:
 		return self.bf.doctor_user
+
+
+def sidebar(page) -> list[str]:
+	"""The workspaces the Desk's sidebar lists, in order."""
+	labels = page.locator(".desk-sidebar .standard-sidebar-item .sidebar-item-label")
+	expect(labels.first).to_be_visible(timeout=15000)
+	return [label.strip() for label in labels.all_inner_texts()]

@@ -76,6 +76,31 @@ class TestNames(TenancyFixtureTestCase):
 			self.assertNotIn("Eventful", text)
 			self.assertIn(appointment.name, text)
 
+	def test_people_are_shown_by_name_where_they_are_looked_for(self):
+		"""A link to a patient, a doctor, an appointment or an encounter shows its title; the
+		appointment calendar labels a visit "patient · doctor"; the ID stays the reference."""
+		from frappe.desk.search import get_link_title
+
+		from medic_plus.tenancy.whitelisted import get_appointment_events
+		from medic_plus.tests.test_operations import make_appointment
+
+		for doctype in ("Patient", "Healthcare Practitioner", "Patient Appointment", "Patient Encounter"):
+			self.assertTrue(frappe.get_meta(doctype).show_title_field_in_link, doctype)
+		a = self.fx.a
+		patient_name = frappe.db.get_value("Patient", a.patient, "patient_name")
+		doctor_name = frappe.db.get_value("Healthcare Practitioner", a.practitioner, "practitioner_name")
+		name = make_appointment(a.practice, a.patient, a.practitioner, day=frappe.utils.today())
+		try:
+			frappe.set_user(a.recep)
+			self.assertEqual(get_link_title("Patient", a.patient), patient_name)
+			day = frappe.utils.today()
+			event = next(e for e in get_appointment_events(day, day) if e.name == name)
+			self.assertEqual(event.title, f"{patient_name} · {doctor_name}")
+			self.assertEqual(event.patient, a.patient)
+		finally:
+			frappe.set_user("Administrator")
+			frappe.delete_doc("Patient Appointment", name, force=True, ignore_permissions=True)
+
 	def test_a_practice_patient_gets_no_website_user(self):
 		email = f"iso-portal-{frappe.generate_hash(length=6)}@example.com"
 		patient = new_patient(self.fx.a.practice, "Portal", email=email, invite_user=1)

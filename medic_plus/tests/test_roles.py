@@ -194,3 +194,66 @@ class TestPracticeRoles(TenancyFixtureTestCase):
 			}
 		).insert()
 		self.assertIn("Practice Doctor", frappe.get_roles(newcomer))
+
+
+class TestPracticeDesk(TenancyFixtureTestCase):
+	"""A practice user's Desk lists the practice's workspaces, in the order of a day at a
+	practice; the platform's administration stays out of it (a Module Profile, not CSS)."""
+
+	def sidebar(self, user: str) -> list[str]:
+		from frappe.desk.desktop import get_workspace_sidebar_items
+
+		frappe.set_user(user)
+		try:
+			return [page.name for page in get_workspace_sidebar_items()["pages"]]
+		finally:
+			frappe.set_user("Administrator")
+
+	def test_each_role_sees_its_practices_workspaces_and_nothing_else(self):
+		self.assertEqual(self.sidebar(self.fx.a.recep), ["My Practice", "Claims"])
+		self.assertEqual(self.sidebar(self.fx.a.doctor), ["My Practice", "Clinical"])
+		self.assertEqual(self.sidebar(self.fx.a.admin), ["My Practice", "Clinical", "Claims"])
+		self.assertEqual(self.sidebar(self.fx.both), ["My Practice", "Clinical", "Claims"])
+
+	def test_the_platforms_users_keep_their_desk(self):
+		pages = self.sidebar(self.fx.platform)
+		self.assertIn("Medic Plus Platform", pages)
+		self.assertIn("Healthcare", pages)
+		self.assertFalse(frappe.db.get_value("User", self.fx.platform, "module_profile"))
+
+	def test_a_blocked_module_hides_its_workspace_not_its_documents(self):
+		blocked = {row.module for row in frappe.get_doc("User", self.fx.a.admin).block_modules}
+		self.assertTrue({"Accounts", "Healthcare", "Core", "Website", "Setup"} <= blocked)
+		self.assertNotIn("Medic Plus", blocked)
+		frappe.set_user(self.fx.a.admin)
+		frappe.get_list("Sales Invoice", limit=1)  # the Accounts module is blocked: no error
+		frappe.get_list("Patient Encounter", limit=1)
+
+	def test_the_profile_comes_with_the_first_membership_and_goes_with_the_last(self):
+		user = ensure_user("desk-first-member@example.com", "Desk First")
+		self.assertFalse(frappe.db.get_value("User", user, "module_profile"))
+		name = ensure_member(self.fx.a.practice, user, "Receptionist")
+		try:
+			self.assertEqual(frappe.db.get_value("User", user, "module_profile"), "Medic Plus Practice")
+			self.assertEqual(self.sidebar(user), ["My Practice", "Claims"])
+			member = frappe.get_doc("Practice Member", name)
+			member.is_active = 0
+			member.save(ignore_permissions=True)
+			self.assertFalse(frappe.db.get_value("User", user, "module_profile"))
+			self.assertFalse(frappe.get_doc("User", user).block_modules)
+		finally:
+			frappe.delete_doc("Practice Member", name, force=True, ignore_permissions=True)
+
+	def test_a_profile_given_by_hand_stays(self):
+		if not frappe.db.exists("Module Profile", "Desk By Hand"):
+			frappe.get_doc(
+				{"doctype": "Module Profile", "module_profile_name": "Desk By Hand", "block_modules": []}
+			).insert(ignore_permissions=True)
+		user = ensure_user("desk-by-hand@example.com", "Desk Hand")
+		frappe.db.set_value("User", user, "module_profile", "Desk By Hand")
+		name = ensure_member(self.fx.a.practice, user, "Receptionist")
+		try:
+			self.assertEqual(frappe.db.get_value("User", user, "module_profile"), "Desk By Hand")
+		finally:
+			frappe.delete_doc("Practice Member", name, force=True, ignore_permissions=True)
+			frappe.db.set_value("User", user, "module_profile", None)

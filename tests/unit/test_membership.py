@@ -1,7 +1,11 @@
 from medic_plus.core.membership import (
+	ADMIN,
+	PRACTICE_MODULE_PROFILE,
 	Membership,
+	blocked_modules,
 	choose_active_practice,
 	is_platform_admin,
+	module_profile_for,
 	needed_roles,
 	practices_with_role,
 	role_changes,
@@ -66,3 +70,33 @@ def test_active_practice_falls_back_to_the_oldest_membership():
 
 def test_no_active_practice_without_memberships():
 	assert choose_active_practice("A", [Membership("A", "Doctor", is_active=False)]) is None
+
+
+def test_a_practice_user_gets_the_practice_module_profile():
+	member = [Membership("P1", ADMIN)]
+	assert module_profile_for("a@x", None, ["Practice Admin"], member) == PRACTICE_MODULE_PROFILE
+	assert module_profile_for("a@x", "", ["Practice Admin"], member) == PRACTICE_MODULE_PROFILE
+	assert module_profile_for("a@x", PRACTICE_MODULE_PROFILE, [], member) == PRACTICE_MODULE_PROFILE
+
+
+def test_a_profile_set_by_hand_stays():
+	member = [Membership("P1", ADMIN)]
+	assert module_profile_for("a@x", "Front Desk", ["Practice Admin"], member) == "Front Desk"
+	assert module_profile_for("a@x", "Front Desk", [], []) == "Front Desk"
+
+
+def test_the_practice_profile_goes_with_the_last_membership_or_to_a_platform_admin():
+	ended = [Membership("P1", ADMIN, is_active=False)]
+	assert module_profile_for("a@x", PRACTICE_MODULE_PROFILE, [], ended) is None
+	member = [Membership("P1", ADMIN)]
+	assert module_profile_for("a@x", PRACTICE_MODULE_PROFILE, ["System Manager"], member) is None
+	assert module_profile_for("Administrator", None, [], member) is None
+	assert module_profile_for("a@x", None, ["System Manager"], member) is None
+
+
+def test_the_practice_profile_blocks_every_module_but_the_practices_own():
+	assert blocked_modules(["Accounts", "Medic Plus", "Healthcare", "Core", "Accounts"]) == [
+		"Accounts",
+		"Core",
+		"Healthcare",
+	]

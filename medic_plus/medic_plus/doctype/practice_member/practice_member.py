@@ -8,6 +8,7 @@ from frappe.model.document import Document
 from medic_plus.core.membership import ADMIN, DOCTOR, Membership, role_changes
 from medic_plus.onboarding.plans import PlanLimitError, plan_of
 from medic_plus.tenancy import context
+from medic_plus.tenancy.desk import apply_module_profile
 
 NOT_MEMBER_USERS = ("Administrator", "Guest")
 
@@ -140,7 +141,7 @@ def _other_active_admins(practice: str, exclude: str) -> int:
 
 def sync_user_roles(user: str) -> None:
 	"""Give the user the practice roles their active memberships need, and take back
-	those no active membership needs any more."""
+	those no active membership needs any more; the same for the practice's Desk."""
 	context.clear_membership_cache(user)
 	if not frappe.db.exists("User", user):
 		return
@@ -152,12 +153,13 @@ def sync_user_roles(user: str) -> None:
 	]
 	user_doc = frappe.get_doc("User", user)
 	add, remove = role_changes([r.role for r in user_doc.roles], memberships)
-	if not add and not remove:
-		return
 	for row in list(user_doc.roles):
 		if row.role in remove:
 			user_doc.roles.remove(row)
 	user_doc.append_roles(*sorted(add))
+	# and the Desk of a practice user: the practice's workspaces (tenancy/desk.py)
+	if not (apply_module_profile(user_doc, memberships) or add or remove):
+		return
 	user_doc.flags.ignore_permissions = True
 	user_doc.save()
 

@@ -1,0 +1,13 @@
+"""Practice members' Desk shows the practice's workspaces only: each member gets the
+practice Module Profile (tenancy/desk.py), as new members now do."""
+
+import frappe
+
+
+def execute():
+	from medic_plus.medic_plus.doctype.practice_member.practice_member import sync_user_roles
+	from medic_plus.tenancy.desk import ensure_practice_module_profile
+
+	ensure_practice_module_profile()
+	for user in frappe.get_all("Practice Member", filters={"is_active": 1}, pluck="user", distinct=True):
+		sync_user_roles(user)
