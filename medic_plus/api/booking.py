@@ -587,6 +587,9 @@ def _date(value: str, field: str) -> date:
 
 
 def _bad(field: str, message: str):
+	"""400 for the input ``field``: the answer names the field (``invalid_field``), so that a
+	form shows the message next to it."""
+	frappe.local.response["invalid_field"] = field
 	frappe.throw(
 		message, BadBookingRequest, title=_("Please check {0}").format(_(field.replace("_", " ").title()))
 	)

@@ -135,6 +135,7 @@ def register(
 		if timezone not in _known_timezones():
 			_bad("timezone", _("Please choose a time zone from the list."))
 	if frappe.db.exists("Practice Registration", {"email": clean_email, "status": ("in", WAITING)}):
+		frappe.local.response["invalid_field"] = "email"
 		frappe.throw(
 			_("A practice registered with this address is already on its way."),
 			AlreadyRegistered,
@@ -143,6 +144,7 @@ def register(
 	try:
 		otp_store.reserve_for_this_transaction(SIGNUP, clean_email, otp)
 	except otp_core.InvalidCode as e:
+		frappe.local.response["invalid_field"] = "otp"
 		frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
 
 	reg = frappe.get_doc(

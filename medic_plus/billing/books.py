@@ -12,6 +12,7 @@ from frappe import _
 from frappe.utils import flt
 
 from medic_plus import demo
+from medic_plus.tenancy import context
 
 
 def make_company(practice_name: str, abbr: str, country: str | None = None) -> str:
@@ -93,6 +94,10 @@ def ensure_own_company(practice) -> str | None:
 		return None
 	company = make_company(practice.practice_name, practice.short_code, practice.get("country"))
 	practice.db_set("company", company, update_modified=False)
+	for user in frappe.get_all(
+		"Practice Member", filters={"practice": practice.name, "is_active": 1}, pluck="user"
+	):
+		context.keep_books_default(user)  # its members' new invoices go to its books
 	return company
 
 

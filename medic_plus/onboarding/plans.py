@@ -68,24 +68,33 @@ def check(practice: str, feature: str) -> None:
 		frappe.throw(refusal(plan, feature), PlanLimitError, title=_("Plan Limit"))
 
 
-def describe(plan: core.Plan) -> str:
-	"""One line for the sign-up page: the plan, its price and what it includes."""
+def card(plan: core.Plan) -> dict:
+	"""The plan as the sign-up page shows it: its name, its price (in the site's money
+	format; a plan that costs nothing reads "Free") and what it includes."""
 	from medic_plus.demo import default_company
 
 	currency = frappe.db.get_value("Company", default_company(), "default_currency")
-	parts = [_("{0} a month").format(frappe.utils.fmt_money(plan.monthly_price, currency=currency))]
-	if plan.max_practitioners:
-		parts.append(_("up to {0} practitioners").format(plan.max_practitioners))
+
+	def money(amount: float) -> str:
+		return frappe.utils.fmt_money(amount, currency=currency)
+
+	if plan.monthly_price:
+		price = _("{0} a month").format(money(plan.monthly_price))
+	elif plan.visit_price > 0:
+		price = _("No monthly fee")
 	else:
-		parts.append(_("any number of practitioners"))
+		price = _("Free")
+	features = [
+		_("Up to {0} practitioners").format(plan.max_practitioners)
+		if plan.max_practitioners
+		else _("Any number of practitioners")
+	]
 	if plan.visit_price > 0:
-		parts.append(
+		features.append(
 			_("{0} visits a month included, then {1} a visit").format(
-				plan.included_visits, frappe.utils.fmt_money(plan.visit_price, currency=currency)
+				plan.included_visits, money(plan.visit_price)
 			)
 		)
-	if not plan.online_booking:
-		parts.append(_("no online booking"))
-	if not plan.fhir:
-		parts.append(_("no FHIR API"))
-	return f"{_(plan.name)}: " + ", ".join(parts)
+	features.append(_("Online booking page") if plan.online_booking else _("No online booking"))
+	features.append(_("FHIR API for your systems") if plan.fhir else _("No FHIR API"))
+	return {"name": plan.name, "title": _(plan.name), "price": price, "features": features}

@@ -35,6 +35,28 @@ if sync_playwright:
 	from playwright.sync_api import expect
 
 
+# a phone and a laptop
+WIDTHS = ((390, 844), (1366, 900))
+
+
+def axe_findings(page, shots: str, where: str) -> list[dict]:
+	"""axe-core on the page as it is now (WCAG 2.1 A and AA): its serious and critical
+	findings; a screenshot of the page goes to ``shots``."""
+	with open(AXE) as f:
+		page.add_script_tag(content=f.read())
+	result = page.evaluate(
+		"""() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"]}})
+			.then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+				nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})))"""
+	)
+	page.screenshot(path=os.path.join(shots, f"{where}.png"), full_page=True)
+	return [v for v in result if v["impact"] in BLOCKING]
+
+
+def scrolls_sideways(page) -> bool:
+	return page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth")
+
+
 @unittest.skipUnless(
 	sync_playwright and os.path.exists(CHROMIUM) and os.path.exists(AXE),
 	"needs Playwright, Chromium and axe-core",
@@ -45,27 +67,18 @@ class TestBookingAccessibility(IntegrationTestCase):
 		super().setUpClass()
 		cls.bf = get_booking_fixture()
 		cls.shots = artifacts_dir("accessibility")
-		with open(AXE) as f:
-			cls.axe = f.read()
 
 	def tearDown(self):
 		delete_booked_with_note("Keyboard test")
 
 	def check(self, page, where: str):
 		"""axe on the page as it is now: no serious or critical violation."""
-		page.add_script_tag(content=self.axe)
-		result = page.evaluate(
-			"""() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"]}})
-				.then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-					nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})))"""
-		)
-		page.screenshot(path=os.path.join(self.shots, f"{where}.png"), full_page=True)
-		blocking = [v for v in result if v["impact"] in BLOCKING]
+		blocking = axe_findings(page, self.shots, where)
 		self.assertEqual(blocking, [], f"{where}: {json.dumps(blocking, indent=1)}")
 
 	def test_the_pages_pass_axe_at_phone_and_desktop_widths(self):
 		with running_server(workers=2) as url, sync_playwright() as pw:
-			for width, height in ((375, 812), (1280, 900)):
+			for width, height in WIDTHS:
 				browser, page = new_page(pw, width, height)
 				errors = script_errors(page)
 				page.goto(f"{url}/book?practice=no-such-practice")
@@ -146,4 +159,77 @@ class TestBookingAccessibility(IntegrationTestCase):
 				"Patient Appointment",
 				{"notes": "Keyboard test", "appointment_date": day, "appointment_time": "15:00:00"},
 			)
+		)
+
+	def test_every_other_public_page_passes_axe_and_fits_a_phone(self):
+		"""/signup at each step (with its errors and an open picker), /terms, /privacy, an
+		activation link that is no longer valid and a booking's manage page: no serious or
+		critical finding at either width, and no page scrolls sideways."""
+		from medic_plus.booking.service import ensure_manage_token
+		from medic_plus.tests.test_operations import make_appointment
+
+		frappe.db.set_single_value("Medic Plus Settings", "signup_enabled", 1)
+		appointment = make_appointment(
+			self.bf.practice, self.bf_patient(), self.bf.doctor, day=str(add_days(practice_today(), 9))
+		)
+		token = ensure_manage_token(frappe.get_doc("Patient Appointment", appointment))
+		frappe.db.commit()  # nosemgrep: the server reads it
+		try:
+			with running_server(workers=2) as url, sync_playwright() as pw:
+				for width, height in WIDTHS:
+					browser, page = new_page(pw, width, height)
+					errors = script_errors(page)
+					pages = (
+						("terms", "/terms", "Terms of Service"),
+						("privacy", f"/privacy?practice={self.bf.slug}", None),
+						("activate-not-valid", "/activate?key=no-such-key", None),
+						("manage", f"/book/manage?token={token}", None),
+					)
+					for where, path, heading in pages:
+						page.goto(url + path)
+						if heading:
+							expect(page.get_by_role("heading", name=heading)).to_be_visible()
+						page.wait_for_load_state("networkidle")
+						self.check(page, f"{width}-{where}")
+						self.assertFalse(scrolls_sideways(page), f"{where} scrolls sideways at {width} px")
+					page.goto(f"{url}/signup")
+					expect(page.get_by_role("heading", name="Register your practice")).to_be_visible()
+					self.check(page, f"{width}-signup-1")
+					self.assertFalse(scrolls_sideways(page), f"/signup scrolls sideways at {width} px")
+					page.get_by_role("button", name="Next").click()  # nothing filled in: errors
+					expect(page.locator("#mp-practice_name-error")).to_be_visible()
+					page.get_by_role("combobox", name="Country").fill("ger")
+					expect(page.get_by_role("option", name="Germany")).to_be_visible()
+					self.check(page, f"{width}-signup-1-errors-and-picker")
+					page.keyboard.press("Enter")
+					self.assertEqual(page.locator("input[name=country]").input_value(), "Germany")
+					page.get_by_label("Practice name").fill("Axe Clinic")
+					page.get_by_role("button", name="Next").click()
+					expect(page.get_by_role("heading", name="You", exact=True)).to_be_visible()
+					self.check(page, f"{width}-signup-2")
+					self.assertFalse(scrolls_sideways(page), f"/signup scrolls sideways at {width} px")
+					browser.close()
+					self.assertEqual(errors, [])
+		finally:
+			frappe.delete_doc("Patient Appointment", appointment, force=True, ignore_permissions=True)
+			frappe.db.commit()  # nosemgrep: remove it
+
+	def bf_patient(self) -> str:
+		"""A patient of the booking fixture's practice."""
+		name = frappe.db.get_value("Patient", {"custom_practice": self.bf.practice, "first_name": "Axe"})
+		if name:
+			return name
+		return (
+			frappe.get_doc(
+				{
+					"doctype": "Patient",
+					"first_name": "Axe",
+					"last_name": "Manage",
+					"sex": "Female",
+					"invite_user": 0,
+					"custom_practice": self.bf.practice,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
 		)

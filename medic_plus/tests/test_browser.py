@@ -354,6 +354,20 @@ class TestSignupInBrowser(IntegrationTestCase):
 	"""The funnel as a doctor walks it: /signup, the code from the mail queue, the
 	platform's approval, the activation link, and the Desk with the setup checklist."""
 
+	def check_accessibility(self, page, shots: str, where: str) -> None:
+		"""axe-core's serious and critical findings on the page, at a phone's width and a
+		laptop's (where axe-core is installed: test_accessibility.py)."""
+		from medic_plus.tests.test_accessibility import AXE, WIDTHS, axe_findings, scrolls_sideways
+
+		if not os.path.exists(AXE):
+			return
+		size = page.viewport_size
+		for width, height in WIDTHS:
+			page.set_viewport_size({"width": width, "height": height})
+			self.assertEqual(axe_findings(page, shots, f"{where}-{width}"), [], f"{where} at {width} px")
+			self.assertFalse(scrolls_sideways(page), f"{where} scrolls sideways at {width} px")
+		page.set_viewport_size(size)
+
 	def test_a_doctor_signs_up_and_lands_on_the_setup_checklist(self):
 		from medic_plus.onboarding import provisioning
 		from medic_plus.tests.fixtures import ensure_outbox
@@ -379,21 +393,35 @@ class TestSignupInBrowser(IntegrationTestCase):
 				expect(page.locator("#mp-slug-state")).to_contain_text(
 					f"/book?practice=browser-clinic-{tag}", timeout=10000
 				)
-				page.get_by_label("Plan").select_option("Basic")
-				page.get_by_label("Country").select_option("South Africa")
-				page.get_by_label("Time zone").select_option("Africa/Johannesburg")
+				page.get_by_role("radio", name=re.compile("^Basic")).check()
+				# pickers with search: typed, then chosen from the list
+				page.get_by_role("combobox", name="Country").fill("south af")
+				page.get_by_role("option", name="South Africa").click()
+				page.get_by_role("combobox", name="Time zone").fill("johannes")
+				page.keyboard.press("Enter")
+				self.assertEqual(page.locator("input[name=timezone]").input_value(), "Africa/Johannesburg")
+				page.screenshot(path=os.path.join(shots, "01-practice.png"), full_page=True)
+				page.get_by_role("button", name="Next").click()
 				page.get_by_label("First name").fill("Bea")
 				page.get_by_label("Last name").fill("Browser")
 				page.get_by_label("E-mail", exact=True).fill(address)
-				page.locator("input[name=terms_accepted]").check()
+				page.get_by_role("button", name="Send me a code").click()  # the terms not accepted
+				expect(page.locator("#mp-terms_accepted-error")).to_have_text(
+					"Please accept the terms of service."
+				)
+				page.get_by_label("I accept the terms of service").check()
 				page.wait_for_timeout(3200)  # a person takes longer than the bot check's minimum
-				page.screenshot(path=os.path.join(shots, "01-form.png"), full_page=True)
+				page.screenshot(path=os.path.join(shots, "02-you.png"), full_page=True)
 				page.get_by_role("button", name="Send me a code").click()
 				expect(page.get_by_label("The code we e-mailed you")).to_be_visible(timeout=15000)
+				page.get_by_label("The code we e-mailed you").fill("000000")
+				page.get_by_role("button", name="Register my practice").click()  # a wrong code
+				expect(page.locator("#mp-otp-error")).to_be_visible(timeout=15000)
+				page.screenshot(path=os.path.join(shots, "03-wrong-code.png"), full_page=True)
 				page.get_by_label("The code we e-mailed you").fill(latest_code(address))
 				page.get_by_role("button", name="Register my practice").click()
 				expect(page.get_by_role("heading", name="Thank you")).to_be_visible(timeout=15000)
-				page.screenshot(path=os.path.join(shots, "02-registered.png"), full_page=True)
+				page.screenshot(path=os.path.join(shots, "04-registered.png"), full_page=True)
 
 				# the platform owner approves it in Desk
 				frappe.db.rollback()  # see what the server committed
@@ -405,6 +433,7 @@ class TestSignupInBrowser(IntegrationTestCase):
 				key = re.search(r"/activate\?key=([\w-]+)", latest_mail_text(address)).group(1)
 
 				page.goto(f"{url}/activate?key={key}")
+				self.check_accessibility(page, shots, "activate")
 				page.get_by_label("Password (at least 10 characters)").fill("Browser-Clinic-Sprechstunde-27")
 				page.get_by_label("The same password again").fill("Browser-Clinic-Sprechstunde-27")
 				public_errors = list(errors)  # the public pages' own scripts (Desk's are Frappe's)
@@ -413,7 +442,7 @@ class TestSignupInBrowser(IntegrationTestCase):
 				expect(page.get_by_text("Set up your practice")).to_be_visible(timeout=30000)
 				expect(page.get_by_text("Invite your staff")).to_be_visible()
 				page.wait_for_timeout(1000)
-				page.screenshot(path=os.path.join(shots, "03-my-practice.png"), full_page=True)
+				page.screenshot(path=os.path.join(shots, "05-my-practice.png"), full_page=True)
 				browser.close()
 				self.assertEqual(public_errors, [])
 		finally:

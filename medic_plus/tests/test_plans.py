@@ -153,8 +153,14 @@ class TestPlans(TenancyFixtureTestCase):
 
 			currency = frappe.db.get_value("Company", default_company(), "default_currency")
 			self.assertIn(frappe.utils.fmt_money(1234, currency=currency), html)
-			self.assertIn("up to 10 practitioners", html)
+			self.assertIn("Up to 10 practitioners", html)
 			self.assertIn("100 visits a month included", html)
+		# a plan that costs nothing reads "Free", not a price of nothing
+		with plan_row("Basic", monthly_price=0, visit_price=0):
+			html = request("GET", "/signup").get_data(as_text=True)
+			basic = html[html.index('value="Basic"') :][:600]
+			self.assertIn("Free", basic)
+			self.assertNotIn(frappe.utils.fmt_money(0, currency=currency), basic)
 
 
 class TestCheckout(TenancyFixtureTestCase):

@@ -236,6 +236,13 @@ class TestPracticeDesk(TenancyFixtureTestCase):
 		try:
 			self.assertEqual(frappe.db.get_value("User", user, "module_profile"), "Medic Plus Practice")
 			self.assertEqual(self.sidebar(user), ["My Practice", "Claims"])
+			# and, before any Desk login (an API client never has one), their new invoice
+			# starts in the practice's books
+			company = frappe.db.get_value("Practice", self.fx.a.practice, "company")
+			self.assertEqual(frappe.defaults.get_user_default("company", user), company)
+			frappe.set_user(user)
+			self.assertEqual(frappe.new_doc("Sales Invoice").company, company)
+			frappe.set_user("Administrator")
 			member = frappe.get_doc("Practice Member", name)
 			member.is_active = 0
 			member.save(ignore_permissions=True)

@@ -130,3 +130,52 @@ class TestSignup(TenancyFixtureTestCase):
 			self.assertEqual(answer.status_code, 400)
 		frappe.db.rollback()
 		self.assertFalse(frappe.db.exists("Email Queue Recipient", {"recipient": self.email}))
+
+	def test_a_refusal_names_the_field_it_is_about(self):
+		"""The form shows a server's refusal next to its field: the answer names it."""
+		for field, values in (
+			("email", {"email": "not-an-address"}),
+			("slug", {"slug": "a"}),
+			("terms_accepted", {"terms_accepted": 0}),
+			("timezone", {"timezone": "Mars/Olympus"}),
+		):
+			with self.subTest(field=field):
+				answer = self.post("register", otp="123456", **self.details(**values))
+				self.assertEqual(answer.status_code, 400, answer.get_data(as_text=True)[:300])
+				self.assertEqual(answer.json["invalid_field"], field)
+		wrong = self.post("register", otp="000000", **self.details())
+		self.assertEqual(wrong.json.get("invalid_field"), "otp")
+
+	def test_the_page_guesses_the_country_from_the_time_zone(self):
+		from medic_plus.www.signup import country_of_zone
+
+		countries = set(frappe.get_all("Country", pluck="name"))
+		zones = country_of_zone(countries, {"Africa/Johannesburg", "Europe/Berlin", "Mars/Olympus"})
+		self.assertEqual(zones, {"Africa/Johannesburg": "South Africa", "Europe/Berlin": "Germany"})
+		html = request("GET", "/signup").get_data(as_text=True)
+		self.assertIn('"Europe/Berlin": "Germany"', html)
+		self.assertIn('role="combobox"', html)
+
+	def test_sign_up_opens_only_with_terms_the_doctor_can_read(self):
+		settings = frappe.get_doc("Medic Plus Settings")
+		settings.signup_enabled, settings.terms_url, settings.terms_of_service = 0, "", ""
+		settings.save()  # closed, no terms: fine
+		settings.signup_enabled = 1
+		with self.assertRaises(frappe.ValidationError):
+			settings.save()
+		frappe.db.rollback()
+		settings = frappe.get_doc("Medic Plus Settings")
+		settings.signup_enabled, settings.terms_url = 1, ""
+		settings.terms_of_service = (
+			"<p>Practices keep their patients' data <b>private</b>.</p><script>x()</script>"
+		)
+		settings.save()
+		frappe.db.commit()  # nosemgrep: the server reads it
+		try:
+			page = request("GET", "/terms").get_data(as_text=True)
+			self.assertIn("keep their patients", page)
+			self.assertNotIn("<script>x()", page)
+			self.assertIn('href="/terms"', request("GET", "/signup").get_data(as_text=True))
+		finally:
+			frappe.db.set_single_value("Medic Plus Settings", "terms_of_service", None)
+			frappe.db.commit()  # nosemgrep

@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import strip_html
 
 from medic_plus.onboarding import plans
 
@@ -17,6 +18,17 @@ class MedicPlusSettings(Document):
 				frappe.throw(_("Row {0}: the {1} plan has a row already.").format(row.idx, _(row.plan)))
 			seen.add(row.plan)
 		plans.seed_rows(self)
+		self.validate_terms()
+
+	def validate_terms(self):
+		"""Sign-up opens, and stays open, only with terms a doctor can read."""
+		if not self.signup_enabled or self.terms_url or strip_html(self.terms_of_service or "").strip():
+			return
+		if any(self.has_value_changed(f) for f in ("signup_enabled", "terms_url", "terms_of_service")):
+			frappe.throw(
+				_("Publish your terms of service (a link, or their text) before you open sign-up."),
+				title=_("Terms of Service Missing"),
+			)
 
 	def on_update(self):
 		from medic_plus.onboarding.billing import plan_name

@@ -122,6 +122,9 @@ class PracticeMember(Document):
 		):
 			frappe.db.set_value("Healthcare Practitioner", self.practitioner, "user_id", self.user)
 		sync_user_roles(self.user)
+		# a new invoice of theirs starts in the practice's books, from the first call (an API
+		# client never boots the Desk, which keeps this default too)
+		context.keep_books_default(self.user)
 
 	def on_trash(self):
 		if self.role == ADMIN and self.is_active and not context.sees_everything():
