@@ -34,6 +34,8 @@ def get_context(context):
 			"countries": sorted(([c, _(c)] for c in countries), key=lambda pair: pair[1].casefold()),
 			"timezones": timezones,
 			"country_of_zone": country_of_zone(set(countries), set(timezones)),
+			# where the browser's zone names no country: the platform's own
+			"default_country": frappe.db.get_single_value("System Settings", "country"),
 			"messages": {
 				"free": _("Free:"),
 				"required": _("Please fill this in."),
