@@ -114,5 +114,12 @@ def test_an_unknown_option_is_refused(tmp_path):
 @pytest.mark.skipif(os.name != "posix", reason="a POSIX shell script")
 def test_help_lists_every_source_option(tmp_path):
 	answer = subprocess.run([shutil.which("bash"), str(SCRIPT), "--help"], capture_output=True, text=True)
-	for option in ("--frappe-path", "--erpnext", "--healthcare", "--medic-plus", "--db-root-password", "--site"):
+	for option in (
+		"--frappe-path",
+		"--erpnext",
+		"--healthcare",
+		"--medic-plus",
+		"--db-root-password",
+		"--site",
+	):
 		assert option in answer.stdout
