@@ -16,6 +16,7 @@ from datetime import date, time, timedelta
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
+from medic_plus.billing.books import default_company
 from medic_plus.medic_plus.doctype.patient_consent import patient_consent as consent
 
 DEMO_PASSWORD = "Demo-Pass-2026!"
@@ -371,10 +372,6 @@ def ensure_schedule(
 		doc.flags.ignore_permissions = True
 		doc.save()
 	return schedule_name
-
-
-def default_company() -> str | None:
-	return frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
 
 
 DEMO = (

@@ -205,8 +205,8 @@ for _doctype in ("Patient Appointment", *CLINICAL_DOCTYPES):
 # link search for practitioners: the members of the user's practices only; for patients:
 # each with its practice, for a user who sees several
 standard_queries = {
-	"Healthcare Practitioner": "medic_plus.tenancy.whitelisted.practitioner_query",
-	"Patient": "medic_plus.tenancy.whitelisted.patient_query",
+	"Healthcare Practitioner": "medic_plus.api.desk.practitioner_query",
+	"Patient": "medic_plus.api.desk.patient_query",
 	"Code Value": "medic_plus.clinical.codes.code_value_query",
 }
 
@@ -216,9 +216,9 @@ auth_hooks = ["medic_plus.tenancy.gate.enforce"]
 
 _HC = "healthcare.healthcare.doctype."
 override_whitelisted_methods = {
-	# Healthcare methods the practice roles need, behind the tenant wall (tenancy/healthcare_api.py)
+	# Healthcare methods the practice roles need, behind the tenant wall (api/healthcare.py)
 	**{
-		original: "medic_plus.tenancy.healthcare_api." + original.rsplit(".", 1)[1]
+		original: "medic_plus.api.healthcare." + original.rsplit(".", 1)[1]
 		for original in (
 			_HC + "patient.patient.get_patient_detail",
 			_HC + "patient_appointment.patient_appointment.get_availability_data",
@@ -243,18 +243,18 @@ override_whitelisted_methods = {
 		)
 	},
 	"frappe.realtime.can_subscribe_doctype": "medic_plus.tenancy.realtime.can_subscribe_doctype",
-	"frappe.desk.notifications.get_open_count": "medic_plus.tenancy.whitelisted.get_open_count",
-	"frappe.desk.doctype.event.event.get_events": "medic_plus.tenancy.whitelisted.get_events",
-	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "medic_plus.tenancy.whitelisted.get_dashboard_chart",
-	"frappe.client.get_count": "medic_plus.tenancy.whitelisted.get_count",
-	"frappe.desk.doctype.number_card.number_card.get_result": "medic_plus.tenancy.whitelisted.get_number_card_result",
-	"frappe.desk.doctype.number_card.number_card.get_percentage_difference": "medic_plus.tenancy.whitelisted.get_number_card_difference",
-	"frappe.client.validate_link": "medic_plus.tenancy.whitelisted.validate_link",
-	"frappe.utils.global_search.search": "medic_plus.tenancy.whitelisted.global_search",
-	"healthcare.healthcare.doctype.patient_appointment.patient_appointment.get_events": "medic_plus.tenancy.whitelisted.get_appointment_events",
-	"frappe.desk.listview.get_group_by_count": "medic_plus.tenancy.whitelisted.get_group_by_count",
-	"frappe.desk.search.get_names_for_mentions": "medic_plus.tenancy.whitelisted.get_names_for_mentions",
-	"frappe.desk.form.load.get_user_info_for_viewers": "medic_plus.tenancy.whitelisted.get_user_info_for_viewers",
+	"frappe.desk.notifications.get_open_count": "medic_plus.api.desk.get_open_count",
+	"frappe.desk.doctype.event.event.get_events": "medic_plus.api.desk.get_events",
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "medic_plus.api.desk.get_dashboard_chart",
+	"frappe.client.get_count": "medic_plus.api.desk.get_count",
+	"frappe.desk.doctype.number_card.number_card.get_result": "medic_plus.api.desk.get_number_card_result",
+	"frappe.desk.doctype.number_card.number_card.get_percentage_difference": "medic_plus.api.desk.get_number_card_difference",
+	"frappe.client.validate_link": "medic_plus.api.desk.validate_link",
+	"frappe.utils.global_search.search": "medic_plus.api.desk.global_search",
+	"healthcare.healthcare.doctype.patient_appointment.patient_appointment.get_events": "medic_plus.api.desk.get_appointment_events",
+	"frappe.desk.listview.get_group_by_count": "medic_plus.api.desk.get_group_by_count",
+	"frappe.desk.search.get_names_for_mentions": "medic_plus.api.desk.get_names_for_mentions",
+	"frappe.desk.form.load.get_user_info_for_viewers": "medic_plus.api.desk.get_user_info_for_viewers",
 }
 
 # Scheduler

@@ -10,7 +10,7 @@ from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import 
 from medic_plus.onboarding import plans
 from medic_plus.tenancy import uid
 from medic_plus.tenancy.desk import ensure_practice_module_profile, remove_practice_module_profile
-from medic_plus.tenancy.permissions import clear_scope_cache
+from medic_plus.tenancy.records import clear_scope_cache
 from medic_plus.tenancy.roles import apply_role_permissions, create_roles, remove_role_permissions
 from medic_plus.tenancy.scope import PRACTICE_FIELD, SCOPES
 

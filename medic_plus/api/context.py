@@ -5,9 +5,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from medic_plus.api.desk import several_practices
 from medic_plus.tenancy import context
 from medic_plus.tenancy.scope import PRACTICE_DOCTYPES, SCOPES, Mode
-from medic_plus.tenancy.whitelisted import several_practices
 
 
 @frappe.whitelist(methods=["GET", "POST"])

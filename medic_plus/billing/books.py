@@ -11,14 +11,19 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from medic_plus import demo
 from medic_plus.tenancy import context
+
+
+def default_company() -> str | None:
+	"""The platform's own company: the site's default (which keeps the platform's invoices
+	to practices), else the first there is."""
+	return frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
 
 
 def make_company(practice_name: str, abbr: str, country: str | None = None) -> str:
 	"""A new Company for a practice, in the platform's currency: named after the practice
 	(with the abbreviation where the name is taken), the abbreviation made unique."""
-	platform = demo.default_company()
+	platform = default_company()
 	currency, platform_country = frappe.db.get_value("Company", platform, ["default_currency", "country"])
 	name = practice_name if not frappe.db.exists("Company", practice_name) else f"{practice_name} ({abbr})"
 	unique_abbr, n = abbr, 1
@@ -82,7 +87,7 @@ def _bank_account(company: str) -> str | None:
 def has_own_company(practice) -> bool:
 	"""Whether the practice's company is its own: set, not the platform's, no other
 	practice's."""
-	if not practice.company or practice.company == demo.default_company():
+	if not practice.company or practice.company == default_company():
 		return False
 	return not frappe.db.exists("Practice", {"company": practice.company, "name": ("!=", practice.name)})
 
@@ -90,7 +95,7 @@ def has_own_company(practice) -> bool:
 def ensure_own_company(practice) -> str | None:
 	"""Give ``practice`` (a Practice document) a company of its own where it has none;
 	returns the company made, or None."""
-	if has_own_company(practice) or not demo.default_company():
+	if has_own_company(practice) or not default_company():
 		return None
 	company = make_company(practice.practice_name, practice.short_code, practice.get("country"))
 	practice.db_set("company", company, update_modified=False)

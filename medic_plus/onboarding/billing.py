@@ -22,7 +22,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_first_day, getdate, today
 
-from medic_plus import demo
+from medic_plus.billing import books
 from medic_plus.core import provisioning as core
 from medic_plus.core import usage as core_usage
 from medic_plus.locks import one_at_a_time
@@ -73,7 +73,7 @@ def ensure_item(
 
 def ensure_plan(plan: str) -> str:
 	"""The Item and Subscription Plan of a Medic Plus plan, at its current price."""
-	company = demo.default_company()
+	company = books.default_company()
 	currency = frappe.db.get_value("Company", company, "default_currency")
 	name = ensure_item(plan_name(plan), f"{plan_name(plan)}: one practice, one month")
 	price = price_of(plan)
@@ -129,7 +129,7 @@ def subscribe(practice: str, start: date | None = None) -> str:
 			"doctype": "Subscription",
 			"party_type": "Customer",
 			"party": customer,
-			"company": demo.default_company(),
+			"company": books.default_company(),
 			"start_date": start,
 			"generate_invoice_at": "Beginning of the current subscription period",
 			"days_until_due": frappe.utils.cint(_settings().days_until_due),
@@ -357,5 +357,5 @@ def mrr_card(filters: str | dict | None = None) -> dict:
 		):
 			if plan.startswith(ITEM_PREFIX):
 				total += float(frappe.db.get_value("Subscription Plan", plan, "cost") or 0) * (qty or 1)
-	currency = frappe.db.get_value("Company", demo.default_company(), "default_currency")
+	currency = frappe.db.get_value("Company", books.default_company(), "default_currency")
 	return {"value": total, "fieldtype": "Currency", "options": currency}

@@ -71,7 +71,7 @@ def check(practice: str, feature: str) -> None:
 def card(plan: core.Plan) -> dict:
 	"""The plan as the sign-up page shows it: its name, its price (in the site's money
 	format; a plan that costs nothing reads "Free") and what it includes."""
-	from medic_plus.demo import default_company
+	from medic_plus.billing.books import default_company
 
 	currency = frappe.db.get_value("Company", default_company(), "default_currency")
 

@@ -19,6 +19,7 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from medic_plus import demo
+from medic_plus.billing import books
 from medic_plus.core import provisioning as core
 from medic_plus.core.membership import ADMIN
 from medic_plus.locks import one_at_a_time
@@ -169,7 +170,7 @@ def _practice(reg) -> tuple[str, str]:
 				"short_code": _short_code(reg),
 				"status": "Active",
 				"subscription_plan": reg.plan,
-				"company": reg.company or demo.default_company(),
+				"company": reg.company or books.default_company(),
 				"email": reg.email,
 				"privacy_contact": reg.email,
 				"phone": reg.mobile,

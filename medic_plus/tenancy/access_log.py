@@ -32,6 +32,7 @@ from medic_plus import durable
 from medic_plus.core import access_log as core
 from medic_plus.locks import one_at_a_time
 from medic_plus.replica import on_primary
+from medic_plus.tenancy.methods import canonical
 from medic_plus.tenancy.scope import get_scope
 
 RETENTION_YEARS = "medic_plus_access_log_years"  # site config; 6 when not set
@@ -71,8 +72,6 @@ def note(target, form, request) -> None:
 	"""Gate: remember what this request opens (written only if it succeeds)."""
 	method = target.name if target.kind == "method" else ""
 	if method:
-		from medic_plus.tenancy.gate import canonical
-
 		method = canonical(method) or method
 	found = core.accesses(
 		target.kind,

@@ -59,8 +59,8 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.desktop.get_desktop_page",
 		"frappe.desk.desk_page.getpage",
 		"frappe.desk.doctype.number_card.number_card.get_cards_for_user",
-		"medic_plus.tenancy.whitelisted.get_number_card_result",
-		"medic_plus.tenancy.whitelisted.get_number_card_difference",
+		"medic_plus.api.desk.get_number_card_result",
+		"medic_plus.api.desk.get_number_card_difference",
 		"frappe.desk.doctype.number_card.number_card.create_number_card",
 		"frappe.desk.doctype.number_card.number_card.create_report_number_card",
 		"frappe.desk.doctype.dashboard_chart.dashboard_chart.get_charts_for_user",
@@ -73,7 +73,7 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.doctype.onboarding_step.onboarding_step.get_onboarding_steps",
 		"frappe.desk.doctype.form_tour.form_tour.update_user_status",
 		"frappe.desk.doctype.route_history.route_history.deferred_insert",
-		"medic_plus.tenancy.whitelisted.get_dashboard_chart",
+		"medic_plus.api.desk.get_dashboard_chart",
 	),
 	"notifications": (
 		"frappe.desk.doctype.notification_log.notification_log.get_notification_logs",
@@ -97,16 +97,16 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.doctype.list_view_settings.list_view_settings.save_listview_settings",
 		"frappe.model.utils.user_settings.get",
 		"frappe.model.utils.user_settings.save",
-		"medic_plus.tenancy.whitelisted.get_group_by_count",
-		"medic_plus.tenancy.whitelisted.get_count",
-		"medic_plus.tenancy.whitelisted.global_search",
+		"medic_plus.api.desk.get_group_by_count",
+		"medic_plus.api.desk.get_count",
+		"medic_plus.api.desk.global_search",
 	),
 	"form": (
 		"frappe.desk.form.load.getdoc",
 		"frappe.desk.form.load.getdoctype",
 		"frappe.desk.form.load.get_docinfo",
 		"frappe.desk.form.load.get_communications",
-		"medic_plus.tenancy.whitelisted.get_user_info_for_viewers",
+		"medic_plus.api.desk.get_user_info_for_viewers",
 		"frappe.desk.form.linked_with.get",
 		"frappe.desk.form.utils.get_next",
 		"frappe.desk.form.document_follow.follow_document",
@@ -118,8 +118,8 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.model.workflow.get_transitions",
 		"frappe.model.workflow.apply_workflow",
 		"frappe.core.doctype.access_log.access_log.make_access_log",
-		"medic_plus.tenancy.whitelisted.get_open_count",
-		"medic_plus.tenancy.whitelisted.validate_link",
+		"medic_plus.api.desk.get_open_count",
+		"medic_plus.api.desk.validate_link",
 	),
 	"save": (
 		"frappe.desk.form.save.savedocs",
@@ -142,9 +142,9 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.search.search_link",
 		"frappe.desk.search.search_widget",
 		"frappe.desk.search.get_link_title",
-		"medic_plus.tenancy.whitelisted.get_names_for_mentions",
-		"medic_plus.tenancy.whitelisted.practitioner_query",
-		"medic_plus.tenancy.whitelisted.patient_query",
+		"medic_plus.api.desk.get_names_for_mentions",
+		"medic_plus.api.desk.practitioner_query",
+		"medic_plus.api.desk.patient_query",
 		"medic_plus.clinical.codes.code_value_query",
 	),
 	"print": (
@@ -183,8 +183,8 @@ DESK: dict[str, tuple[str, ...]] = {
 		"frappe.desk.doctype.tag.tag.get_tags_list_for_awesomebar",
 	),
 	"calendar": (
-		"medic_plus.tenancy.whitelisted.get_appointment_events",
-		"medic_plus.tenancy.whitelisted.get_events",
+		"medic_plus.api.desk.get_appointment_events",
+		"medic_plus.api.desk.get_events",
 	),
 	"erpnext": ("erpnext.accounts.utils.get_fiscal_year",),
 	# what ERPNext's invoice and payment forms ask while the front desk bills a visit
@@ -217,25 +217,25 @@ DESK: dict[str, tuple[str, ...]] = {
 	),
 	# Healthcare, each through a wrapper that checks its record arguments first
 	"healthcare": (
-		"medic_plus.tenancy.healthcare_api.get_patient_detail",
-		"medic_plus.tenancy.healthcare_api.get_availability_data",
-		"medic_plus.tenancy.healthcare_api.update_status",
-		"medic_plus.tenancy.healthcare_api.get_procedure_prescribed",
-		"medic_plus.tenancy.healthcare_api.get_prescribed_therapies",
-		"medic_plus.tenancy.healthcare_api.check_payment_reqd",
-		"medic_plus.tenancy.healthcare_api.update_fee_validity",
-		"medic_plus.tenancy.healthcare_api.invoice_appointment",
-		"medic_plus.tenancy.healthcare_api.get_encounter_details",
-		"medic_plus.tenancy.healthcare_api.create_service_request",
-		"medic_plus.tenancy.healthcare_api.create_medication_request",
-		"medic_plus.tenancy.healthcare_api.check_fee_validity",
-		"medic_plus.tenancy.healthcare_api.get_fee_validity",
-		"medic_plus.tenancy.healthcare_api.get_appointment_billing_item_and_rate",
-		"medic_plus.tenancy.healthcare_api.get_medications",
-		"medic_plus.tenancy.healthcare_api.get_patient_history_doctypes",
-		"medic_plus.tenancy.healthcare_api.get_feed",
-		"medic_plus.tenancy.healthcare_api.get_feed_for_dt",
-		"medic_plus.tenancy.healthcare_api.get_healthcare_service_units",
+		"medic_plus.api.healthcare.get_patient_detail",
+		"medic_plus.api.healthcare.get_availability_data",
+		"medic_plus.api.healthcare.update_status",
+		"medic_plus.api.healthcare.get_procedure_prescribed",
+		"medic_plus.api.healthcare.get_prescribed_therapies",
+		"medic_plus.api.healthcare.check_payment_reqd",
+		"medic_plus.api.healthcare.update_fee_validity",
+		"medic_plus.api.healthcare.invoice_appointment",
+		"medic_plus.api.healthcare.get_encounter_details",
+		"medic_plus.api.healthcare.create_service_request",
+		"medic_plus.api.healthcare.create_medication_request",
+		"medic_plus.api.healthcare.check_fee_validity",
+		"medic_plus.api.healthcare.get_fee_validity",
+		"medic_plus.api.healthcare.get_appointment_billing_item_and_rate",
+		"medic_plus.api.healthcare.get_medications",
+		"medic_plus.api.healthcare.get_patient_history_doctypes",
+		"medic_plus.api.healthcare.get_feed",
+		"medic_plus.api.healthcare.get_feed_for_dt",
+		"medic_plus.api.healthcare.get_healthcare_service_units",
 	),
 	# the app's own API for practice users
 	"medic_plus": (
@@ -265,7 +265,7 @@ DESK: dict[str, tuple[str, ...]] = {
 # Mappers that ``frappe.model.mapper.make_mapped_doc`` may run, with the doctype of
 # their ``source_name``: the source must be visible to the user.
 MAPPERS: dict[str, str] = {
-	"medic_plus.tenancy.healthcare_api.make_encounter": "Patient Appointment",
+	"medic_plus.api.healthcare.make_encounter": "Patient Appointment",
 	# a credit note for an invoice of the practice's (ERPNext's "Create > Return / Credit
 	# Note"): a refund at the desk
 	"erpnext.accounts.doctype.sales_invoice.sales_invoice.make_sales_return": "Sales Invoice",
@@ -319,10 +319,10 @@ BOOK_REPORT_FILTERS: dict[str, str] = {
 
 # Link queries that ``search_link``/``search_widget`` may run (``query=``)
 LINK_QUERIES: tuple[str, ...] = (
-	"medic_plus.tenancy.whitelisted.practitioner_query",
-	"medic_plus.tenancy.whitelisted.patient_query",
+	"medic_plus.api.desk.practitioner_query",
+	"medic_plus.api.desk.patient_query",
 	"medic_plus.clinical.codes.code_value_query",
-	"medic_plus.tenancy.healthcare_api.get_healthcare_service_units",
+	"medic_plus.api.healthcare.get_healthcare_service_units",
 )
 
 # Methods that ``upload_file`` may hand the upload to (``method=``)

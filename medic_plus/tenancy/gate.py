@@ -28,7 +28,8 @@ from werkzeug.exceptions import HTTPException
 from medic_plus.core import gate as core
 from medic_plus.tenancy import access_log, allowlist, context
 from medic_plus.tenancy.guard import check_visible, is_visible, not_found
-from medic_plus.tenancy.permissions import is_scoped
+from medic_plus.tenancy.methods import canonical
+from medic_plus.tenancy.records import is_scoped
 
 DENIALS_KEY = "medic_plus:gate_denials"
 
@@ -53,8 +54,6 @@ ARGUMENT_DOCTYPES = {
 	"cost_center": "Cost Center",
 	"bank_account": "Bank Account",
 }
-
-_CANONICAL: dict[tuple[str, str], str] = {}
 
 
 class InvalidRecordArgument(frappe.ValidationError):
@@ -256,53 +255,6 @@ def deny(method: str) -> None:
 	frappe.throw(_("Method {0} not found").format(method), frappe.DoesNotExistError)
 
 
-# --- the function that will run ----------------------------------------------------------
-
-
-def canonical(method: str, doctype: str | None = None) -> str | None:
-	"""The dotted path of the function a method name runs (after overrides), or None."""
-	if not isinstance(method, str) or not method:
-		return None
-	key = (method, doctype or "")
-	if key in _CANONICAL:
-		return _CANONICAL[key]
-	name = _resolve_name(method, doctype)
-	if name:
-		_CANONICAL[key] = name
-	return name
-
-
-def _resolve_name(method: str, doctype: str | None) -> str | None:
-	from frappe.core.doctype.server_script.server_script_utils import get_server_script_map
-
-	if method == "login" and not doctype:
-		return "login"
-	if doctype:
-		from frappe.modules.utils import load_doctype_module
-
-		try:
-			method = f"{load_doctype_module(doctype).__name__}.{method}"
-		except Exception:
-			return None
-	method = frappe.override_whitelisted_method(method)
-	if get_server_script_map().get("_api", {}).get(method):
-		return None  # server script APIs are never cached: they can be removed
-	try:
-		if "." in method:
-			fn = frappe.get_attr(method)
-		elif method in core.HANDLER_SHORT_NAMES:
-			from frappe import handler
-
-			fn = getattr(handler, method)
-		else:
-			return None
-	except Exception:
-		return None
-	if not callable(fn) or not hasattr(fn, "__module__"):
-		return None
-	return f"{fn.__module__}.{getattr(fn, '__qualname__', fn.__name__)}"
-
-
 # --- record arguments --------------------------------------------------------------------
 
 
@@ -370,7 +322,7 @@ def _book_report(name: str, form) -> None:
 	"""A report of the books runs for the user's own company: its company filter names
 	one, and every filter that names a record of the books names one the user may see
 	(another practice's answers as missing). Its script needs no filters."""
-	from medic_plus.tenancy.permissions import book_practices, books_allow
+	from medic_plus.tenancy.records import book_practices, books_allow
 
 	ref_doctype = frappe.db.get_value("Report", name, "ref_doctype")
 	if not book_practices(ref_doctype, "report"):

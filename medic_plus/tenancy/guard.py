@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 
 from medic_plus.tenancy import context
+from medic_plus.tenancy.records import books_allow, get_scoped_parents, owned_row_visible
 from medic_plus.tenancy.scope import (
 	BOOKS_BY_DOCTYPE,
 	HIDDEN,
@@ -51,8 +52,6 @@ def assert_visible(doc) -> None:
 
 
 def _in_own_books(doctype: str, company: str | None) -> bool:
-	from medic_plus.tenancy.permissions import books_allow
-
 	return books_allow(doctype, company)
 
 
@@ -74,14 +73,10 @@ def is_visible(doctype: str, name: str) -> bool:
 	if (books := BOOKS_BY_DOCTYPE.get(doctype)) and context.keeps_books_walled():
 		return _in_own_books(doctype, frappe.db.get_value(doctype, name, books.field))
 	if (owned := OWNED_BY_DOCTYPE.get(doctype)) and not context.sees_everything():
-		from medic_plus.tenancy.permissions import owned_row_visible
-
 		if not owned_row_visible(owned, name):
 			return False
 	scope = get_scope(doctype)
 	if not scope and not context.sees_everything():
-		from medic_plus.tenancy.permissions import get_scoped_parents
-
 		if get_scoped_parents(doctype):
 			# a child row: visible with its parent
 			row = frappe.db.get_value(doctype, name, ["parent", "parenttype"], as_dict=True)
@@ -103,12 +98,3 @@ def check_visible(doctype: str, name) -> None:
 	"""Answer "not found" unless ``name`` is a stored ``doctype`` record the user may see."""
 	if not isinstance(name, str | int) or isinstance(name, bool) or not is_visible(doctype, name):
 		not_found(doctype, name)
-
-
-def check_visible_document(document, doctype: str | None = None) -> None:
-	"""A document sent as an object (or JSON) is judged by what is stored: when its name
-	exists, the stored record must be visible; an unsaved one may not point at records
-	the user cannot see."""
-	from medic_plus.tenancy.gate import check_document
-
-	check_document(document, doctype)

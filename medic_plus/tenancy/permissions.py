@@ -12,10 +12,18 @@ parent_doctype="Patient Encounter")``) and checks only the child's own hook ther
 from __future__ import annotations
 
 import frappe
-from frappe.model import table_fields
 
 from medic_plus.core import tenancy_sql
 from medic_plus.tenancy import context
+from medic_plus.tenancy.guard import is_visible
+from medic_plus.tenancy.records import (
+	book_practices,
+	books_allow,
+	get_scoped_parents,
+	owned_row_visible,
+	practice_companies,
+	shared_rows,
+)
 from medic_plus.tenancy.scope import (
 	BOOKS_BY_DOCTYPE,
 	HIDDEN,
@@ -27,54 +35,13 @@ from medic_plus.tenancy.scope import (
 	Mode,
 	Scope,
 	get_scope,
-	is_classified,
 )
-
-CHILD_PARENTS_CACHE = "medic_plus:scoped_child_parents"
 
 # doctypes that point at any document by (doctype, name) columns (scope.REFERENCES):
 # visible only when what they point at is (for File: Frappe lists a private File
 # attached to any doctype the user can read; public files stay public, as Frappe's own
 # condition ORs them in)
 REFERENCE_FIELDS = {row.doctype: (row.type_field, row.name_field) for row in REFERENCE_BY_DOCTYPE.values()}
-
-
-def get_scoped_parents(child_doctype: str) -> list[str]:
-	"""The scoped doctypes that hold ``child_doctype`` as a table (cached per site)."""
-	mapping = frappe.cache.get_value(CHILD_PARENTS_CACHE)
-	if mapping is None:
-		mapping = _build_child_parent_map()
-		frappe.cache.set_value(CHILD_PARENTS_CACHE, mapping, expires_in_sec=6 * 3600)
-	return mapping.get(child_doctype, [])
-
-
-def _build_child_parent_map() -> dict[str, list[str]]:
-	parents = [doctype for doctype in WALLED_DOCTYPES if frappe.db.exists("DocType", doctype)]
-	mapping: dict[str, list[str]] = {}
-	for source in ("DocField", "Custom Field"):
-		parent_col = "parent" if source == "DocField" else "dt"
-		rows = frappe.get_all(
-			source,
-			filters={"fieldtype": ("in", list(table_fields)), parent_col: ("in", parents)},
-			fields=[f"{parent_col} as parent", "options"],
-		)
-		for row in rows:
-			if row.options:
-				mapping.setdefault(row.options, [])
-				if row.parent not in mapping[row.options]:
-					mapping[row.options].append(row.parent)
-	return mapping
-
-
-def is_scoped(doctype: str) -> bool:
-	"""Whether the tenant wall stands in front of ``doctype``: classified in the scope
-	table, or a child table of a practice's doctype."""
-	return bool(is_classified(doctype) or get_scoped_parents(doctype))
-
-
-def clear_scope_cache() -> None:
-	frappe.cache.delete_value(CHILD_PARENTS_CACHE)
-	frappe.cache.delete_value(context.CLINICAL_ROLES_CACHE)
 
 
 # --- list, report, count, link search -------------------------------------------------
@@ -124,26 +91,6 @@ def user_child_tables() -> frozenset[str]:
 	return _USER_TABLES[site]
 
 
-def shared_rows(owned) -> list[str]:
-	"""The rows of an owned doctype that every practice sees (the site's default company)."""
-	default = frappe.defaults.get_global_default(owned.shared_default) if owned.shared_default else None
-	return [default] if default else []
-
-
-def owned_row_visible(owned, name: str, user: str | None = None) -> bool:
-	"""Whether ``user`` may see a row of an owned doctype."""
-	return owned_row_open_to(owned, name, context.get_user_practices(user))
-
-
-def owned_row_open_to(owned, name: str, practices: list[str]) -> bool:
-	"""Whether a row of an owned doctype is one no practice owns, one that one of
-	``practices`` owns, or one every practice shares."""
-	if name in shared_rows(owned):
-		return True
-	owners = frappe.get_all("Practice", filters={owned.practice_field: name}, pluck="name")
-	return not owners or bool(set(owners) & set(practices))
-
-
 def _reference_condition(doctype: str, user: str) -> str:
 	if context.sees_everything(user):
 		return ""
@@ -166,37 +113,6 @@ def condition_of(doctype: str, user: str) -> str:
 			doctype, books.field, book_practices(doctype, "read", user), _quote, books.shared_unset
 		)
 	return condition_for(SCOPE_BY_DOCTYPE[doctype], user)
-
-
-def book_practices(doctype: str, ptype: str, user: str | None = None) -> list[str]:
-	"""The practices whose books ``user`` may ``ptype`` ``doctype`` in: by their membership
-	role there (a child table of the books, by its parent's)."""
-	meta = frappe.get_meta(doctype)
-	if meta.istable:
-		parents = get_scoped_parents(doctype)
-		doctype = next((p for p in parents if p in BOOKS_BY_DOCTYPE), doctype)
-	return context.practices_for(doctype, ptype, user)
-
-
-def practice_companies(practices: list[str]) -> set[str]:
-	"""The companies (books) of ``practices``."""
-	if not practices:
-		return set()
-	return set(
-		frappe.get_all(
-			"Practice", filters={"name": ("in", practices), "company": ("is", "set")}, pluck="company"
-		)
-	)
-
-
-def books_allow(doctype: str, company: str | None, ptype: str = "read", user: str | None = None) -> bool:
-	"""Whether ``user`` may ``ptype`` a record of ``doctype`` booked in ``company``."""
-	check = "read" if ptype in context.READ_PTYPES else ptype
-	if not company:
-		books = BOOKS_BY_DOCTYPE.get(doctype)
-		# the platform's rows: read by every practice, changed by none
-		return bool(books and books.shared_unset and check == "read")
-	return company in practice_companies(book_practices(doctype, check, user))
 
 
 def condition_for(scope: Scope, user: str) -> str:
@@ -260,8 +176,6 @@ def has_permission(
 def _linked_permission(doc, user: str) -> bool | None:
 	"""A record scoped through its link (a clinical note through its patient), judged by
 	the stored link: the one it claims only while it is new."""
-	from medic_plus.tenancy.guard import is_visible
-
 	if context.sees_everything(user):
 		return None
 	linked = LINKED_BY_DOCTYPE[doc.doctype]
@@ -285,8 +199,6 @@ def _books_permission(doc, books, ptype: str | None, user: str) -> bool | None:
 
 
 def _reference_permission(doc, user: str) -> bool | None:
-	from medic_plus.tenancy.guard import is_visible
-
 	type_field, name_field = REFERENCE_FIELDS[doc.doctype]
 	target, name = doc.get(type_field), doc.get(name_field)
 	if not target or not name or target not in WALLED_DOCTYPES or context.sees_everything(user):

@@ -14,7 +14,7 @@ from frappe.realtime import can_subscribe_doctype as _can_subscribe_doctype
 from frappe.realtime import emit_via_redis, get_user_room
 
 from medic_plus.tenancy import context
-from medic_plus.tenancy.permissions import is_scoped
+from medic_plus.tenancy.records import is_scoped
 from medic_plus.tenancy.scope import Mode, get_scope
 
 

@@ -67,7 +67,7 @@ def _set_company(doc, practice: str) -> None:
 
 def _owned_by(practice: str, doctype: str, name: str | None) -> bool:
 	"""Whether ``name`` (of an owned doctype) is unowned, shared, or owned by ``practice``."""
-	from medic_plus.tenancy.permissions import owned_row_open_to
+	from medic_plus.tenancy.records import owned_row_open_to
 
 	return bool(name) and owned_row_open_to(OWNED_BY_DOCTYPE[doctype], name, [practice])
 

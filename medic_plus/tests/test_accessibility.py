@@ -19,6 +19,7 @@ import frappe
 from frappe.utils import add_days, getdate
 
 from medic_plus.tests.artifacts import artifacts_dir
+from medic_plus.tests.axe import AXE, WIDTHS, axe_findings, scrolls_sideways
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.server import running_server
@@ -26,35 +27,8 @@ from medic_plus.tests.test_booking import practice_today
 from medic_plus.tests.test_browser import CHROMIUM, latest_code, new_page, script_errors, sync_playwright
 from medic_plus.tests.utils import delete_booked_with_note
 
-AXE = os.environ.get("MEDIC_PLUS_AXE") or os.path.expanduser(
-	"~/.cache/medic_plus/node_modules/axe-core/axe.min.js"
-)
-BLOCKING = {"serious", "critical"}
-
 if sync_playwright:
 	from playwright.sync_api import expect
-
-
-# a phone and a laptop
-WIDTHS = ((390, 844), (1366, 900))
-
-
-def axe_findings(page, shots: str, where: str) -> list[dict]:
-	"""axe-core on the page as it is now (WCAG 2.1 A and AA): its serious and critical
-	findings; a screenshot of the page goes to ``shots``."""
-	with open(AXE) as f:
-		page.add_script_tag(content=f.read())
-	result = page.evaluate(
-		"""() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"]}})
-			.then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-				nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})))"""
-	)
-	page.screenshot(path=os.path.join(shots, f"{where}.png"), full_page=True)
-	return [v for v in result if v["impact"] in BLOCKING]
-
-
-def scrolls_sideways(page) -> bool:
-	return page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
 
 @unittest.skipUnless(

@@ -240,7 +240,7 @@ class TestReading(BookingTestCase):
 			frappe.db.commit()  # nosemgrep: put the shared fixture back
 
 	def test_a_cancellation_in_desk_frees_the_cached_slot(self):
-		from medic_plus.tenancy import healthcare_api
+		from medic_plus.api import healthcare as healthcare_api
 
 		self.assertIn("10:00", self.times())
 		res = self.book(time="10:00")

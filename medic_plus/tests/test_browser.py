@@ -357,7 +357,7 @@ class TestSignupInBrowser(IntegrationTestCase):
 	def check_accessibility(self, page, shots: str, where: str) -> None:
 		"""axe-core's serious and critical findings on the page, at a phone's width and a
 		laptop's (where axe-core is installed: test_accessibility.py)."""
-		from medic_plus.tests.test_accessibility import AXE, WIDTHS, axe_findings, scrolls_sideways
+		from medic_plus.tests.axe import AXE, WIDTHS, axe_findings, scrolls_sideways
 
 		if not os.path.exists(AXE):
 			return

@@ -34,7 +34,7 @@ UNKNOWN = "frappe.desk.no_such_module.no_such_method"
 CLOSED = (
 	"healthcare.controllers.service_request_controller.set_request_status",
 	"frappe.desk.calendar.get_events",
-	"medic_plus.tenancy.whitelisted._get_count",
+	"medic_plus.api.desk._get_count",
 	"frappe.client.get_password",
 	"frappe.desk.form.linked_with.get_submitted_linked_docs",
 )
@@ -569,7 +569,7 @@ class TestPermissionsOffPaths(GateTestCase):
 
 	def test_global_search_pages_hold_visible_results_only(self):
 		frappe.set_user(self.fx.a.recep)
-		from medic_plus.tenancy.whitelisted import global_search
+		from medic_plus.api.desk import global_search
 
 		results = global_search("Iso", start=0, limit=5)
 		names = {r.name for r in results}
@@ -838,7 +838,7 @@ class TestChartsAndCards(GateTestCase):
 		)
 
 	def test_every_chart_type_counts_own_practice_only(self):
-		from medic_plus.tenancy.whitelisted import get_dashboard_chart
+		from medic_plus.api.desk import get_dashboard_chart
 
 		expected = self.own_count()
 		self.assertLess(expected, frappe.db.count("Patient Appointment", {"docstatus": ("<", 2)}))

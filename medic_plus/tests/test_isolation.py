@@ -21,7 +21,7 @@ import frappe
 from frappe.desk.form.load import getdoc
 from frappe.desk.search import search_link
 
-from medic_plus.tenancy import whitelisted
+from medic_plus.api import desk as whitelisted
 from medic_plus.tenancy.scope import CUSTOM_FIELD_DOCTYPES, get_scope
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import ENCOUNTER_CHILDREN
@@ -158,7 +158,7 @@ class TestListPaths(TenancyTestCase):
 			"frappe.desk.listview.get_group_by_count": "get_group_by_count",
 		}.items():
 			with self.subTest(method=method):
-				self.assertEqual(hooks[method][-1], f"medic_plus.tenancy.whitelisted.{wrapper}")
+				self.assertEqual(hooks[method][-1], f"medic_plus.api.desk.{wrapper}")
 
 	def test_sidebar_group_by_counts_only_own_practices(self):
 		for doctype, who, user in self.each_case():

@@ -81,7 +81,7 @@ class TestNames(TenancyFixtureTestCase):
 		appointment calendar labels a visit "patient · doctor"; the ID stays the reference."""
 		from frappe.desk.search import get_link_title
 
-		from medic_plus.tenancy.whitelisted import get_appointment_events
+		from medic_plus.api.desk import get_appointment_events
 		from medic_plus.tests.test_operations import make_appointment
 
 		for doctype in ("Patient", "Healthcare Practitioner", "Patient Appointment", "Patient Encounter"):

@@ -10,10 +10,10 @@ from unittest.mock import patch
 import frappe
 
 from medic_plus import demo, tasks
+from medic_plus.api import desk as whitelisted
 from medic_plus.api import stats
 from medic_plus.medic_plus.doctype.patient_consent import patient_consent as consent
 from medic_plus.medic_plus.report.practice_appointments import practice_appointments
-from medic_plus.tenancy import whitelisted
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.utils import mails, new_mail
@@ -283,13 +283,13 @@ class TestStatistics(OperationsTestCase):
 		hooks = frappe.get_hooks("override_whitelisted_methods")
 		self.assertEqual(
 			hooks["frappe.desk.doctype.dashboard_chart.dashboard_chart.get"][-1],
-			"medic_plus.tenancy.whitelisted.get_dashboard_chart",
+			"medic_plus.api.desk.get_dashboard_chart",
 		)
 
 	def test_calendar_view_shows_own_practice_only(self):
 		method = "healthcare.healthcare.doctype.patient_appointment.patient_appointment.get_events"
 		hooked = frappe.get_hooks("override_whitelisted_methods")[method][-1]
-		self.assertEqual(hooked, "medic_plus.tenancy.whitelisted.get_appointment_events")
+		self.assertEqual(hooked, "medic_plus.api.desk.get_appointment_events")
 		frappe.set_user(self.fx.a.recep)
 		events = frappe.get_attr(hooked)("2030-02-01", "2030-02-28")
 		practices = {frappe.db.get_value("Patient Appointment", e.name, "custom_practice") for e in events}

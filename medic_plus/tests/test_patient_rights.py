@@ -162,7 +162,7 @@ class TestPatientRights(TenancyFixtureTestCase):
 		self.age(7)
 		self.assertEqual(privacy.archive_patient(self.patient), "Archived")
 		self.assertEqual(frappe.db.get_value("Patient", self.patient, "status"), "Disabled")
-		from medic_plus.tenancy.whitelisted import patient_query
+		from medic_plus.api.desk import patient_query
 
 		offered = lambda: [r[0] for r in patient_query("Patient", self.tag, "name", 0, 20, None)]  # noqa: E731
 		self.assertNotIn(self.patient, offered())  # no longer offered in pickers

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import frappe
 
+from medic_plus.api.desk import get_count
 from medic_plus.tenancy import permissions
-from medic_plus.tenancy.whitelisted import get_count
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token
 from medic_plus.tests.http import request, shape

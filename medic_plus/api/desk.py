@@ -17,7 +17,7 @@ from frappe.utils import get_safe_filters
 from frappe.utils.global_search import search as _global_search
 
 from medic_plus.tenancy import context, guard
-from medic_plus.tenancy.permissions import get_scoped_parents, is_scoped
+from medic_plus.tenancy.records import get_scoped_parents, is_scoped
 from medic_plus.tenancy.scope import PRACTICE_FIELD, Mode, get_scope
 
 

@@ -21,7 +21,8 @@ from healthcare.healthcare.doctype.patient_appointment import patient_appointmen
 from healthcare.healthcare.doctype.patient_encounter import patient_encounter as _encounter
 from healthcare.healthcare.page.patient_history import patient_history as _history
 
-from medic_plus.tenancy.guard import check_visible, check_visible_document
+from medic_plus.tenancy.gate import check_document
+from medic_plus.tenancy.guard import check_visible
 
 APPOINTMENT_STATUSES = (
 	"Open",
@@ -44,7 +45,7 @@ def get_patient_detail(patient: str) -> dict:
 @frappe.whitelist()
 def get_availability_data(date: str, practitioner: str, appointment: str | dict) -> dict:
 	check_visible("Healthcare Practitioner", practitioner)
-	check_visible_document(appointment, "Patient Appointment")
+	check_document(appointment, "Patient Appointment")
 	return _appointment.get_availability_data(date, practitioner, appointment)
 
 
@@ -65,7 +66,7 @@ def update_status(appointment_id: str, status: str) -> None:
 
 @frappe.whitelist(methods=["POST"])
 def update_fee_validity(appointment: str | dict) -> None:
-	check_visible_document(appointment, "Patient Appointment")
+	check_document(appointment, "Patient Appointment")
 	frappe.has_permission("Patient Appointment", "write", throw=True)
 	return _appointment.update_fee_validity(appointment)
 
@@ -104,7 +105,7 @@ def check_payment_reqd(patient: str):
 
 @frappe.whitelist()
 def check_fee_validity(appointment: str | dict, date: str | None = None, practitioner: str | None = None):
-	check_visible_document(appointment, "Patient Appointment")
+	check_document(appointment, "Patient Appointment")
 	if practitioner:
 		check_visible("Healthcare Practitioner", practitioner)
 	return _fee_validity.check_fee_validity(appointment, date, practitioner)
@@ -118,13 +119,13 @@ def get_fee_validity(appointment_name: str, date: str, ignore_status: bool = Fal
 
 @frappe.whitelist()
 def get_appointment_billing_item_and_rate(doc: str | dict):
-	check_visible_document(doc)
+	check_document(doc)
 	return _utils.get_appointment_billing_item_and_rate(doc)
 
 
 @frappe.whitelist()
 def get_encounter_details(doc: str) -> dict:
-	check_visible_document(doc, "Patient Encounter")
+	check_document(doc, "Patient Encounter")
 	return _encounter.get_encounter_details(doc)
 
 
