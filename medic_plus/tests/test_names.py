@@ -101,6 +101,29 @@ class TestNames(TenancyFixtureTestCase):
 			frappe.set_user("Administrator")
 			frappe.delete_doc("Patient Appointment", name, force=True, ignore_permissions=True)
 
+	def test_a_link_title_of_another_practice_answers_as_a_missing_one(self):
+		"""With titles shown in links, Frappe's ``get_link_title`` (which reads the title with
+		no permission check) tells a patient's name: only for the user's own practice."""
+		from medic_plus.tests.fixtures import api_token
+		from medic_plus.tests.http import request
+
+		path = "/api/method/frappe.desk.search.get_link_title"
+		headers = {"Authorization": api_token(self.fx.a.recep)}
+		own = request("GET", path, headers, query_string={"doctype": "Patient", "docname": self.fx.a.patient})
+		self.assertEqual(own.status_code, 200)
+		self.assertEqual(
+			own.json["message"], frappe.db.get_value("Patient", self.fx.a.patient, "patient_name")
+		)
+		other = request(
+			"GET", path, headers, query_string={"doctype": "Patient", "docname": self.fx.b.patient}
+		)
+		missing = request("GET", path, headers, query_string={"doctype": "Patient", "docname": "NO-SUCH-P0"})
+		self.assertEqual(other.status_code, 404)
+		self.assertEqual(missing.status_code, 404)
+		self.assertNotIn(
+			frappe.db.get_value("Patient", self.fx.b.patient, "patient_name"), other.get_data(as_text=True)
+		)
+
 	def test_a_practice_patient_gets_no_website_user(self):
 		email = f"iso-portal-{frappe.generate_hash(length=6)}@example.com"
 		patient = new_patient(self.fx.a.practice, "Portal", email=email, invite_user=1)
