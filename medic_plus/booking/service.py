@@ -247,7 +247,10 @@ def default_appointment_type() -> str:
 
 
 def default_company() -> str:
-	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+	"""The platform's company, for a practice that keeps no books of its own."""
+	from medic_plus.billing import books
+
+	company = books.default_company()
 	if not company:
 		frappe.throw(_("Online booking is not set up yet: no Company exists."), BookingClosedError)
 	return company

@@ -68,12 +68,17 @@ def check(practice: str, feature: str) -> None:
 		frappe.throw(refusal(plan, feature), PlanLimitError, title=_("Plan Limit"))
 
 
-def card(plan: core.Plan) -> dict:
-	"""The plan as the sign-up page shows it: its name, its price (in the site's money
-	format; a plan that costs nothing reads "Free") and what it includes."""
+def cards() -> list[dict]:
+	"""Every plan as the sign-up page shows it, priced in the platform's currency."""
 	from medic_plus.billing.books import default_company
 
 	currency = frappe.db.get_value("Company", default_company(), "default_currency")
+	return [card(get_plan(name), currency) for name in core.PLANS]
+
+
+def card(plan: core.Plan, currency: str | None) -> dict:
+	"""The plan as the sign-up page shows it: its name, its price (in the site's money
+	format; a plan that costs nothing reads "Free") and what it includes."""
 
 	def money(amount: float) -> str:
 		return frappe.utils.fmt_money(amount, currency=currency)

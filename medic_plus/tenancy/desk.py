@@ -54,16 +54,20 @@ def apply_module_profile(user_doc, memberships: list[membership.Membership]) -> 
 		ensure_practice_module_profile()
 	user_doc.module_profile = wanted
 	if not wanted:
-		user_doc.set("block_modules", [])  # Frappe copies a profile's rows, and never clears them
+		_without_profile(user_doc)
 	return True
+
+
+def _without_profile(user_doc) -> None:
+	user_doc.module_profile = None
+	user_doc.set("block_modules", [])  # Frappe copies a profile's rows, and never clears them
 
 
 def remove_practice_module_profile() -> None:
 	"""On uninstall: the users keep their Desk as it was before, and the profile goes."""
 	for user in frappe.get_all("User", filters={"module_profile": PROFILE}, pluck="name"):
 		doc = frappe.get_doc("User", user)
-		doc.module_profile = None
-		doc.set("block_modules", [])
+		_without_profile(doc)
 		doc.flags.ignore_permissions = True
 		doc.save()
 	frappe.delete_doc("Module Profile", PROFILE, ignore_missing=True, ignore_permissions=True, force=True)

@@ -46,13 +46,9 @@ def assert_visible(doc) -> None:
 	if linked and doc.get(linked.field) and is_visible(linked.target, doc.get(linked.field)):
 		return
 	books = BOOKS_BY_DOCTYPE.get(doc.doctype)
-	if books and (not context.keeps_books_walled() or _in_own_books(doc.doctype, doc.get(books.field))):
+	if books and (not context.keeps_books_walled() or books_allow(doc.doctype, doc.get(books.field))):
 		return
 	not_found(doc.doctype, doc.name)
-
-
-def _in_own_books(doctype: str, company: str | None) -> bool:
-	return books_allow(doctype, company)
 
 
 def is_visible(doctype: str, name: str) -> bool:
@@ -71,7 +67,7 @@ def is_visible(doctype: str, name: str) -> bool:
 			return is_visible(target, target_name)
 		return True
 	if (books := BOOKS_BY_DOCTYPE.get(doctype)) and context.keeps_books_walled():
-		return _in_own_books(doctype, frappe.db.get_value(doctype, name, books.field))
+		return books_allow(doctype, frappe.db.get_value(doctype, name, books.field))
 	if (owned := OWNED_BY_DOCTYPE.get(doctype)) and not context.sees_everything():
 		if not owned_row_visible(owned, name):
 			return False

@@ -18,6 +18,7 @@ import unittest
 import frappe
 from frappe.utils import add_days, getdate
 
+from medic_plus import demo
 from medic_plus.tests.artifacts import artifacts_dir
 from medic_plus.tests.axe import AXE, WIDTHS, axe_findings, scrolls_sideways
 from medic_plus.tests.compat import IntegrationTestCase
@@ -144,7 +145,10 @@ class TestBookingAccessibility(IntegrationTestCase):
 
 		frappe.db.set_single_value("Medic Plus Settings", "signup_enabled", 1)
 		appointment = make_appointment(
-			self.bf.practice, self.bf_patient(), self.bf.doctor, day=str(add_days(practice_today(), 9))
+			self.bf.practice,
+			demo.ensure_patient(self.bf.practice, "Axe", "Manage", "axe-manage@example.org"),
+			self.bf.doctor,
+			day=str(add_days(practice_today(), 9)),
 		)
 		token = ensure_manage_token(frappe.get_doc("Patient Appointment", appointment))
 		frappe.db.commit()  # nosemgrep: the server reads it
@@ -187,23 +191,3 @@ class TestBookingAccessibility(IntegrationTestCase):
 		finally:
 			frappe.delete_doc("Patient Appointment", appointment, force=True, ignore_permissions=True)
 			frappe.db.commit()  # nosemgrep: remove it
-
-	def bf_patient(self) -> str:
-		"""A patient of the booking fixture's practice."""
-		name = frappe.db.get_value("Patient", {"custom_practice": self.bf.practice, "first_name": "Axe"})
-		if name:
-			return name
-		return (
-			frappe.get_doc(
-				{
-					"doctype": "Patient",
-					"first_name": "Axe",
-					"last_name": "Manage",
-					"sex": "Female",
-					"invite_user": 0,
-					"custom_practice": self.bf.practice,
-				}
-			)
-			.insert(ignore_permissions=True)
-			.name
-		)

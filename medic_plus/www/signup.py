@@ -9,7 +9,6 @@ from frappe.geo.country_info import get_all as country_info
 
 from medic_plus.api.signup import settings
 from medic_plus.booking.guard import new_form_token
-from medic_plus.core import provisioning as core
 from medic_plus.medic_plus.doctype.practice.practice import _known_timezones
 from medic_plus.onboarding import plans
 from medic_plus.outage import page_answers_503_in_an_outage
@@ -25,7 +24,7 @@ def get_context(context):
 	context.title = _("Register your practice")
 	context.open = bool(settings().signup_enabled)
 	context.terms_url = settings().terms_url or "/terms"
-	context.plans = [plans.card(plans.get_plan(name)) for name in core.PLANS]
+	context.plans = plans.cards()
 	countries = frappe.get_all("Country", pluck="name")
 	timezones = sorted(_known_timezones())
 	context.signup_json = json.dumps(
