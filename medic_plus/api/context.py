@@ -13,7 +13,12 @@ from medic_plus.tenancy.scope import PRACTICE_DOCTYPES, SCOPES, Mode
 @frappe.whitelist(methods=["GET", "POST"])
 def get_context() -> dict:
 	"""The session user, their memberships, the active practice and whether they see all."""
-	user = frappe.session.user
+	return _context(frappe.session.user)
+
+
+def _context(user: str, active: str | None = None) -> dict:
+	"""The context of ``user``; ``active`` is the practice just chosen (the cached
+	defaults may not hold it yet)."""
 	memberships = context.get_memberships(user)
 	practices = {
 		p.name: p
@@ -23,7 +28,7 @@ def get_context() -> dict:
 			fields=["name", "practice_name", "slug", "short_code", "logo", "brand_color", "status"],
 		)
 	}
-	active = context.get_active_practice(user)
+	active = active or context.get_active_practice(user)
 	member_rows = frappe.get_all(
 		"Practice Member",
 		filters={"user": user, "is_active": 1},
@@ -62,7 +67,7 @@ def set_active_practice(practice: str) -> dict:
 		# the same answer for a practice that does not exist and one the user is not in
 		frappe.throw(_("Practice {0} not found").format(practice), frappe.DoesNotExistError)
 	context.set_active_practice(practice)
-	return get_context()
+	return _context(frappe.session.user, practice)
 
 
 def _practice_card(practice) -> dict:

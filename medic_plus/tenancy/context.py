@@ -211,18 +211,24 @@ def get_active_practice(user: str | None = None) -> str | None:
 
 
 def set_active_practice(practice: str, user: str | None = None) -> None:
+	"""Store the user's choice. Frappe clears the cached defaults when it writes them, but
+	another request of the user's may cache the committed (old) ones before this one
+	commits: so the books follow ``practice`` itself, not a read of the defaults, and the
+	cache is cleared again after the commit."""
 	user = user or frappe.session.user
 	frappe.defaults.set_user_default(ACTIVE_PRACTICE_KEY, practice, user)
-	keep_books_default(user)
+	keep_books_default(user, practice)
+	frappe.db.after_commit.add(lambda: frappe.cache.hdel("defaults", user))
 
 
-def keep_books_default(user: str | None = None) -> str | None:
+def keep_books_default(user: str | None = None, practice: str | None = None) -> str | None:
 	"""The user's default company (ERPNext's session default, which a new invoice,
-	payment or credit note takes) is the books of the active practice: a practice user's
-	new record of the books starts in its own company, never the platform's. Returns that
-	company (None without an active practice)."""
+	payment or credit note takes) is the books of the active practice (``practice`` when
+	the caller has just chosen it): a practice user's new record of the books starts in its
+	own company, never the platform's. Returns that company (None without an active
+	practice)."""
 	user = user or frappe.session.user
-	practice = get_active_practice(user)
+	practice = practice or get_active_practice(user)
 	company = practice and frappe.db.get_value("Practice", practice, "company")
 	if company and frappe.defaults.get_user_default("company", user) != company:
 		frappe.defaults.set_user_default("company", company, user)

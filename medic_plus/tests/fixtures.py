@@ -102,20 +102,33 @@ def get_fixture() -> Fixture:
 
 
 def ensure_fiscal_years() -> None:
-	"""The books open on this year and the next, as on a running site (ERPNext makes the
-	next fiscal year days before the current one ends; the tests bill on days ahead)."""
-	year = frappe.utils.getdate().year
-	for y in (year, year + 1):
-		start = f"{y}-01-01"
-		if not frappe.db.exists(
-			"Fiscal Year", {"year_start_date": ("<=", start), "year_end_date": (">=", start), "disabled": 0}
-		):
+	"""The books open from today to a year ahead, as on a running site (ERPNext makes the
+	next fiscal year days before the current one ends; the tests bill on days ahead),
+	whatever month the site's fiscal year starts in: a missing year follows the last one."""
+	from frappe.utils import add_days, add_years, getdate
+
+	today = getdate()
+	for day in (today, add_years(today, 1)):
+		for _year in range(3):  # a few years at most, never forever
+			if frappe.db.exists(
+				"Fiscal Year", {"year_start_date": ("<=", day), "year_end_date": (">=", day), "disabled": 0}
+			):
+				break
+			last = frappe.get_all(
+				"Fiscal Year",
+				filters={"year_end_date": ("<", day), "disabled": 0},
+				pluck="year_end_date",
+				order_by="year_end_date desc",
+				limit=1,
+			)
+			start = add_days(last[0], 1) if last else getdate(f"{day.year}-01-01")
+			end = add_days(add_years(start, 1), -1)
 			frappe.get_doc(
 				{
 					"doctype": "Fiscal Year",
-					"year": str(y),
+					"year": str(start.year) if start.month == 1 else f"{start.year}-{end.year}",
 					"year_start_date": start,
-					"year_end_date": f"{y}-12-31",
+					"year_end_date": end,
 				}
 			).insert(ignore_if_duplicate=True)
 

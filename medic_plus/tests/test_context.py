@@ -29,6 +29,34 @@ class TestContextAPI(TenancyFixtureTestCase):
 			set_active_practice(self.fx.a.practice)["active_practice"]["name"], self.fx.a.practice
 		)
 
+	def test_a_switch_holds_when_another_request_cached_the_old_defaults(self):
+		"""Desk polls while the user switches: a request of another worker may cache the
+		committed (old) defaults between Frappe's clearing them and this switch's commit."""
+		from unittest.mock import patch
+
+		from medic_plus.tenancy.context import ACTIVE_PRACTICE_KEY
+
+		frappe.set_user(self.fx.both)
+		frappe.defaults.set_user_default(ACTIVE_PRACTICE_KEY, self.fx.a.practice, self.fx.both)
+		old = frappe.defaults.get_defaults_for(self.fx.both)  # what the other worker caches
+		original = frappe.defaults.set_user_default
+
+		def set_then_race(key, value, user=None, parenttype=None):
+			original(key, value, user, parenttype)
+			frappe.cache.hset("defaults", self.fx.both, dict(old))
+
+		with patch("frappe.defaults.set_user_default", side_effect=set_then_race):
+			ctx = set_active_practice(self.fx.b.practice)
+		self.assertEqual(ctx["active_practice"]["name"], self.fx.b.practice)
+		b_books = frappe.db.get_value("Practice", self.fx.b.practice, "company")
+		stored = frappe.db.get_value(
+			"DefaultValue", {"parent": self.fx.both, "defkey": "company"}, "defvalue"
+		)
+		self.assertEqual(stored, b_books, "the books follow the choice, not the stale cache")
+		# after the commit, no request reads the stale cache
+		frappe.db.after_commit.run()
+		self.assertEqual(get_context()["active_practice"]["name"], self.fx.b.practice)
+
 	def test_cannot_switch_to_a_foreign_practice(self):
 		frappe.set_user(self.fx.a.admin)
 		for practice in (self.fx.b.practice, "no-such-practice"):
