@@ -54,7 +54,7 @@ def written(site: str) -> tuple[int, float]:
 	"""Write the queue as the job does; (the receptionist's entries in all, seconds taken)."""
 	import frappe
 
-	from medic_plus.tenancy import access_log
+	from medic_plus.privacy import access_log
 
 	frappe.init(site=site, sites_path=".")
 	frappe.connect()

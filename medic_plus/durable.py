@@ -5,7 +5,7 @@ Frappe's cache Redis is disposable: bench runs it with no persistence (``save ""
 memory pressure drops any key. That is fine for what can be rebuilt on a miss (calendars,
 practice lookups, memberships) and wrong for what a promise rests on. These live here:
 
-- the access log's queue (``tenancy/access_log.py``);
+- the access log's queue (``privacy/access_log.py``);
 - one-time codes, their tries and holds, the send and request budgets and used form
   tokens (``booking/otp_store.py``, ``booking/guard.py``), each with its own expiry.
 

@@ -30,12 +30,12 @@ before_tests = "medic_plus.tests.utils.before_tests"
 # (and tracebacks hidden from practice users, website users and guests)
 # the access log's entries into the durable queue (or the request fails closed), and the
 # retry hint of a 503 (medic_plus/outage.py)
-after_request = ["medic_plus.tenancy.access_log.queue", "medic_plus.outage.add_retry_after"]
+after_request = ["medic_plus.privacy.access_log.queue", "medic_plus.outage.add_retry_after"]
 # the access log names the records it saw and outlives them: it never holds a delete up
 ignore_links_on_delete = ["Patient Access Log"]
 before_request = [
 	"medic_plus.booking.guard.set_request_ip",
-	"medic_plus.tenancy.gate.hide_tracebacks",
+	"medic_plus.gate.gate.hide_tracebacks",
 	"medic_plus.fhir.router.intercept",
 	# a guest's calendar that is in the cache is answered here, before routing (api/booking.py)
 	"medic_plus.api.booking.serve_cached_calendar",
@@ -80,7 +80,7 @@ doc_events = {
 			"before_insert": "medic_plus.tenancy.stamping.stamp_practice",
 			"before_validate": "medic_plus.tenancy.stamping.validate_child_rows_are_own",
 			"validate": "medic_plus.tenancy.stamping.validate_tenancy",
-			"on_change": "medic_plus.tenancy.realtime.notify_members",
+			"on_change": "medic_plus.gate.realtime.notify_members",
 		}
 		for doctype in STAMPED_DOCTYPES
 	},
@@ -192,15 +192,15 @@ _also_each(
 	),
 )
 
-# retention: a patient's record is not deleted before its time (clinical/retention.py)
+# retention: a patient's record is not deleted before its time (privacy/retention.py)
 for _doctype in ("Patient", *CLINICAL_DOCTYPES):
-	_also(_doctype, "on_trash", "medic_plus.clinical.retention.protect")
+	_also(_doctype, "on_trash", "medic_plus.privacy.retention.protect")
 
 # the patient's rights: a restricted, archived or erased record takes no entries or edits
-# (clinical/rights.py)
-_also("Patient", "validate", "medic_plus.clinical.rights.guard_patient")
+# (privacy/rights.py)
+_also("Patient", "validate", "medic_plus.privacy.rights.guard_patient")
 for _doctype in ("Patient Appointment", *CLINICAL_DOCTYPES):
-	_also(_doctype, "validate", "medic_plus.clinical.rights.guard_record")
+	_also(_doctype, "validate", "medic_plus.privacy.rights.guard_record")
 
 # link search for practitioners: the members of the user's practices only; for patients:
 # each with its practice, for a user who sees several
@@ -211,8 +211,8 @@ standard_queries = {
 }
 
 # The request gate: practice users, website users and guests run only what
-# medic_plus/tenancy/allowlist.py names (an auth hook: it knows the API-key and OAuth user too)
-auth_hooks = ["medic_plus.tenancy.gate.enforce"]
+# medic_plus/gate/allowlist.py names (an auth hook: it knows the API-key and OAuth user too)
+auth_hooks = ["medic_plus.gate.gate.enforce"]
 
 _HC = "healthcare.healthcare.doctype."
 override_whitelisted_methods = {
@@ -220,29 +220,22 @@ override_whitelisted_methods = {
 	**{
 		original: "medic_plus.api.healthcare." + original.rsplit(".", 1)[1]
 		for original in (
-			_HC + "patient.patient.get_patient_detail",
 			_HC + "patient_appointment.patient_appointment.get_availability_data",
 			_HC + "patient_appointment.patient_appointment.update_status",
 			_HC + "patient_appointment.patient_appointment.make_encounter",
-			_HC + "patient_appointment.patient_appointment.get_procedure_prescribed",
-			_HC + "patient_appointment.patient_appointment.get_prescribed_therapies",
-			_HC + "patient_appointment.patient_appointment.check_payment_reqd",
 			_HC + "patient_appointment.patient_appointment.update_fee_validity",
 			_HC + "patient_appointment.patient_appointment.invoice_appointment",
 			_HC + "patient_encounter.patient_encounter.get_encounter_details",
 			_HC + "patient_encounter.patient_encounter.create_service_request",
 			_HC + "patient_encounter.patient_encounter.create_medication_request",
 			_HC + "fee_validity.fee_validity.check_fee_validity",
-			_HC + "fee_validity.fee_validity.get_fee_validity",
-			_HC + "patient_encounter.patient_encounter.get_medications",
 			"healthcare.healthcare.utils.get_appointment_billing_item_and_rate",
 			"healthcare.healthcare.page.patient_history.patient_history.get_feed",
 			"healthcare.healthcare.page.patient_history.patient_history.get_feed_for_dt",
-			"healthcare.healthcare.page.patient_history.patient_history.get_patient_history_doctypes",
 			"healthcare.controllers.queries.get_healthcare_service_units",
 		)
 	},
-	"frappe.realtime.can_subscribe_doctype": "medic_plus.tenancy.realtime.can_subscribe_doctype",
+	"frappe.realtime.can_subscribe_doctype": "medic_plus.gate.realtime.can_subscribe_doctype",
 	"frappe.desk.notifications.get_open_count": "medic_plus.api.desk.get_open_count",
 	"frappe.desk.doctype.event.event.get_events": "medic_plus.api.desk.get_events",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "medic_plus.api.desk.get_dashboard_chart",
@@ -263,19 +256,19 @@ scheduler_events = {
 	"hourly": ["medic_plus.tasks.send_reminders"],
 	"cron": {
 		"*/15 * * * *": ["medic_plus.tasks.mark_no_shows"],
-		# the access log's queued entries (tenancy/access_log.py)
+		# the access log's queued entries (privacy/access_log.py)
 		# practice registrations whose provisioning failed (onboarding/provisioning.py)
 		"*/5 * * * *": ["medic_plus.onboarding.provisioning.retry_failed"],
 		# claims to medical aids: the queue, and the switches' remittances (billing/insurance.py)
-		"* * * * *": ["medic_plus.tenancy.access_log.flush", "medic_plus.billing.insurance.send_due"],
+		"* * * * *": ["medic_plus.privacy.access_log.flush", "medic_plus.billing.insurance.send_due"],
 		"17 * * * *": ["medic_plus.billing.insurance.fetch_remittances"],
 	},
 	"daily": [
 		"medic_plus.tasks.housekeeping",
-		"medic_plus.tenancy.access_log.purge",
+		"medic_plus.privacy.access_log.purge",
 		"medic_plus.medic_plus.report.unusual_patient_access.unusual_patient_access.send_daily",
 		"medic_plus.medic_plus.doctype.patient_consent.patient_consent.expire",
-		"medic_plus.clinical.retention.flag_for_review",
+		"medic_plus.privacy.retention.flag_for_review",
 		"medic_plus.onboarding.usage.meter",
 		"medic_plus.onboarding.billing.enforce_payment",
 	],

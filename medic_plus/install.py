@@ -461,7 +461,7 @@ EXTRA_FIELDS = {
 			"in_standard_filter": 1,
 			"description": "The record is past the time the law keeps it: the practice may review it.",
 		},
-		# the patient's rights: a restricted, archived or erased record (clinical/rights.py)
+		# the patient's rights: a restricted, archived or erased record (privacy/rights.py)
 		{
 			"fieldname": "custom_record_status",
 			"label": "Record Status",

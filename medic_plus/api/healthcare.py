@@ -1,10 +1,13 @@
-"""Healthcare's whitelisted methods that the practice roles need, behind the tenant wall.
+"""Healthcare's whitelisted methods that the practice roles need, where the request gate
+alone does not hold them to the tenancy.
 
-Healthcare's originals take a patient, an appointment or an encounter by name and read
-it with raw SQL or change it without a permission check. Each wrapper checks every
-record argument against the tenancy first (another practice's record answers exactly as
-a missing one), then hands over to Healthcare. ``hooks.override_whitelisted_methods``
-points the originals here, and the request gate's allowlist names only these.
+The gate checks every record argument it knows by name (``patient``, ``appointment_name``,
+...) before a method runs, so Healthcare's methods whose only records are such arguments
+are on the allowlist as they are. The methods here take a record the gate cannot see
+(a document sent whole, a patient called ``name``), change a record without a permission
+check of their own, or need a fix to answer at all: each checks first, then hands over
+to Healthcare. ``hooks.override_whitelisted_methods`` points the originals here, and the
+allowlist names these.
 """
 
 from __future__ import annotations
@@ -16,12 +19,11 @@ from frappe import _
 from healthcare.controllers import queries as _queries
 from healthcare.healthcare import utils as _utils
 from healthcare.healthcare.doctype.fee_validity import fee_validity as _fee_validity
-from healthcare.healthcare.doctype.patient import patient as _patient
 from healthcare.healthcare.doctype.patient_appointment import patient_appointment as _appointment
 from healthcare.healthcare.doctype.patient_encounter import patient_encounter as _encounter
 from healthcare.healthcare.page.patient_history import patient_history as _history
 
-from medic_plus.tenancy.gate import check_document
+from medic_plus.gate.gate import check_document
 from medic_plus.tenancy.guard import check_visible
 
 APPOINTMENT_STATUSES = (
@@ -34,12 +36,6 @@ APPOINTMENT_STATUSES = (
 	"Cancelled",
 	"No Show",
 )
-
-
-@frappe.whitelist()
-def get_patient_detail(patient: str) -> dict:
-	check_visible("Patient", patient)
-	return _patient.get_patient_detail(patient)
 
 
 @frappe.whitelist()
@@ -86,35 +82,11 @@ def make_encounter(source_name: str, target_doc: str | dict | None = None):
 
 
 @frappe.whitelist()
-def get_procedure_prescribed(patient: str) -> list:
-	check_visible("Patient", patient)
-	return _appointment.get_procedure_prescribed(patient)
-
-
-@frappe.whitelist()
-def get_prescribed_therapies(patient: str) -> list:
-	check_visible("Patient", patient)
-	return _appointment.get_prescribed_therapies(patient)
-
-
-@frappe.whitelist()
-def check_payment_reqd(patient: str):
-	check_visible("Patient", patient)
-	return _appointment.check_payment_reqd(patient)
-
-
-@frappe.whitelist()
 def check_fee_validity(appointment: str | dict, date: str | None = None, practitioner: str | None = None):
 	check_document(appointment, "Patient Appointment")
 	if practitioner:
 		check_visible("Healthcare Practitioner", practitioner)
 	return _fee_validity.check_fee_validity(appointment, date, practitioner)
-
-
-@frappe.whitelist()
-def get_fee_validity(appointment_name: str, date: str, ignore_status: bool = False):
-	check_visible("Patient Appointment", appointment_name)
-	return _fee_validity.get_fee_validity(appointment_name, date, ignore_status)
 
 
 @frappe.whitelist()
@@ -141,17 +113,6 @@ def create_medication_request(encounter: str) -> None:
 	check_visible("Patient Encounter", encounter)
 	frappe.has_permission("Patient Encounter", "write", encounter, throw=True)
 	return _encounter.create_medication_request(encounter)
-
-
-@frappe.whitelist()
-def get_medications(medication: str) -> list:
-	# a shared master (Medication): no practice data
-	return _encounter.get_medications(medication)
-
-
-@frappe.whitelist()
-def get_patient_history_doctypes() -> list:
-	return _history.get_patient_history_doctypes()
 
 
 @frappe.whitelist()

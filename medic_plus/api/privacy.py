@@ -10,9 +10,9 @@ import zipfile
 import frappe
 from frappe import _
 
-from medic_plus.clinical import rights
 from medic_plus.core.access_log import Access
-from medic_plus.tenancy import access_log, context
+from medic_plus.privacy import access_log, rights
+from medic_plus.tenancy import context
 
 EXPORT_PAGE = 100
 

@@ -26,7 +26,8 @@ from medic_plus.core import fhir_map
 from medic_plus.core.access_log import Access
 from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import find_token
 from medic_plus.onboarding import plans
-from medic_plus.tenancy import access_log, context
+from medic_plus.privacy import access_log
+from medic_plus.tenancy import context
 from medic_plus.tenancy.scope import get_scope
 
 BASE_PATH = "/fhir/R4"

@@ -7,8 +7,9 @@ the entry names the app's function, and the original stays closed.
 
 To open a method to practice users:
 1. Read it. If it takes a record by name or filter and reads it with raw SQL, ``get_all``
-   or permissions off, do not list it: write a wrapper in ``healthcare_api.py`` (or
-   ``whitelisted.py``) that checks every record argument first, point
+   or permissions off, and the gate does not see that record (an argument not in
+   ``gate.ARGUMENT_DOCTYPES`` nor a doctype/name pair, a document sent whole), do not list
+   it: write a wrapper in ``api/healthcare.py`` (or ``api/desk.py``) that checks it first, point
    ``override_whitelisted_methods`` at it, and list the wrapper.
 2. Add it to the group it serves; a group of Frappe, ERPNext or Healthcare methods has
    its reason in :data:`REASONS`. One that takes a doctype and a name and reads the
@@ -26,6 +27,8 @@ from __future__ import annotations
 from functools import cache
 
 # --- practice users (Desk) -------------------------------------------------------------
+
+_HC = "healthcare.healthcare.doctype."
 
 DESK: dict[str, tuple[str, ...]] = {
 	"session": (
@@ -52,7 +55,7 @@ DESK: dict[str, tuple[str, ...]] = {
 	"realtime": (
 		"frappe.realtime.get_user_info",
 		"frappe.realtime.can_subscribe_doc",
-		"medic_plus.tenancy.realtime.can_subscribe_doctype",
+		"medic_plus.gate.realtime.can_subscribe_doctype",
 	),
 	"workspace": (
 		"frappe.desk.desktop.get_workspace_sidebar_items",
@@ -215,24 +218,27 @@ DESK: dict[str, tuple[str, ...]] = {
 		# the account of a mode of payment in the company given (held to the user's)
 		"erpnext.accounts.doctype.sales_invoice.sales_invoice.get_bank_cash_account",
 	),
-	# Healthcare, each through a wrapper that checks its record arguments first
+	# Healthcare's own, whose only records are arguments the gate checks by name
+	"healthcare_direct": (
+		_HC + "patient.patient.get_patient_detail",
+		_HC + "patient_appointment.patient_appointment.get_procedure_prescribed",
+		_HC + "patient_appointment.patient_appointment.get_prescribed_therapies",
+		_HC + "patient_appointment.patient_appointment.check_payment_reqd",
+		_HC + "fee_validity.fee_validity.get_fee_validity",
+		_HC + "patient_encounter.patient_encounter.get_medications",
+		"healthcare.healthcare.page.patient_history.patient_history.get_patient_history_doctypes",
+	),
+	# Healthcare, through a wrapper that checks what the gate cannot see (api/healthcare.py)
 	"healthcare": (
-		"medic_plus.api.healthcare.get_patient_detail",
 		"medic_plus.api.healthcare.get_availability_data",
 		"medic_plus.api.healthcare.update_status",
-		"medic_plus.api.healthcare.get_procedure_prescribed",
-		"medic_plus.api.healthcare.get_prescribed_therapies",
-		"medic_plus.api.healthcare.check_payment_reqd",
 		"medic_plus.api.healthcare.update_fee_validity",
 		"medic_plus.api.healthcare.invoice_appointment",
 		"medic_plus.api.healthcare.get_encounter_details",
 		"medic_plus.api.healthcare.create_service_request",
 		"medic_plus.api.healthcare.create_medication_request",
 		"medic_plus.api.healthcare.check_fee_validity",
-		"medic_plus.api.healthcare.get_fee_validity",
 		"medic_plus.api.healthcare.get_appointment_billing_item_and_rate",
-		"medic_plus.api.healthcare.get_medications",
-		"medic_plus.api.healthcare.get_patient_history_doctypes",
 		"medic_plus.api.healthcare.get_feed",
 		"medic_plus.api.healthcare.get_feed_for_dt",
 		"medic_plus.api.healthcare.get_healthcare_service_units",
@@ -300,16 +306,11 @@ DOCTYPE_ARGUMENTS: dict[str, dict[str, tuple[str, ...]]] = {
 	},
 }
 
-# ERPNext's reports of a practice's own books: run only with the ``company`` filter naming the
-# books of a practice of the user's, and with every other filter that names a record of the
-# books (an account, a cost center, a customer) naming one of the user's (gate._report).
-BOOK_REPORTS: tuple[str, ...] = (
-	"Accounts Receivable",
-	"Accounts Receivable Summary",
-	"General Ledger",
-	"Sales Register",
-)
-# report filters that name a record of the books (a list or one name)
+# ERPNext's reports of a practice's own books (roles.BOOK_REPORTS, granted to the practice
+# roles) run only with the ``company`` filter naming the books of a practice of the user's,
+# and with every other filter that names a record of the books (an account, a cost center,
+# a customer) naming one of the user's (gate._report). The filters that name such a record
+# (a list or one name):
 BOOK_REPORT_FILTERS: dict[str, str] = {
 	"account": "Account",
 	"party_account": "Account",
@@ -398,6 +399,9 @@ CHECKOUT_PAYS = "Payment Request"
 # Why the Frappe functions of each group are safe to run for a practice user (the app's
 # own functions need no reason). A group that holds Frappe functions must have one.
 REASONS: dict[str, str] = {
+	"healthcare_direct": "each reads the one patient or appointment it is given (the gate checks "
+	"the patient or appointment_name argument against the tenancy first), or a shared master "
+	"(Medication, the list of history doctypes)",
 	"session": "act on the session user's own session, settings or password; touch no record",
 	"realtime": "can_subscribe_doc asks has_permission for the one document named",
 	"workspace": "the user's own workspaces, cards and charts; values come through get_list "
@@ -412,7 +416,7 @@ REASONS: dict[str, str] = {
 	"ignore_user_permissions off for scoped doctypes and judges query= on LINK_QUERIES)",
 	"print": "the named document is loaded with the load guard and its print permission",
 	"report": "dispatchers: judged on the report they run (the app's own, Report Builder, or "
-	"one of BOOK_REPORTS held to the user's own company)",
+	"one of roles.BOOK_REPORTS held to the user's own company)",
 	"attachments": "upload_file checks write permission on the named document and is judged "
 	"on its method (UPLOAD_METHODS); the file picker's settings are the site's public client ids",
 	"comments": "comments and e-mails on a document the gate has checked against the tenancy",

@@ -26,10 +26,13 @@ from frappe import _
 from werkzeug.exceptions import HTTPException
 
 from medic_plus.core import gate as core
-from medic_plus.tenancy import access_log, allowlist, context
+from medic_plus.gate import allowlist
+from medic_plus.methods import canonical
+from medic_plus.privacy import access_log
+from medic_plus.tenancy import context
 from medic_plus.tenancy.guard import check_visible, is_visible, not_found
-from medic_plus.tenancy.methods import canonical
 from medic_plus.tenancy.records import is_scoped
+from medic_plus.tenancy.roles import BOOK_REPORTS
 
 DENIALS_KEY = "medic_plus:gate_denials"
 
@@ -306,7 +309,7 @@ def _mapper(form) -> None:
 
 def _report(form, script: bool = False) -> None:
 	name = form.get("report_name")
-	if name in allowlist.BOOK_REPORTS and frappe.db.exists("Report", name):
+	if name in BOOK_REPORTS and frappe.db.exists("Report", name):
 		if not script:  # a script is code, no data: it needs no company
 			_book_report(name, form)
 		return

@@ -31,8 +31,8 @@ from frappe.utils import now_datetime
 from medic_plus import durable
 from medic_plus.core import access_log as core
 from medic_plus.locks import one_at_a_time
+from medic_plus.methods import canonical
 from medic_plus.replica import on_primary
-from medic_plus.tenancy.methods import canonical
 from medic_plus.tenancy.scope import get_scope
 
 RETENTION_YEARS = "medic_plus_access_log_years"  # site config; 6 when not set

@@ -12,11 +12,11 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, today
 
-from medic_plus.clinical import retention
 from medic_plus.core import erasure
 from medic_plus.core.access_log import Access
 from medic_plus.core.membership import ADMIN
-from medic_plus.tenancy import access_log, context
+from medic_plus.privacy import access_log, retention
+from medic_plus.tenancy import context
 from medic_plus.tenancy.scope import REFERENCES
 
 # records about the patient that erasure leaves as they are: the log of who opened the record

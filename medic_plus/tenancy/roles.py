@@ -172,11 +172,19 @@ def apply_role_permissions() -> None:
 	grant_book_reports()
 
 
+# ERPNext's reports of a practice's own books, open to its front desk and admins; the
+# request gate runs each only on the books of a practice of the user's (gate._report)
+BOOK_REPORTS: tuple[str, ...] = (
+	"Accounts Receivable",
+	"Accounts Receivable Summary",
+	"General Ledger",
+	"Sales Register",
+)
+
+
 def grant_book_reports() -> None:
 	"""The reports of a practice's own books open to its front desk and admins (a Custom
 	Role beside the report's own roles; the request gate holds each to the user's company)."""
-	from medic_plus.tenancy.allowlist import BOOK_REPORTS
-
 	for report in BOOK_REPORTS:
 		if not frappe.db.exists("Report", report):
 			continue

@@ -133,7 +133,7 @@ LINKED: tuple[Linked, ...] = tuple(
 )
 LINKED_BY_DOCTYPE: dict[str, Linked] = {row.doctype: row for row in LINKED}
 
-# the clinical records of a patient, kept for the retention period (clinical/retention.py)
+# the clinical records of a patient, kept for the retention period (privacy/retention.py)
 CLINICAL_DOCTYPES: tuple[str, ...] = (
 	"Patient Encounter",
 	"Vital Signs",

@@ -38,7 +38,7 @@ from frappe.utils import add_days
 
 from medic_plus import durable
 from medic_plus.locks import job_lock
-from medic_plus.tenancy import access_log
+from medic_plus.privacy import access_log
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import api_token, get_booking_fixture, get_fixture
 from medic_plus.tests.server import _free_port, running_server, worker_pids
@@ -616,7 +616,7 @@ class TestFaults(IntegrationTestCase):
 		prepare_reminders, reminded = self.due_reminders()
 		return {
 			"access log flush": (
-				"medic_plus.tenancy.access_log.flush",
+				"medic_plus.privacy.access_log.flush",
 				self.queue_entries,
 				lambda: frappe.db.count("Patient Access Log", {"name": ("like", "mp-fault-%")}),
 				None,
@@ -651,7 +651,7 @@ class TestFaults(IntegrationTestCase):
 				("Suspended", 1),
 			),
 			"retention marks": (
-				"medic_plus.clinical.retention.flag_for_review",
+				"medic_plus.privacy.retention.flag_for_review",
 				self.past_retention,
 				lambda: self.retention_flag(self.old_patient),
 				None,

@@ -10,7 +10,7 @@ import json
 import frappe
 
 from medic_plus import durable
-from medic_plus.tenancy import access_log
+from medic_plus.privacy import access_log
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token, ensure_outbox
 from medic_plus.tests.http import request

@@ -709,7 +709,7 @@ class TestTheBooksWall(BillingTestCase):
 		frappe.local.form_dict = frappe._dict(
 			report_name="Accounts Receivable", filters=frappe.as_json({"company": self.company})
 		)
-		from medic_plus.tenancy import gate
+		from medic_plus.gate import gate
 
 		gate._report(frappe.local.form_dict)  # the gate lets it through
 		result = run(
@@ -991,7 +991,7 @@ class TestPrices(BillingTestCase):
 			).insert()
 
 	def test_the_invoice_forms_methods_hold_to_the_users_own_books(self):
-		from medic_plus.tenancy import gate
+		from medic_plus.gate import gate
 
 		other = frappe.db.get_value("Practice", self.fx.b.practice, "company")
 		theirs = visit.price_list(other)

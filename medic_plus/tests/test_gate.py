@@ -23,7 +23,7 @@ import frappe
 import requests
 
 from medic_plus import demo
-from medic_plus.tenancy import allowlist, gate, realtime
+from medic_plus.gate import allowlist, gate, realtime
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token, email, ensure_user
 from medic_plus.tests.http import body_text, request, shape
@@ -142,7 +142,7 @@ class TestAllowlist(GateTestCase):
 			open_ |= {f"{controller.__module__}.{controller.__qualname__}.{m}" for m in methods}
 		registration = "medic_plus.medic_plus.doctype.practice_registration.practice_registration"
 		platform_only = {
-			"medic_plus.tenancy.gate.get_denials",
+			"medic_plus.gate.gate.get_denials",
 			# Desk actions of a registration, which practice roles cannot read
 			f"{registration}.PracticeRegistration.provision_practice",
 			f"{registration}.PracticeRegistration.send_activation_link",
@@ -209,11 +209,11 @@ class TestDenyByDefault(GateTestCase):
 		self.assertEqual(response.status_code, 200)
 
 	def test_denials_are_counted_for_the_platform_admins(self):
-		before = self.call("platform", "medic_plus.tenancy.gate.get_denials", "GET").json["message"]
+		before = self.call("platform", "medic_plus.gate.gate.get_denials", "GET").json["message"]
 		self.call("a_recep", CLOSED[0])
-		after = self.call("platform", "medic_plus.tenancy.gate.get_denials", "GET").json["message"]
+		after = self.call("platform", "medic_plus.gate.gate.get_denials", "GET").json["message"]
 		self.assertEqual(after.get(CLOSED[0], 0), before.get(CLOSED[0], 0) + 1)
-		self.assertEqual(self.call("a_admin", "medic_plus.tenancy.gate.get_denials", "GET").status_code, 404)
+		self.assertEqual(self.call("a_admin", "medic_plus.gate.gate.get_denials", "GET").status_code, 404)
 
 	def test_allowlisted_desk_method_works_for_the_practice(self):
 		response = self.call(

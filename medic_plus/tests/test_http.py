@@ -90,6 +90,47 @@ class TestHealthcareMethods(IntegrationTestCase):
 		self.assertEqual(shape(foreign, self.fx.b.patient), shape(missing, MISSING))
 		self.assertEqual(self.call(method, patient=self.fx.a.patient).status_code, 200)
 
+	def test_healthcare_methods_the_gate_alone_holds(self):
+		"""Healthcare's methods on the allowlist as they are (no wrapper): the gate checks
+		their record argument before they run, so another practice's record answers exactly
+		like a missing one, and the practice's own is served."""
+		import inspect
+
+		from medic_plus.gate import allowlist
+
+		overridden = frappe.get_hooks("override_whitelisted_methods")
+		records = {
+			"patient": ("Patient", {}),
+			"appointment_name": ("Patient Appointment", {"date": "2026-01-01"}),
+		}
+		probed = set()
+		for method in allowlist.DESK["healthcare_direct"]:
+			self.assertNotIn(method, overridden, "runs as it is")
+			params = inspect.signature(frappe.get_attr(method)).parameters
+			for arg, (doctype, extra) in records.items():
+				if arg not in params:
+					continue
+				other, own = self.fx.record("b", doctype), self.fx.record("a", doctype)
+				path = f"/api/method/{method}"
+				with self.subTest(method=method):
+					foreign = request("POST", path, self.auth, json={arg: other, **extra})
+					missing = request("POST", path, self.auth, json={arg: MISSING, **extra})
+					self.assertEqual(foreign.status_code, 404, foreign.get_data(as_text=True)[:300])
+					self.assertEqual(shape(foreign, other), shape(missing, MISSING))
+					served = request("POST", path, self.auth, json={arg: own, **extra})
+					self.assertEqual(served.status_code, 200, served.get_data(as_text=True)[:300])
+					probed.add(method.rsplit(".", 1)[1])
+		self.assertEqual(
+			probed,
+			{
+				"get_patient_detail",
+				"get_procedure_prescribed",
+				"get_prescribed_therapies",
+				"check_payment_reqd",
+				"get_fee_validity",
+			},
+		)
+
 	def test_form_documents_sent_as_json_pass(self):
 		doc = frappe.as_json({"doctype": "Patient Appointment", "patient": self.fx.a.patient, "invoiced": 0})
 		response = self.call(

@@ -14,7 +14,7 @@ import redis
 from medic_plus import durable, outage
 from medic_plus.booking import otp_store
 from medic_plus.core import otp as otp_core
-from medic_plus.tenancy import access_log
+from medic_plus.privacy import access_log
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token, get_booking_fixture
 from medic_plus.tests.http import body_text, request

@@ -12,8 +12,7 @@ from frappe.utils import add_years, now_datetime
 from medic_plus import demo
 from medic_plus.api import privacy
 from medic_plus.booking import service
-from medic_plus.clinical import retention, rights
-from medic_plus.tenancy import access_log
+from medic_plus.privacy import access_log, retention, rights
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import api_token
 from medic_plus.tests.http import request

@@ -11,7 +11,7 @@ import frappe
 
 from medic_plus.api.privacy import export_patient
 from medic_plus.core.fhir_map import fhir_id
-from medic_plus.tenancy import access_log
+from medic_plus.privacy import access_log
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.server import running_server
 

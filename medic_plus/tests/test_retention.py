@@ -7,7 +7,7 @@ import frappe
 from frappe.utils import add_years, now_datetime
 
 from medic_plus import demo
-from medic_plus.clinical import retention
+from medic_plus.privacy import retention
 from medic_plus.tests.compat import TenancyFixtureTestCase
 
 

@@ -5,11 +5,15 @@ function (a circle broken only at import time is still a circle).
 The rooms, lowest first:
 
 0. ``core/``: the pure rules; imports no Frappe and nothing of the app outside ``core/``.
-1. the plumbing at the top of the package: ``durable``, ``locks``, ``outage``, ``replica``.
-2. ``tenancy/``: what belongs to a practice, the permission hooks, the request gate.
-3. the work: ``booking/``, ``clinical/``, ``billing/``, ``onboarding/``, ``fhir/``, the
+1. the plumbing at the top of the package: ``durable``, ``locks``, ``outage``, ``replica``,
+   ``methods`` (the function a method name runs).
+2. ``tenancy/``: what belongs to a practice and the permission hooks built from it.
+3. ``privacy/``: the access log, retention, a patient's rights (restrict, archive, erase).
+4. the work: ``booking/``, ``clinical/``, ``billing/``, ``onboarding/``, ``fhir/``, the
    doctypes (``medic_plus/medic_plus/``) and the demo.
-4. the doors: ``api/`` (the endpoints, also those that wrap Frappe's and Healthcare's),
+5. ``gate/``: the request gate, its allowlist, realtime; in front of all the work, which
+   never calls it.
+6. the doors: ``api/`` (the endpoints, also those that wrap Frappe's and Healthcare's),
    ``www/``, ``tasks``, ``commands``, ``install``, ``patches``, ``hooks``, ``config/``.
 
 Tests (``tests/``, ``test_*.py``) sit outside the rooms and may import anything.
@@ -28,22 +32,25 @@ ROOMS = {
 	"locks": 1,
 	"outage": 1,
 	"replica": 1,
+	"methods": 1,
 	"tenancy": 2,
-	"booking": 3,
-	"clinical": 3,
-	"billing": 3,
-	"onboarding": 3,
-	"fhir": 3,
-	"medic_plus": 3,
-	"demo": 3,
-	"api": 4,
-	"www": 4,
-	"tasks": 4,
-	"commands": 4,
-	"install": 4,
-	"patches": 4,
-	"hooks": 4,
-	"config": 4,
+	"privacy": 3,
+	"booking": 4,
+	"clinical": 4,
+	"billing": 4,
+	"onboarding": 4,
+	"fhir": 4,
+	"medic_plus": 4,
+	"demo": 4,
+	"gate": 5,
+	"api": 6,
+	"www": 6,
+	"tasks": 6,
+	"commands": 6,
+	"install": 6,
+	"patches": 6,
+	"hooks": 6,
+	"config": 6,
 }
 
 
@@ -166,7 +173,8 @@ def test_the_core_is_pure():
 
 def test_the_checker_finds_a_circle_and_an_upward_import():
 	assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
-	assert ROOMS["core"] < ROOMS["tenancy"] < ROOMS["booking"] < ROOMS["api"]
+	assert ROOMS["core"] < ROOMS["tenancy"] < ROOMS["privacy"] < ROOMS["booking"] < ROOMS["gate"]
+	assert ROOMS["gate"] < ROOMS["api"]
 
 
 def test_imports_inside_functions_count(tmp_path):

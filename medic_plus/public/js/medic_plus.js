@@ -238,7 +238,7 @@ medic_plus.show_record_status = function (frm) {
 	frm.set_intro(text || "", status === "Erased" ? "red" : "orange");
 };
 
-// the practice admin: restrict, restore, archive or erase the record (clinical/rights.py)
+// the practice admin: restrict, restore, archive or erase the record (privacy/rights.py)
 medic_plus.add_record_rights = function (frm) {
 	const status = frm.doc.custom_record_status || "Active";
 	const call = (method, args) =>

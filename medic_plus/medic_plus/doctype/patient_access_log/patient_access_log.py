@@ -10,7 +10,7 @@ from medic_plus.tenancy.guard import TenantGuard
 
 class PatientAccessLog(TenantGuard, Document):
 	"""One read (or print, export, change) of a document holding a patient's data, written
-	by the system (``tenancy/access_log.py``) and never changed afterwards."""
+	by the system (``privacy/access_log.py``) and never changed afterwards."""
 
 	def validate(self):
 		if not self.is_new():

@@ -90,7 +90,7 @@ def send_daily() -> dict[str, int]:
 	the day was ordinary). Returns practice -> users reported."""
 	from medic_plus.booking import notify
 	from medic_plus.booking.availability import get_practices
-	from medic_plus.tenancy import access_log
+	from medic_plus.privacy import access_log
 	from medic_plus.tenancy.context import practice_admins, system_scope
 
 	access_log.flush()  # yesterday's last entries may still wait in the queue
