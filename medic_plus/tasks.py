@@ -15,6 +15,7 @@ import frappe
 from frappe import _
 
 from medic_plus.booking import availability, notify, service
+from medic_plus.booking import practice as booking_practice
 from medic_plus.core import jobs, slots
 from medic_plus.locks import one_at_a_time
 from medic_plus.tenancy.context import system_scope
@@ -38,9 +39,9 @@ def housekeeping(now_utc: datetime | None = None) -> dict[str, int]:
 
 
 def _each_practice(job: Callable, now_utc: datetime | None) -> dict[str, int]:
-	now_utc = now_utc or availability.utcnow()
+	now_utc = now_utc or booking_practice.utcnow()
 	done = {}
-	practices = availability.get_practices({"status": ("!=", "Inactive")})
+	practices = booking_practice.get_practices({"status": ("!=", "Inactive")})
 	for practice in practices:
 		savepoint = f"medic_plus_{job.__name__.strip('_')}"
 		frappe.db.savepoint(savepoint)

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from medic_plus.booking import availability, calendar_cache, notify, otp_store, service
+from medic_plus.booking import practice as booking_practice
 from medic_plus.booking.guard import check_form, clean_mobile, limit, new_form_token
 from medic_plus.core import booking_rules
 from medic_plus.core import otp as otp_core
@@ -61,7 +62,7 @@ def get_practice_info(practice: str) -> dict:
 		"map_url": map_url(p),
 		"appointment_types": [
 			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
-			for t in availability.online_types(p)
+			for t in p.visit_types()
 		],
 	}
 
@@ -160,10 +161,9 @@ def get_availability(
 	args = (start, end, appointment_type or "")
 	key = None
 	if cached:
-		key = calendar_cache.answer_key(p.name, practitioner, args, availability.practice_now(p))
+		key = calendar_cache.answer_key(p.name, practitioner, args, p.now())
 		if (body := calendar_cache.cached_json(key)) is not None:
 			return _json_answer(body)
-		p = _open_practice(practice)  # the practice as the slot engine reads it
 	else:
 		calendar_cache.remember_slug(slug, p.name)
 
@@ -185,7 +185,7 @@ def get_availability(
 		p.name,
 		practitioner,
 		args,
-		availability.practice_now(p),
+		p.now(),
 		compute,
 		check=lambda: _bookable_practitioner(p, practitioner),
 		key=key,
@@ -225,13 +225,11 @@ def serve_cached_calendar() -> None:
 	form = frappe.local.form_dict
 	try:
 		p = calendar_cache.practice_by_slug((form.get("practice") or "").strip().lower())
-		if not p or p.status != "Active" or not p.allow_online_booking:
+		if not p or not p.is_open:
 			return
 		start, end = _range(form.get("from_date"), form.get("to_date"))
 		args = (start, end, form.get("appointment_type") or "")
-		key = calendar_cache.answer_key(
-			p.name, form.get("practitioner") or "", args, availability.practice_now(p)
-		)
+		key = calendar_cache.answer_key(p.name, form.get("practitioner") or "", args, p.now())
 		body = calendar_cache.cached_json(key)
 		if body is None or not get_availability.take_budget():
 			return
@@ -282,13 +280,13 @@ def request_booking_otp(
 	identifier, clean_email, clean_number = _identifier(p, email, mobile)
 	check_form(form_token, website)
 	try:
-		code = otp_store.issue(p.name, identifier, sms=_by_sms(p))
+		code = otp_store.issue(p.name, identifier, sms=p.by_sms)
 	except otp_core.SendBudgetExceeded as e:
 		frappe.throw(_(e.reason), TooManyCodes, title=_("Too Many Requests"))
 	notify.send_code(p, code, clean_email, clean_number)
 	return {
 		"sent": True,
-		"channel": "sms" if _by_sms(p) else "email",
+		"channel": "sms" if p.by_sms else "email",
 		"expires_in": otp_core.POLICY.ttl,
 		"form_token": new_form_token(),  # for "send the code again"
 	}
@@ -333,7 +331,7 @@ def verify_and_book(
 		_bad(e.field, _(str(e)))
 	aid = _medical_aid(medical_aid_scheme, member_number, dependant_code)
 	identifier, person.email, person.mobile = _identifier(p, email, mobile)
-	person.verified = "mobile" if _by_sms(p) else "email"
+	person.verified = "mobile" if p.by_sms else "email"
 	doctor = _bookable_practitioner(p, practitioner)
 	appointment_type, duration = _visit_type(p, appointment_type)
 	_check_window(p, day)
@@ -349,7 +347,7 @@ def verify_and_book(
 		if aid:
 			keep_medical_aid(appointment, aid, person)
 		# the patient agreed online to be treated and to be written to where the code went
-		consent.record(appointment.patient, ("Treatment", "SMS" if _by_sms(p) else "E-mail"), "Portal")
+		consent.record(appointment.patient, ("Treatment", "SMS" if p.by_sms else "E-mail"), "Portal")
 		_tell(p, appointment, doctor, token, person, "booked")
 		return appointment, token
 
@@ -477,7 +475,7 @@ def reschedule_booking(token: str, appointment_date: str, appointment_time: str)
 
 
 def _practice(slug: str):
-	return _known(availability.get_practice_by_slug(slug) if slug and len(slug) <= 63 else None)
+	return _known(booking_practice.get_by_slug(slug))
 
 
 def _known(p):
@@ -492,7 +490,7 @@ def _open_practice(slug: str):
 
 
 def _check_open(p):
-	if p.status != "Active" or not p.allow_online_booking:
+	if not p.is_open:
 		frappe.throw(
 			_("{0} does not take online bookings at the moment.").format(p.practice_name),
 			service.BookingClosedError,
@@ -534,7 +532,7 @@ def _visit_type(p, appointment_type: str | None) -> tuple[str | None, int | None
 	"""(appointment type, its length) for a booking: one of the practice's online types
 	(the first when none is named); where the practice lists none, any type bookable with
 	a practitioner, as long as each schedule slot."""
-	types = availability.online_types(p)
+	types = p.visit_types()
 	if not types:
 		if appointment_type and not frappe.db.exists(
 			"Appointment Type", {"name": appointment_type, "allow_booking_for": "Practitioner"}
@@ -548,17 +546,13 @@ def _visit_type(p, appointment_type: str | None) -> tuple[str | None, int | None
 	return chosen.appointment_type, chosen.duration or None
 
 
-def _by_sms(p) -> bool:
-	return p.verification_channel == "SMS"
-
-
 def _identifier(p, email: str | None, mobile: str | None):
 	"""(the identifier to verify, the e-mail, the mobile): the e-mail address, or with SMS
 	verification the mobile number (a mobile of the practice's countries, in E.164)."""
 	clean_email = otp_core.normalise_email(email) if email else None
 	if email and not clean_email:
 		_bad("email", _("Please enter a valid e-mail address."))
-	if _by_sms(p):
+	if p.by_sms:
 		if not mobile:
 			_bad("mobile", _("Please enter your mobile number."))
 		number = clean_mobile(p, mobile)
@@ -572,7 +566,7 @@ def _identifier(p, email: str | None, mobile: str | None):
 
 
 def _check_window(p, day: date) -> None:
-	today = availability.practice_now(p).date()
+	today = p.now().date()
 	if day < today:
 		_bad("appointment_date", _("This date is in the past."))
 	if day > today + timedelta(days=p.max_days_ahead or 0):
@@ -599,9 +593,9 @@ def _by_token(token: str):
 	appointment = service.get_by_token(token)
 	if not appointment:
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
-	p = availability.get_practices({"name": appointment.custom_practice}, limit=1)[0]
+	p = booking_practice.get_practices({"name": appointment.custom_practice}, limit=1)[0]
 	notify.use_language(p)
-	if availability.practice_now(p) > service.token_expiry(appointment):
+	if p.now() > service.token_expiry(appointment):
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)
 	return appointment, p
 
@@ -621,4 +615,4 @@ def _changeable(appointment, p):
 def _can_cancel(appointment, p) -> bool:
 	if appointment.status not in ("Scheduled", "Open", "Confirmed"):
 		return False
-	return availability.practice_now(p) < service.cancellation_deadline(appointment, p)
+	return p.now() < service.cancellation_deadline(appointment, p)

@@ -1,88 +1,16 @@
-"""Availability of a practitioner in a practice: the data for the pure slot engine,
-read with a fixed number of queries whatever the date range."""
+"""Availability of a practitioner in a practice (a practice.BookingPractice, handed
+down): the data for the pure slot engine, read with a fixed number of queries whatever
+the date range."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from functools import cache
+from datetime import date, datetime
 
 import frappe
-from frappe.query_builder import Criterion, Parameter
+from frappe.query_builder import Criterion
 
 from medic_plus.core import slots
-from medic_plus.core.slots import Availability, Booking, Rules, ScheduleRow
-
-PRACTICE_FIELDS = (
-	"name",
-	"practice_name",
-	"slug",
-	"short_code",
-	"status",
-	"allow_online_booking",
-	"require_approval",
-	"timezone",
-	"default_duration",
-	"buffer_minutes",
-	"min_notice_minutes",
-	"max_days_ahead",
-	"cancel_cutoff_minutes",
-	"verification_channel",
-	"company",
-	"logo",
-	"brand_color",
-	"email",
-	"phone",
-	"address",
-	"map_link",
-	"reminder_hours",
-	"send_sms_reminders",
-	"no_show_grace_minutes",
-	"country",
-	"sms_countries",
-	"max_open_bookings",
-	"notify_practitioner_by_email",
-	"language",
-)
-
-
-def utcnow() -> datetime:
-	return datetime.now(timezone.utc)
-
-
-def practice_now(practice) -> datetime:
-	return slots.local_now(utcnow(), practice.timezone or "UTC")
-
-
-def rules_of(practice) -> Rules:
-	return Rules(
-		buffer=practice.buffer_minutes or 0,
-		notice=practice.min_notice_minutes or 0,
-		horizon_days=practice.max_days_ahead or 0,
-	)
-
-
-def get_practices(filters: dict, limit: int = 0) -> list[frappe._dict]:
-	"""Practices as the booking, the jobs and the API read them (PRACTICE_FIELDS)."""
-	return frappe.get_all("Practice", filters=filters, fields=list(PRACTICE_FIELDS), limit=limit)
-
-
-def get_practice_by_slug(slug: str):
-	"""The practice behind a public slug (any status), or None. Every public request asks
-	it first: one fixed query, built once per process."""
-	rows = frappe.db.sql(_by_slug_query(), {"slug": (slug or "").strip().lower()}, as_dict=True)
-	return rows[0] if rows else None
-
-
-@cache
-def _by_slug_query() -> str:
-	practice = frappe.qb.DocType("Practice")
-	return (
-		frappe.qb.from_(practice)
-		.select(*(practice[f] for f in PRACTICE_FIELDS))
-		.where(practice.slug == Parameter("%(slug)s"))
-		.limit(1)
-		.get_sql()
-	)
+from medic_plus.core.slots import Availability, Booking, ScheduleRow
 
 
 def appointment_start(appointment) -> datetime:
@@ -234,7 +162,7 @@ def compute(
 	duration: int | None = None,
 	exclude: str | None = None,
 ) -> Availability:
-	"""Free slots of ``practitioner`` in ``practice`` (a row from get_practice_by_slug),
+	"""Free slots of ``practitioner`` in ``practice`` (a practice.BookingPractice),
 	``duration`` minutes long (an appointment type's) or as long as each schedule row;
 	``exclude``: an appointment whose own time counts as free (the one being moved)."""
 	to_date = to_date or from_date
@@ -248,32 +176,13 @@ def compute(
 	return slots.free_slots(
 		rows,
 		bookings,
-		rules_of(practice),
-		practice_now(practice),
+		practice.rules,
+		practice.now(),
 		days[0],
 		days[-1],
 		holidays,
 		duration=duration,
 	)
-
-
-def online_types(practice) -> list[frappe._dict]:
-	"""The reasons for a visit the practice offers online, in its order, each with its
-	length in minutes (the row's, else the appointment type's default)."""
-	row = frappe.qb.DocType("Practice Appointment Type")
-	kind = frappe.qb.DocType("Appointment Type")
-	return [
-		frappe._dict(appointment_type=r.appointment_type, duration=int(r.duration or r.default_duration or 0))
-		for r in (
-			frappe.qb.from_(row)
-			.join(kind)
-			.on(kind.name == row.appointment_type)
-			.select(row.appointment_type, row.duration, kind.default_duration)
-			.where((row.parent == practice.name) & (row.parenttype == "Practice"))
-			.orderby(row.idx)
-			.run(as_dict=True)
-		)
-	]
 
 
 def _as_time(value):

@@ -33,6 +33,8 @@ from datetime import datetime
 
 import frappe
 
+from medic_plus.booking.practice import from_doc
+
 TTL = 120
 PREFIX = "medic_plus:calendar"
 
@@ -63,7 +65,7 @@ def _slug_key(slug: str) -> str:
 
 
 def practice_by_slug(slug: str):
-	"""The practice behind a public slug from Frappe's document cache, which every save,
+	"""The practice (booking.practice) behind a public slug from Frappe's document cache, which every save,
 	``set_value`` and delete of it keeps exact; None when the slug is not known here yet
 	(or no longer names that practice)."""
 	try:
@@ -76,7 +78,7 @@ def practice_by_slug(slug: str):
 		return None
 	except Exception:
 		return None
-	return doc if doc.slug == slug else None
+	return from_doc(doc) if doc.slug == slug else None
 
 
 def remember_slug(slug: str, practice: str) -> None:

@@ -211,7 +211,7 @@ def check_open_bookings(practice, person: Person) -> None:
 	cap = practice.get("max_open_bookings") or 2
 	patient, match = _verified_match(practice.name, person)
 	appt = frappe.qb.DocType("Patient Appointment")
-	today = availability.practice_now(practice).date()
+	today = practice.now().date()
 	count = (
 		frappe.qb.from_(appt)
 		.join(patient)

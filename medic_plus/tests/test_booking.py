@@ -11,6 +11,7 @@ from frappe.utils import add_days, getdate
 from medic_plus import demo, durable
 from medic_plus.api import booking as api
 from medic_plus.booking import availability, otp_store, service
+from medic_plus.booking.practice import BookingPractice
 from medic_plus.core import otp as otp_core
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import BOOKING_TZ, get_booking_fixture, get_fixture
@@ -18,7 +19,7 @@ from medic_plus.tests.utils import mails, new_mail
 
 
 def practice_today() -> date:
-	return availability.practice_now(frappe._dict(timezone=BOOKING_TZ)).date()
+	return BookingPractice(timezone=BOOKING_TZ).now().date()
 
 
 def code_for(practice: str, identifier: str) -> str:
@@ -690,12 +691,12 @@ class TestManageBooking(BookingTestCase):
 		frappe.db.set_value("Practice", self.bf.practice, "cancel_cutoff_minutes", 120)
 		at = datetime.combine(getdate(day), datetime.min.time()).replace(hour=8, minute=30)
 		frozen = at.replace(tzinfo=ZoneInfo(BOOKING_TZ)).astimezone(timezone.utc)
-		with patch("medic_plus.booking.availability.utcnow", return_value=frozen):
+		with patch("medic_plus.booking.practice.utcnow", return_value=frozen):
 			self.assertFalse(api.get_booking(self.token_of(res))["can_cancel"])
 			with self.assertRaises(frappe.ValidationError):
 				api.cancel_booking(self.token_of(res))
 		earlier = frozen - timedelta(minutes=31)  # 07:59: still before the cut-off
-		with patch("medic_plus.booking.availability.utcnow", return_value=earlier):
+		with patch("medic_plus.booking.practice.utcnow", return_value=earlier):
 			self.assertTrue(api.get_booking(self.token_of(res))["can_cancel"])
 
 

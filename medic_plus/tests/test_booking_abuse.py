@@ -201,11 +201,11 @@ class TestStableLinks(BookingTestCase):
 		token = res["manage_url"].split("token=")[1]
 		frappe.set_user("Administrator")
 		frappe.db.set_value("Practice", self.bf.practice, "reminder_hours", 48)
-		from medic_plus.booking import availability
+		from medic_plus.booking import practice as booking_practice
 
-		practice = availability.get_practices({"name": self.bf.practice}, limit=1)[0]
+		practice = booking_practice.get_practices({"name": self.bf.practice}, limit=1)[0]
 		with patch("medic_plus.booking.notify.send_reminder") as send:
-			tasks._remind(practice, availability.practice_now(practice))
+			tasks._remind(practice, practice.now())
 		tokens = [c.args[2] for c in send.call_args_list]
 		self.assertIn(token, tokens)
 		frappe.set_user("Guest")

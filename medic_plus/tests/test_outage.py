@@ -139,7 +139,7 @@ class TestOutage(TenancyFixtureTestCase):
 
 	def test_the_booking_page_answers_503_when_the_database_is_lost(self):
 		lost = pymysql.err.OperationalError(2006, "MySQL server has gone away")
-		with patch("medic_plus.www.book.index.get_practice_by_slug", side_effect=lost):
+		with patch("medic_plus.www.book.index.get_by_slug", side_effect=lost):
 			response = request("GET", "/book", query_string={"practice": self.bf.slug})
 		self.assertEqual(response.status_code, 503)
 		self.assertEqual(response.headers.get("Retry-After"), str(outage.RETRY_AFTER))

@@ -6,9 +6,9 @@ import frappe
 from frappe import _
 
 from medic_plus.api.booking import map_url
-from medic_plus.booking.availability import get_practice_by_slug, online_types
 from medic_plus.booking.guard import new_form_token
 from medic_plus.booking.notify import page_messages, public_page
+from medic_plus.booking.practice import get_by_slug
 from medic_plus.outage import page_answers_503_in_an_outage
 
 no_cache = 1
@@ -17,13 +17,13 @@ no_cache = 1
 @page_answers_503_in_an_outage
 def get_context(context):
 	slug = (frappe.form_dict.get("practice") or "").strip().lower()
-	practice = get_practice_by_slug(slug) if slug and len(slug) <= 63 else None
+	practice = get_by_slug(slug)
 	if not public_page(context, practice):
 		return context
 	if context.get("boot"):  # Frappe's page boot, made before this: <html lang>
 		context.boot["lang"] = frappe.local.lang
 	context.practice = practice
-	context.bookable = bool(practice.status == "Active" and practice.allow_online_booking)
+	context.bookable = practice.is_open
 	context.brand_color = practice.brand_color or "#1F6FEB"
 	context.title = _("Book an appointment at {0}").format(practice.practice_name)
 	# Frappe's own page boot (language, asset map) stays in `boot`
@@ -36,7 +36,7 @@ def get_context(context):
 		"bookable": context.bookable,
 		"appointment_types": [
 			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
-			for t in online_types(practice)
+			for t in practice.visit_types()
 		],
 		# the medical aids a patient may name (optional): the enabled schemes
 		"schemes": frappe.get_all(

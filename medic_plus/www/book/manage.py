@@ -5,8 +5,8 @@ import json
 import frappe
 from frappe import _
 
-from medic_plus.booking.availability import get_practices
 from medic_plus.booking.notify import page_messages, use_language
+from medic_plus.booking.practice import get_practices
 from medic_plus.booking.service import get_by_token
 from medic_plus.outage import page_answers_503_in_an_outage
 

@@ -89,7 +89,7 @@ def send_daily() -> dict[str, int]:
 	"""Daily: each practice's admins get yesterday's unusual accesses by e-mail (none when
 	the day was ordinary). Returns practice -> users reported."""
 	from medic_plus.booking import notify
-	from medic_plus.booking.availability import get_practices
+	from medic_plus.booking.practice import get_practices
 	from medic_plus.privacy import access_log
 	from medic_plus.tenancy.context import practice_admins, system_scope
 
