@@ -8,6 +8,7 @@ from frappe.utils import cstr
 
 from medic_plus.medic_plus.doctype.medical_aid_scheme.medical_aid_scheme import ensure_schemes
 from medic_plus.onboarding import plans
+from medic_plus.portal import identity as portal_identity
 from medic_plus.tenancy import uid
 from medic_plus.tenancy.desk import ensure_practice_module_profile, remove_practice_module_profile
 from medic_plus.tenancy.records import clear_scope_cache
@@ -25,6 +26,7 @@ def after_migrate():
 
 def setup():
 	create_roles()
+	portal_identity.ensure_role()
 	create_practice_fields()
 	uid.setup()
 	apply_role_permissions()

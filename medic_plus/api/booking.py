@@ -8,7 +8,6 @@ import json
 import random
 import time
 from datetime import date, timedelta
-from urllib.parse import quote_plus
 
 import frappe
 import redis
@@ -59,7 +58,7 @@ def get_practice_info(practice: str) -> dict:
 		"verification_channel": p.verification_channel or "Email",
 		"max_days_ahead": p.max_days_ahead,
 		"address": p.address,
-		"map_url": map_url(p),
+		"map_url": p.map_url,
 		"appointment_types": [
 			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
 			for t in p.visit_types()
@@ -113,15 +112,6 @@ def keep_medical_aid(appointment, aid: dict, person) -> None:
 		frappe.db.set_value(
 			"Patient Appointment", appointment.name, "custom_medical_aid", doc.name, update_modified=False
 		)
-
-
-def map_url(p) -> str | None:
-	"""The practice's map link, else an OpenStreetMap search for its address."""
-	if p.map_link:
-		return p.map_link
-	if p.address:
-		return "https://www.openstreetmap.org/search?query=" + quote_plus(" ".join(p.address.split()))
-	return None
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
@@ -388,9 +378,9 @@ def get_booking(token: str) -> dict:
 		"duration": appointment.duration,
 		"status": appointment.status,
 		"timezone": p.timezone,
-		"can_cancel": _can_cancel(appointment, p),
+		"can_cancel": service.can_cancel(appointment, p),
 		"can_reschedule": bool(
-			_can_cancel(appointment, p) and p.status == "Active" and p.allow_online_booking
+			service.can_cancel(appointment, p) and p.status == "Active" and p.allow_online_booking
 		),
 		"cancel_until": deadline.strftime("%Y-%m-%d %H:%M"),
 		"max_days_ahead": p.max_days_ahead,
@@ -403,7 +393,7 @@ def cancel_booking(token: str, reason: str | None = None) -> dict:
 	appointment, p = _by_token(token)
 	if appointment.status == "Cancelled":
 		return get_booking(token)
-	if not _can_cancel(appointment, p):
+	if not service.can_cancel(appointment, p):
 		frappe.throw(
 			_("This appointment can no longer be cancelled online. Please call the practice."),
 			frappe.ValidationError,
@@ -603,16 +593,10 @@ def _by_token(token: str):
 def _changeable(appointment, p):
 	"""The practice of a booking the patient may still move: open for online booking,
 	and before the cancellation cut-off."""
-	if not _can_cancel(appointment, p):
+	if not service.can_cancel(appointment, p):
 		frappe.throw(
 			_("This appointment can no longer be changed online. Please call the practice."),
 			frappe.ValidationError,
 			title=_("Too Late to Change"),
 		)
 	return _check_open(p)
-
-
-def _can_cancel(appointment, p) -> bool:
-	if appointment.status not in ("Scheduled", "Open", "Confirmed"):
-		return False
-	return p.now() < service.cancellation_deadline(appointment, p)

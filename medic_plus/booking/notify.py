@@ -88,6 +88,30 @@ def send_code(practice, code: str, email: str | None, mobile: str | None) -> Non
 	)
 
 
+def send_portal_code(kind: str, identifier: str, code: str) -> None:
+	"""A patient portal's sign-in code, to the address or number being verified."""
+	from medic_plus.core.otp import POLICY
+
+	minutes = POLICY.ttl // 60
+	if kind == "mobile":
+		_queue_sms(
+			identifier,
+			_("Your patient portal code: {0}. It is valid for {1} minutes.").format(code, minutes),
+		)
+		return
+	try:
+		frappe.sendmail(
+			recipients=[identifier],
+			subject=_("Your patient portal code"),
+			template="medic_plus_portal_code",
+			args={"code": code, "minutes": minutes},
+			delayed=True,
+		)
+	except frappe.OutgoingEmailError:
+		frappe.log_error(title="medic_plus: no outgoing e-mail account for portal codes")
+		frappe.throw(_("We cannot send e-mail right now. Please try again later."), MessageNotSentError)
+
+
 def send_confirmation(practice, appointment, practitioner_name: str, token: str, person) -> None:
 	"""The confirmation goes only to what the person proved they hold: the verified e-mail
 	(with the .ics), or by SMS the verified mobile number."""

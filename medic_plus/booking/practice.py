@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import cache
+from urllib.parse import quote_plus
 
 import frappe
 from frappe.query_builder import Parameter
@@ -76,6 +77,15 @@ class BookingPractice(frappe._dict):
 	def by_sms(self) -> bool:
 		"""Whether a booking's code goes out by text message (else by e-mail)."""
 		return self.verification_channel == "SMS"
+
+	@property
+	def map_url(self) -> str | None:
+		"""The practice's map link, else an OpenStreetMap search for its address."""
+		if self.map_link:
+			return self.map_link
+		if self.address:
+			return "https://www.openstreetmap.org/search?query=" + quote_plus(" ".join(self.address.split()))
+		return None
 
 	def visit_types(self) -> list[frappe._dict]:
 		"""The reasons for a visit the practice offers online, in its order, each with its

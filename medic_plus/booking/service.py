@@ -297,6 +297,14 @@ def cancellation_deadline(appointment, practice) -> datetime:
 	)
 
 
+def can_cancel(appointment, practice, now: datetime | None = None) -> bool:
+	"""Whether the patient may still cancel (or move) the appointment online: it is open,
+	and the practice's cut-off before it has not passed."""
+	if appointment.status not in ("Scheduled", "Open", "Confirmed"):
+		return False
+	return (now or practice.now()) < cancellation_deadline(appointment, practice)
+
+
 def cancel(appointment, reason: str | None = None) -> None:
 	"""Cancel through Healthcare's own status update (it also releases invoices, fee
 	validity and prescriptions), which frees the slot."""

@@ -366,6 +366,11 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.booking.get_reschedule_times",
 		"medic_plus.api.booking.reschedule_booking",
 	),
+	# a patient signs in to the patient portal (/patient)
+	"portal_sign_in": (
+		"medic_plus.api.portal.request_code",
+		"medic_plus.api.portal.sign_in",
+	),
 	# a new practice's doctor sets their password (/activate)
 	"onboarding": (
 		"medic_plus.api.onboarding.activate",
@@ -373,6 +378,28 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.signup.request_signup_code",
 		"medic_plus.api.signup.register",
 	),
+}
+
+# --- a patient signed in to the portal: this class only -------------------------------
+
+PORTAL: dict[str, tuple[str, ...]] = {
+	"session": (
+		"frappe.ping",
+		"frappe.auth.get_logged_user",
+		"frappe.handler.logout",
+		"frappe.handler.web_logout",
+		"frappe.translate.get_all_languages",
+		"frappe.website.doctype.web_page_view.web_page_view.make_view_log",
+	),
+	"portal": (
+		"medic_plus.api.portal.get_home",
+		"medic_plus.api.portal.manage_link",
+		"medic_plus.api.portal.get_document",
+		"medic_plus.api.portal.withdraw_consent",
+	),
+	# booking (/book) and a visit's manage link, as for anyone: the patient books, moves and
+	# cancels under the practice's rules
+	"booking": PUBLIC["booking"],
 }
 
 # A plan invoice paid online (Medic Plus Settings > Payment Gateway Account): the payments
@@ -453,10 +480,16 @@ def public_methods() -> frozenset[str]:
 	return frozenset(m for group in PUBLIC.values() for m in group)
 
 
+@cache
+def portal_methods() -> frozenset[str]:
+	"""What a patient signed in to the portal may run: the portal's class, nothing else."""
+	return frozenset(m for group in PORTAL.values() for m in group)
+
+
 def reviewed() -> dict[str, str]:
 	"""Every entry that is not the app's own, with the reason it may run."""
 	out: dict[str, str] = {}
-	for groups in (DESK, PUBLIC):
+	for groups in (DESK, PUBLIC, PORTAL):
 		for group, methods in groups.items():
 			for method in methods:
 				if not method.startswith("medic_plus.") and method != "login":

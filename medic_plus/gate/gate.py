@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 from medic_plus.core import gate as core
 from medic_plus.gate import allowlist
 from medic_plus.methods import canonical
+from medic_plus.portal.identity import is_portal_user
 from medic_plus.privacy import access_log
 from medic_plus.tenancy import context
 from medic_plus.tenancy.guard import check_visible, is_visible, not_found
@@ -86,6 +87,8 @@ def gated_methods(user: str | None = None) -> frozenset[str] | None:
 		# a practice user; or a system user with a clinical role in no practice, who may use
 		# the Desk and sees no practice's records
 		return allowlist.desk_methods()
+	if user != "Guest" and is_portal_user(user):
+		return allowlist.portal_methods()
 	return allowlist.public_methods()
 
 

@@ -30,6 +30,7 @@ from frappe.utils import now_datetime
 
 from medic_plus import durable
 from medic_plus.core import access_log as core
+from medic_plus.core.portal import ROLE as PATIENT_ROLE
 from medic_plus.locks import one_at_a_time
 from medic_plus.methods import canonical
 from medic_plus.replica import on_primary
@@ -51,6 +52,7 @@ FIELDS = (
 	"client_ip",
 	"user_agent",
 	"fhir_token",
+	"actor",
 )
 # move up to ARGV[1] entries from the queue onto the processing list, in one step
 _TAKE = """
@@ -125,11 +127,12 @@ def queue(response=None, request=None) -> None:
 	if not found or response is None or response.status_code >= 400:
 		return
 	frappe.local.medic_plus_accesses = []
-	entries = _entries([a for a in found if a.name], frappe.session.user, request)
+	actor = "Patient" if PATIENT_ROLE in frappe.get_roles() else None
+	entries = _entries([a for a in found if a.name], frappe.session.user, request, actor=actor)
 	for a in found:
 		if not a.name:  # a list: one entry for each practice it can show
 			for practice in _list_practices(a.doctype):
-				entries += _entries([a], frappe.session.user, request, practice=practice)
+				entries += _entries([a], frappe.session.user, request, practice=practice, actor=actor)
 	try:
 		_enqueue(entries, commit=True)
 	except AccessLogUnavailable:
@@ -143,15 +146,20 @@ def push(
 	fhir_token: str | None = None,
 	patient: str | None = None,
 	practice: str | None = None,
+	actor: str | None = None,
 ) -> None:
 	"""Queue one entry per access, in the middle of a request (an export, a record's status
-	changed, a FHIR read); for an access that names no record, ``patient`` (a search about
-	one patient) or ``practice`` (a list). When nothing can take them, AccessLogUnavailable
-	(503) ends the request: what it was about to serve is not served."""
-	_enqueue(_entries(found, user, request, fhir_token, patient, practice), commit=False)
+	changed, a FHIR read, the patient portal); for an access that names no record,
+	``patient`` (a search about one patient) or ``practice`` (a list); ``actor``: "Patient"
+	for the patient in the portal (else a practice user, or a FHIR client by its token).
+	When nothing can take them, AccessLogUnavailable (503) ends the request: what it was
+	about to serve is not served."""
+	_enqueue(_entries(found, user, request, fhir_token, patient, practice, actor), commit=False)
 
 
-def _entries(found, user, request=None, fhir_token=None, patient=None, practice=None) -> list[dict]:
+def _entries(
+	found, user, request=None, fhir_token=None, patient=None, practice=None, actor=None
+) -> list[dict]:
 	ip = getattr(frappe.local, "request_ip", None)
 	agent = (request.headers.get("User-Agent") or "")[:500] if request is not None else ""
 	at = now_datetime().isoformat()
@@ -168,6 +176,7 @@ def _entries(found, user, request=None, fhir_token=None, patient=None, practice=
 			"action": a.action,
 			"ip": ip,
 			"agent": agent,
+			"actor": actor,
 		}
 		for a in found
 	]
@@ -289,6 +298,7 @@ def _write(entries: list[dict]) -> None:
 				e.get("ip"),
 				e.get("agent"),
 				e.get("token"),
+				e.get("actor") or ("FHIR Client" if e.get("token") else "Practice User"),
 			)
 		)
 	stamp = now_datetime()

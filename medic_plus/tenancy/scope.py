@@ -296,6 +296,7 @@ HIDDEN: dict[str, str] = {
 	"Error Log": "errors of every practice, with the records and tracebacks they name",
 	"Practice Registration": "a practice signing up, and what provisioning made of it: the platform's",
 	"Practice Usage": "what a practice used in a month, for the platform's billing",
+	"Portal Account": "a patient's sign-in to the portal, at every practice that holds them: the platform's",
 	"Google Calendar": "a user's calendar integration with its tokens: set up by the platform",
 	**dict.fromkeys(
 		(

@@ -83,7 +83,12 @@ class GateTestCase(TenancyFixtureTestCase):
 
 class TestAllowlist(GateTestCase):
 	def test_every_entry_is_a_whitelisted_function_by_its_own_path(self):
-		for method in allowlist.desk_methods() | allowlist.public_methods() | set(allowlist.MAPPERS):
+		for method in (
+			allowlist.desk_methods()
+			| allowlist.public_methods()
+			| allowlist.portal_methods()
+			| set(allowlist.MAPPERS)
+		):
 			if method == "login":
 				continue
 			with self.subTest(method=method):
@@ -136,7 +141,12 @@ class TestAllowlist(GateTestCase):
 		for module in pkgutil.walk_packages(medic_plus.__path__, "medic_plus."):
 			if ".tests" not in module.name and not module.name.endswith(".hooks"):
 				importlib.import_module(module.name)
-		open_ = allowlist.desk_methods() | allowlist.public_methods() | set(allowlist.MAPPERS)
+		open_ = (
+			allowlist.desk_methods()
+			| allowlist.public_methods()
+			| allowlist.portal_methods()
+			| set(allowlist.MAPPERS)
+		)
 		for doctype, methods in allowlist.DOC_METHODS.items():
 			controller = frappe.get_doc({"doctype": doctype}).__class__
 			open_ |= {f"{controller.__module__}.{controller.__qualname__}.{m}" for m in methods}

@@ -39,6 +39,7 @@ ROOMS = {
 	"clinical": 4,
 	"billing": 4,
 	"onboarding": 4,
+	"portal": 4,
 	"fhir": 4,
 	"medic_plus": 4,
 	"demo": 4,

@@ -17,8 +17,9 @@ window.medic_plus_booking = (function () {
 		}
 	}
 
+	/** ``method``: one of medic_plus.api.booking's, or a dotted path. */
 	async function call(method, args, post) {
-		let url = api + method;
+		let url = method.includes(".") ? "/api/method/" + method : api + method;
 		const opts = { headers: { Accept: "application/json" }, credentials: "same-origin" };
 		if (post) {
 			opts.method = "POST";

@@ -5,7 +5,6 @@ import json
 import frappe
 from frappe import _
 
-from medic_plus.api.booking import map_url
 from medic_plus.booking.guard import new_form_token
 from medic_plus.booking.notify import page_messages, public_page
 from medic_plus.booking.practice import get_by_slug
@@ -45,7 +44,7 @@ def get_context(context):
 		# the bot check: a signed token with the time the page was served
 		"form_token": new_form_token() if context.bookable else None,
 	}
-	context.map_url = map_url(practice)
+	context.map_url = practice.map_url
 	context.address_lines = [line.strip() for line in (practice.address or "").splitlines() if line.strip()]
 	# inside <script>: no "</" may close the tag early
 	context.booking_json = json.dumps(context.booking).replace("</", "<\\/")

@@ -20,6 +20,8 @@ def execute(filters=None):
 	day = getdate(filters.date or add_days(today(), -1))
 	conditions = [["accessed_on", ">=", add_days(day, -USUAL_DAYS)], ["accessed_on", "<", add_days(day, 1)]]
 	conditions.append(["patient", "is", "set"])
+	# a patient reading their own record in the portal is no unusual access
+	conditions.append(["actor", "!=", "Patient"])
 	if filters.get("practice"):
 		conditions.append(["practice", "=", filters.practice])
 	opened: dict[str, dict] = {}

@@ -1,0 +1,133 @@
+"""The patient portal's door (/patient). Signing in is open to guests (rate-limited, the
+bot check and the booking's code rules); everything else is for a signed-in portal
+session, which the request gate holds to this class of methods. Another person's
+appointment, document or record answers exactly like a missing one."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from medic_plus.api.booking import CodeRejected, TooManyCodes, _bad
+from medic_plus.booking import notify, otp_store, service
+from medic_plus.booking.guard import check_form, limit, new_form_token
+from medic_plus.core import booking_rules
+from medic_plus.core import otp as otp_core
+from medic_plus.core import portal as core
+from medic_plus.core.booking_rules import BookingInputError
+from medic_plus.portal import consents, documents, home, identity
+from medic_plus.tenancy.context import system_scope
+from medic_plus.tenancy.guard import not_found
+
+SCOPE = "portal"  # the codes' scope (the booking's are per practice)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@limit(20, 3600)
+def request_code(
+	identifier: str,
+	first_name: str,
+	last_name: str,
+	form_token: str | None = None,
+	website: str | None = None,
+) -> dict:
+	"""Send a sign-in code to the e-mail address or mobile number (international form) that
+	a practice holds for the person of this name. ``form_token`` and the empty honeypot
+	``website`` come from the page. The answer is the same whether or not a practice
+	holds the person: a code goes out only where one does."""
+	kind, value, first, last = _person(identifier, first_name, last_name)
+	check_form(form_token, website)
+	try:
+		code = otp_store.issue(SCOPE, value, sms=kind == core.MOBILE)
+	except otp_core.SendBudgetExceeded as e:
+		frappe.throw(_(e.reason), TooManyCodes, title=_("Too Many Requests"))
+	if identity.matching(kind, value, first, last):
+		notify.send_portal_code(kind, value, code)
+	return {
+		"sent": True,
+		"channel": kind,
+		"expires_in": otp_core.POLICY.ttl,
+		"form_token": new_form_token(),  # for "send the code again"
+	}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@limit(60, 600)
+def sign_in(identifier: str, first_name: str, last_name: str, code: str) -> dict:
+	"""Sign in with the code sent by ``request_code``: the session is the person's portal
+	account (made on the first sign-in), and the code is spent."""
+	kind, value, first, last = _person(identifier, first_name, last_name)
+	try:
+		otp_store.reserve_for_this_transaction(SCOPE, value, code)
+	except otp_core.InvalidCode as e:
+		frappe.local.response["invalid_field"] = "code"
+		frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
+	if not identity.matching(kind, value, first, last):
+		# (no code went out for this person: the right one belongs to someone else's name)
+		frappe.local.response["invalid_field"] = "code"
+		frappe.throw(_(otp_core.InvalidCode().reason), CodeRejected, title=_("Code Not Accepted"))
+	user = identity.account_for(kind, value, first, last)
+	frappe.local.login_manager.login_as(user)
+	return {"signed_in": True}
+
+
+@frappe.whitelist(methods=["GET"])
+def get_home() -> dict:
+	"""Each practice that holds a record of the patient's (or of a child it linked to
+	them): its card, the people on it, their upcoming and past visits."""
+	return home.home()
+
+
+@frappe.whitelist(methods=["POST"])
+def manage_link(visit: str) -> dict:
+	"""The manage link of one of the patient's upcoming visits (``visit``: the appointment
+	as the home names it): move or cancel it under the practice's rules, as from the
+	confirmation; another's answers as a missing one. (The portal's methods name records
+	in arguments of their own: the request gate's check of ``appointment`` or ``patient``
+	is a practice member's, and would hide the patient's own.)"""
+	row = _own_appointment(visit)
+	with system_scope():
+		doc = frappe.get_doc("Patient Appointment", row.name)
+		token = service.ensure_manage_token(doc)
+	return {"url": notify.manage_url(token)}
+
+
+@frappe.whitelist(methods=["GET"])
+def get_document(kind: str, name: str) -> None:
+	"""The PDF of a document the practice released to the patient (``kind``: sick_note,
+	prescription or summary, as the home lists it)."""
+	filename, content = documents.pdf(kind, name)
+	frappe.local.response.filename = filename
+	frappe.local.response.filecontent = content
+	frappe.local.response.type = "download"
+
+
+@frappe.whitelist(methods=["POST"])
+def withdraw_consent(consent: str) -> dict:
+	"""Withdraw a consent in force to be written to by e-mail or SMS, or to research, at
+	once; answers the home as it is now."""
+	consents.withdraw(consent)
+	return home.home()
+
+
+def _own_appointment(appointment: str):
+	mine = {r.patient for r in identity.records()}
+	row = isinstance(appointment, str) and frappe.db.get_value(
+		"Patient Appointment", appointment, ["name", "patient", "custom_practice"], as_dict=True
+	)
+	if not row or row.patient not in mine:
+		not_found("Patient Appointment", appointment)
+	return row
+
+
+def _person(identifier: str, first_name: str, last_name: str) -> tuple[str, str, str, str]:
+	try:
+		kind, value = core.identify(identifier)
+	except core.IdentifierError as e:
+		_bad("identifier", _(str(e)))
+	try:
+		first = booking_rules.clean_name(first_name, "first_name")
+		last = booking_rules.clean_name(last_name, "last_name")
+	except BookingInputError as e:
+		_bad(e.field, _(str(e)))
+	return kind, value, first, last

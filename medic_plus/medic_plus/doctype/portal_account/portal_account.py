@@ -1,0 +1,7 @@
+"""A patient's sign-in to the patient portal (see medic_plus/portal/identity.py)."""
+
+from frappe.model.document import Document
+
+
+class PortalAccount(Document):
+	pass

@@ -1,0 +1,134 @@
+"""The documents a practice releases to the patient portal: submitted sick notes,
+prescriptions and consultation summaries of the patient's records, each kind only where
+the practice's Patient Portal settings release it (summaries are off by default), each
+as a PDF on the practice's letter head. Another's document, or one not released, answers
+exactly like a missing one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import frappe
+from frappe.query_builder.functions import Count
+
+from medic_plus.core.access_log import Access
+from medic_plus.portal import identity
+from medic_plus.privacy import access_log
+from medic_plus.tenancy.context import system_scope
+from medic_plus.tenancy.guard import not_found
+
+
+@dataclass(frozen=True)
+class Kind:
+	doctype: str
+	print_format: str
+	setting: str  # the Practice's check that releases it
+	label: str
+
+
+KINDS: dict[str, Kind] = {
+	"sick_note": Kind("Sick Note", "Sick Note", "portal_release_sick_notes", "Sick note"),
+	"prescription": Kind("Patient Encounter", "Prescription", "portal_release_prescriptions", "Prescription"),
+	"summary": Kind(
+		"Patient Encounter", "Encounter Note", "portal_release_summaries", "Consultation summary"
+	),
+}
+
+
+def released(practices: list[str]) -> dict[str, set[str]]:
+	"""practice -> the kinds it releases."""
+	if not practices:
+		return {}
+	fields = ["name", *(k.setting for k in KINDS.values())]
+	return {
+		row.name: {kind for kind, k in KINDS.items() if row.get(k.setting)}
+		for row in frappe.get_all("Practice", filters={"name": ("in", practices)}, fields=fields)
+	}
+
+
+def listing(records) -> dict[str, list[dict]]:
+	"""practice -> its released documents about the records, newest first."""
+	practice_of = {r.patient: r.practice for r in records}
+	kinds = released(sorted(set(practice_of.values())))
+	out: dict[str, list[dict]] = {}
+	for row in _sick_notes(list(practice_of)):
+		if practice_of.get(row.patient) == row.practice and "sick_note" in kinds.get(row.practice, ()):
+			out.setdefault(row.practice, []).append(_entry("sick_note", row.name, row.patient, row.day))
+	for row in _encounters(list(practice_of)):
+		practice = row.practice
+		if practice_of.get(row.patient) != practice:
+			continue
+		if row.medicines and "prescription" in kinds.get(practice, ()):
+			out.setdefault(practice, []).append(_entry("prescription", row.name, row.patient, row.day))
+		if "summary" in kinds.get(practice, ()):
+			out.setdefault(practice, []).append(_entry("summary", row.name, row.patient, row.day))
+	for docs in out.values():
+		docs.sort(key=lambda d: (d["date"] or "", d["name"]), reverse=True)
+	return out
+
+
+def pdf(kind: str, name: str) -> tuple[str, bytes]:
+	"""(file name, PDF) of one of the session's released documents; logged as the patient's
+	download."""
+	spec = KINDS.get(kind) if isinstance(kind, str) else None
+	if not spec or not isinstance(name, str):
+		not_found("Document", name)
+	records = identity.records()
+	listed = {(d["kind"], d["name"]) for docs in listing(records).values() for d in docs}
+	if (kind, name) not in listed:
+		not_found(spec.doctype, name)
+	with system_scope():
+		frappe.flags.ignore_print_permissions = True
+		try:
+			content = frappe.get_print(spec.doctype, name, print_format=spec.print_format, as_pdf=True)
+		finally:
+			frappe.flags.ignore_print_permissions = False
+	request = getattr(frappe.local, "request", None)
+	access_log.push([Access(spec.doctype, name, "download")], frappe.session.user, request, actor="Patient")
+	return f"{kind.replace('_', '-')}-{name}.pdf", content
+
+
+def _entry(kind: str, name: str, patient: str, day) -> dict:
+	return {
+		"kind": kind,
+		"label": KINDS[kind].label,
+		"name": name,
+		"patient": patient,
+		"date": str(day) if day else None,
+	}
+
+
+def _sick_notes(patients: list[str]) -> list:
+	if not patients:
+		return []
+	note = frappe.qb.DocType("Sick Note")
+	return (
+		frappe.qb.from_(note)
+		.select(note.name, note.patient, note.practice, note.issue_date.as_("day"))
+		.where(note.patient.isin(patients) & (note.docstatus == 1))
+		.run(as_dict=True)
+	)
+
+
+def _encounters(patients: list[str]) -> list:
+	if not patients:
+		return []
+	encounter = frappe.qb.DocType("Patient Encounter")
+	drug = frappe.qb.DocType("Drug Prescription")
+	medicines = (
+		frappe.qb.from_(drug)
+		.select(Count("*"))
+		.where((drug.parent == encounter.name) & (drug.parenttype == "Patient Encounter"))
+	)
+	return (
+		frappe.qb.from_(encounter)
+		.select(
+			encounter.name,
+			encounter.patient,
+			encounter.custom_practice.as_("practice"),
+			encounter.encounter_date.as_("day"),
+			medicines.as_("medicines"),
+		)
+		.where(encounter.patient.isin(patients) & (encounter.docstatus == 1))
+		.run(as_dict=True)
+	)

@@ -1,0 +1,152 @@
+"""What the portal shows a signed-in patient: one card per practice that holds a record
+of theirs (or of a child it linked to them), with the practice's name, logo and contact,
+the people on the card, and their upcoming and past visits. Nothing of one practice
+appears under another."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+from frappe import _
+
+from medic_plus.booking import availability, service
+from medic_plus.booking import practice as booking_practice
+from medic_plus.core.access_log import Access
+from medic_plus.portal import consents, documents, identity
+from medic_plus.privacy import access_log
+
+PAST_SHOWN = 20  # past visits on a card, latest first
+CLOSED = ("Cancelled", "No Show", "Closed", "Checked Out")
+
+
+def home() -> dict:
+	account = identity.account_of()
+	records = identity.records()
+	names = [r.patient for r in records]
+	people = _people(names)
+	practices = {
+		p.name: p
+		for p in booking_practice.get_practices(
+			{"name": ("in", sorted({r.practice for r in records}) or [""])}
+		)
+	}
+	visits = _appointments(names)
+	released = documents.listing(records)
+	in_force = consents.listing(records)
+	cards = []
+	for name, p in sorted(practices.items(), key=lambda item: item[1].practice_name or item[0]):
+		now = p.now()
+		mine = [r for r in records if r.practice == name]
+		upcoming, past = [], []
+		for row in visits:
+			if row.custom_practice != name or row.patient not in {r.patient for r in mine}:
+				continue
+			start = availability.appointment_start(row)
+			visit = _visit(row, start, p, now)
+			(upcoming if start >= now and row.status not in CLOSED else past).append(visit)
+		cards.append(
+			{
+				"practice": _practice(p),
+				"people": [
+					{
+						"patient": r.patient,
+						"name": people.get(r.patient),
+						"own": r.own,
+					}
+					for r in mine
+				],
+				"upcoming": sorted(upcoming, key=lambda v: (v["date"], v["time"])),
+				"past": past[:PAST_SHOWN],
+				"consents": [
+					{**consent, "for": people.get(consent["patient"])} for consent in in_force.get(name, [])
+				],
+				"documents": [
+					{**doc, "label": _(doc["label"]), "for": people.get(doc["patient"])}
+					for doc in released.get(name, [])
+				],
+			}
+		)
+	_log_reads(names)
+	return {"first_name": account.first_name, "last_name": account.last_name, "practices": cards}
+
+
+def _practice(p) -> dict:
+	return {
+		"practice_name": p.practice_name,
+		"slug": p.slug,
+		"logo": p.logo,
+		"brand_color": p.brand_color,
+		"email": p.email,
+		"phone": p.phone,
+		"address": p.address,
+		"map_url": p.map_url,
+		"timezone": p.timezone,
+		"bookable": p.is_open,
+	}
+
+
+def _people(names: list[str]) -> dict[str, str]:
+	if not names:
+		return {}
+	patient = frappe.qb.DocType("Patient")
+	rows = frappe.qb.from_(patient).select(patient.name, patient.patient_name).where(patient.name.isin(names))
+	return dict(rows.run())
+
+
+def _appointments(names: list[str]) -> list:
+	if not names:
+		return []
+	appt = frappe.qb.DocType("Patient Appointment")
+	return (
+		frappe.qb.from_(appt)
+		.select(
+			appt.name,
+			appt.patient,
+			appt.custom_practice,
+			appt.appointment_date,
+			appt.appointment_time,
+			appt.duration,
+			appt.practitioner,
+			appt.practitioner_name,
+			appt.appointment_type,
+			appt.status,
+			appt.custom_booking_reference,
+		)
+		.where(appt.patient.isin(names))
+		.orderby(appt.appointment_date, order=frappe.qb.desc)
+		.orderby(appt.appointment_time, order=frappe.qb.desc)
+		.run(as_dict=True)
+	)
+
+
+def _visit(row, start: datetime, p, now: datetime) -> dict:
+	changeable = service.can_cancel(row, p, now)
+	return {
+		"appointment": row.name,
+		"patient": row.patient,
+		"reference": row.custom_booking_reference,
+		"date": start.date().isoformat(),
+		"time": start.strftime("%H:%M"),
+		"duration": row.duration,
+		"practitioner_name": row.practitioner_name,
+		"appointment_type": row.appointment_type,
+		"status": row.status,
+		"can_change": bool(changeable and p.is_open),
+		"can_cancel": changeable,
+		"change_until": service.cancellation_deadline(row, p).strftime("%Y-%m-%d %H:%M")
+		if changeable
+		else None,
+	}
+
+
+def _log_reads(names: list[str]) -> None:
+	"""Each record the home shows, read by the patient (privacy/access_log.py)."""
+	if names:
+		request = getattr(frappe.local, "request", None)
+		access_log.push(
+			[Access("Patient", name, "read") for name in names],
+			frappe.session.user,
+			request,
+			actor="Patient",
+		)

@@ -1,0 +1,133 @@
+"""Who a portal session is, and the Patient records it may see (core/portal.py is the
+rule). A portal session is a Website User with the portal's role, tied to the one
+e-mail address or mobile number it verified and the name it gave (Portal Account); it
+never holds a Desk role, and its user is no address anyone receives mail at."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import now_datetime
+
+from medic_plus.core import portal as core
+from medic_plus.tenancy.guard import not_found
+
+ROLE = core.ROLE
+USER_DOMAIN = "patients.medic-plus.invalid"  # never delivered (RFC 2606)
+
+
+def ensure_role() -> None:
+	if not frappe.db.exists("Role", ROLE):
+		frappe.get_doc({"doctype": "Role", "role_name": ROLE, "desk_access": 0, "is_custom": 0}).insert(
+			ignore_permissions=True
+		)
+
+
+def is_portal_user(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return user not in ("Guest", "Administrator") and ROLE in frappe.get_roles(user)
+
+
+def account_of(user: str | None = None) -> frappe._dict:
+	"""The session's Portal Account; "not permitted" for anyone else."""
+	user = user or frappe.session.user
+	account = is_portal_user(user) and frappe.db.get_value(
+		"Portal Account",
+		{"user": user},
+		["name", "channel", "identifier", "first_name", "last_name"],
+		as_dict=True,
+	)
+	if not account:
+		frappe.throw(_("Please sign in to your patient portal."), frappe.PermissionError)
+	return account
+
+
+def account_for(kind: str, identifier: str, first_name: str, last_name: str) -> str:
+	"""The user of the one account of this person (made on their first sign-in)."""
+	key = core.account_key(kind, identifier, first_name, last_name)
+	if user := frappe.db.get_value("Portal Account", key, "user"):
+		frappe.db.set_value("Portal Account", key, "last_sign_in", now_datetime(), update_modified=False)
+		return user
+	ensure_role()
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": f"patient-{key}@{USER_DOMAIN}",
+			"first_name": first_name,
+			"last_name": last_name,
+			"user_type": "Website User",
+			"send_welcome_email": 0,
+			"roles": [{"role": ROLE}],
+		}
+	)
+	user.flags.ignore_permissions = True
+	user.flags.no_welcome_mail = True
+	user.insert()
+	frappe.get_doc(
+		{
+			"doctype": "Portal Account",
+			"account_key": key,
+			"user": user.name,
+			"channel": kind,
+			"identifier": identifier,
+			"first_name": first_name,
+			"last_name": last_name,
+			"last_sign_in": now_datetime(),
+		}
+	).insert(ignore_permissions=True)
+	return user.name
+
+
+def matching(kind: str, identifier: str, first_name: str, last_name: str) -> list[core.Record]:
+	"""The person's own records, at any practice, and the children linked to them."""
+	patient = frappe.qb.DocType("Patient")
+	rows = (
+		frappe.qb.from_(patient)
+		.select(
+			patient.name,
+			patient.first_name,
+			patient.last_name,
+			patient.custom_practice.as_("practice"),
+			patient.custom_record_status.as_("status"),
+		)
+		.where((patient[kind] == identifier) & patient.custom_practice.isnotnull())
+		.run(as_dict=True)
+	)
+	own = core.own_records(rows, first_name, last_name)
+	if not own:
+		return []
+	relation = frappe.qb.DocType("Patient Relation")
+	child = frappe.qb.DocType("Patient")
+	links = (
+		frappe.qb.from_(relation)
+		.join(child)
+		.on(child.name == relation.parent)
+		.select(
+			child.name.as_("child"),
+			child.custom_practice.as_("child_practice"),
+			child.custom_record_status.as_("child_status"),
+			relation.patient.as_("parent"),
+			relation.relation,
+		)
+		.where(
+			(relation.parenttype == "Patient")
+			& (relation.parentfield == "patient_relation")
+			& relation.patient.isin([r.patient for r in own])
+		)
+		.run(as_dict=True)
+	)
+	return own + core.children(own, links)
+
+
+def records(user: str | None = None) -> list[core.Record]:
+	"""The records the session may see, read afresh (a practice may have changed them)."""
+	account = account_of(user)
+	return matching(account.channel, account.identifier, account.first_name, account.last_name)
+
+
+def record(patient: str) -> core.Record:
+	"""One of the session's records, else "not found" exactly as for a missing one."""
+	for row in records():
+		if isinstance(patient, str) and row.patient == patient:
+			return row
+	not_found("Patient", patient)

@@ -1,0 +1,272 @@
+// Medic Plus: the patient portal (/patient): sign in with a code, then each practice's
+// record of the patient. Every text goes in as text, never as HTML.
+(function () {
+	"use strict";
+	const boot = JSON.parse(document.getElementById("mp-boot").textContent);
+	const $ = (id) => document.getElementById(id);
+	const __ = window.__ || ((s) => s);
+	const call = window.medic_plus_booking.call;
+	const api = "medic_plus.api.portal.";
+	let formToken = boot.form_token;
+	let person = null;
+
+	function el(tag, attrs, ...children) {
+		const node = document.createElement(tag);
+		Object.entries(attrs || {}).forEach(([k, v]) => {
+			if (k === "text") node.textContent = v;
+			else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v);
+		});
+		children.filter(Boolean).forEach((c) => node.append(c));
+		return node;
+	}
+
+	function showError(message) {
+		const box = $("mp-error");
+		box.textContent = message;
+		box.hidden = !message;
+		if (message) box.focus();
+	}
+
+	function when(v) {
+		const day = new Date(v.date + "T00:00:00").toLocaleDateString(
+			document.documentElement.lang || undefined,
+			{ weekday: "short", day: "numeric", month: "long", year: "numeric" },
+		);
+		return `${day}, ${v.time}`;
+	}
+
+	function visitItem(v, people) {
+		const who = people.length > 1 ? people.find((p) => p.patient === v.patient) : null;
+		const item = el(
+			"li",
+			{ class: "mp-visit" },
+			el("strong", { text: when(v) }),
+			el("span", {
+				text: [v.practitioner_name, v.appointment_type && __(v.appointment_type)]
+					.filter(Boolean)
+					.join(" · "),
+			}),
+			who ? el("span", { class: "mp-muted", text: __("For {0}", [who.name]) }) : null,
+			el("span", { class: "mp-muted", text: __(v.status) }),
+		);
+		if (v.can_cancel) {
+			const btn = el("button", {
+				type: "button",
+				class: "mp-btn mp-btn-ghost",
+				text: v.can_change ? __("Change or cancel") : __("Cancel"),
+				"aria-label": `${v.can_change ? __("Change or cancel") : __("Cancel")}: ${when(v)}`,
+			});
+			btn.addEventListener("click", async () => {
+				btn.disabled = true;
+				try {
+					const r = await call(api + "manage_link", { visit: v.appointment }, true);
+					window.location.href = r.url;
+				} catch (e) {
+					btn.disabled = false;
+					showError(e.message);
+				}
+			});
+			item.append(
+				el("span", {
+					class: "mp-muted",
+					text: __("Changes possible until {0}", [v.change_until]),
+				}),
+				btn,
+			);
+		}
+		return item;
+	}
+
+	function card(c, index) {
+		const p = c.practice;
+		const title = `mp-practice-${index}`;
+		const section = el("section", { class: "mp-card mp-practice", "aria-labelledby": title });
+		const head = el("header", { class: "mp-header" });
+		if (p.logo) head.append(el("img", { class: "mp-logo", src: p.logo, alt: "" }));
+		head.append(el("div", {}, el("h2", { id: title, text: p.practice_name })));
+		section.append(head);
+		const contact = el("address", { class: "mp-contact" });
+		if (p.address) contact.append(el("span", { text: p.address.split("\n").join(", ") }));
+		if (p.phone) contact.append(el("a", { href: `tel:${p.phone}`, text: p.phone }));
+		if (p.email) contact.append(el("a", { href: `mailto:${p.email}`, text: p.email }));
+		if (contact.childNodes.length) section.append(contact);
+		const people = el("ul", { class: "mp-people", "aria-label": __("People") });
+		c.people.forEach((who) =>
+			people.append(
+				el("li", {
+					text: who.own ? who.name : `${who.name} (${__("your child")})`,
+				}),
+			),
+		);
+		section.append(people);
+		section.append(el("h3", { text: __("Upcoming visits") }));
+		if (c.upcoming.length) {
+			const list = el("ul", { class: "mp-visits" });
+			c.upcoming.forEach((v) => list.append(visitItem(v, c.people)));
+			section.append(list);
+		} else {
+			section.append(el("p", { class: "mp-muted", text: __("No upcoming visits.") }));
+		}
+		if (p.bookable) {
+			section.append(
+				el(
+					"p",
+					{},
+					el("a", {
+						class: "mp-btn",
+						href: `/book?practice=${encodeURIComponent(p.slug)}`,
+						text: __("Book a visit"),
+					}),
+				),
+			);
+		}
+		if (c.documents.length) {
+			section.append(el("h3", { text: __("Documents") }));
+			const list = el("ul", { class: "mp-documents" });
+			c.documents.forEach((d) => {
+				const url =
+					"/api/method/medic_plus.api.portal.get_document?" +
+					new URLSearchParams({ kind: d.kind, name: d.name }).toString();
+				const date = d.date
+					? new Date(d.date + "T00:00:00").toLocaleDateString(
+							document.documentElement.lang || undefined,
+							{ day: "numeric", month: "long", year: "numeric" },
+					  )
+					: "";
+				const label = [d.label, date, c.people.length > 1 ? d.for : null]
+					.filter(Boolean)
+					.join(" · ");
+				list.append(
+					el(
+						"li",
+						{},
+						el("a", { href: url, download: "", text: label }),
+						el("span", { class: "mp-muted", text: " (PDF)" }),
+					),
+				);
+			});
+			section.append(list);
+		}
+		if (c.consents.length) {
+			section.append(el("h3", { text: __("What you agreed to") }));
+			const list = el("ul", { class: "mp-consents" });
+			c.consents.forEach((k) => {
+				const item = el(
+					"li",
+					{},
+					el("span", {
+						text: [k.label, c.people.length > 1 ? k.for : null].filter(Boolean).join(" · "),
+					}),
+					el("span", {
+						class: "mp-muted",
+						text: __("since {0}, until {1}", [k.given_on || "", k.expires_on || ""]),
+					}),
+				);
+				if (k.withdrawable) {
+					const btn = el("button", {
+						type: "button",
+						class: "mp-btn mp-btn-ghost",
+						text: __("Withdraw"),
+						"aria-label": `${__("Withdraw")}: ${k.label}`,
+					});
+					btn.addEventListener("click", async () => {
+						btn.disabled = true;
+						try {
+							render(
+								await call(api + "withdraw_consent", { consent: k.consent }, true),
+							);
+							$("mp-status").textContent = __("Withdrawn: {0}", [k.label]);
+						} catch (e) {
+							btn.disabled = false;
+							showError(e.message);
+						}
+					});
+					item.append(btn);
+				}
+				list.append(item);
+			});
+			section.append(list);
+		}
+		if (c.past.length) {
+			const details = el("details", {}, el("summary", { text: __("Past visits") }));
+			const list = el("ul", { class: "mp-visits" });
+			c.past.forEach((v) => list.append(visitItem(v, c.people)));
+			details.append(list);
+			section.append(details);
+		}
+		return section;
+	}
+
+	function render(home) {
+		$("mp-title").textContent = __("Hello, {0}", [home.first_name]);
+		const box = $("mp-practices");
+		box.innerHTML = "";
+		home.practices.forEach((c, i) => box.append(card(c, i)));
+		if (!home.practices.length)
+			box.append(el("p", { text: __("No practice holds a record of yours any more.") }));
+	}
+
+	async function loadHome() {
+		$("mp-signin").hidden = true;
+		$("mp-home").hidden = false;
+		try {
+			render(await call(api + "get_home", {}));
+		} catch (e) {
+			showError(e.message);
+		} finally {
+			$("mp-loading").hidden = true;
+		}
+	}
+
+	async function requestCode(ev) {
+		if (ev) ev.preventDefault();
+		showError("");
+		const form = $("mp-request");
+		const data = Object.fromEntries(new FormData(form).entries());
+		person = { identifier: data.identifier, first_name: data.first_name, last_name: data.last_name };
+		$("mp-request-btn").disabled = true;
+		try {
+			const r = await call(api + "request_code", { ...data, form_token: formToken }, true);
+			formToken = r.form_token;
+			$("mp-sent").textContent =
+				r.channel === "mobile"
+					? __("If a practice has this number for you, we have sent a code to it by text message.")
+					: __("If a practice has this address for you, we have sent a code to it.");
+			$("mp-verify").hidden = false;
+			$("mp-code").focus();
+		} catch (e) {
+			showError(e.message);
+		} finally {
+			$("mp-request-btn").disabled = false;
+		}
+	}
+
+	async function signIn(ev) {
+		ev.preventDefault();
+		showError("");
+		$("mp-verify-btn").disabled = true;
+		try {
+			await call(api + "sign_in", { ...person, code: $("mp-code").value.trim() }, true);
+			// a new session: the page's CSRF token is the new session's
+			window.location.reload();
+		} catch (e) {
+			showError(e.message);
+			$("mp-verify-btn").disabled = false;
+		}
+	}
+
+	async function signOut() {
+		try {
+			await call("frappe.handler.logout", {}, true);
+		} catch (e) {
+			// signed out already
+		}
+		window.location.href = "/patient";
+	}
+
+	$("mp-request").addEventListener("submit", requestCode);
+	$("mp-again").addEventListener("click", () => requestCode());
+	$("mp-verify").addEventListener("submit", signIn);
+	$("mp-signout").addEventListener("click", signOut);
+	if (boot.signed_in) loadHome();
+})();
