@@ -14,8 +14,10 @@ from medic_plus.booking.guard import check_form, limit, new_form_token
 from medic_plus.core import booking_rules
 from medic_plus.core import otp as otp_core
 from medic_plus.core import portal as core
+from medic_plus.core.access_log import Access
 from medic_plus.core.booking_rules import BookingInputError
 from medic_plus.portal import consents, documents, home, identity
+from medic_plus.privacy import access_log
 from medic_plus.tenancy.context import system_scope
 from medic_plus.tenancy.guard import not_found
 
@@ -98,6 +100,24 @@ def get_document(kind: str, name: str) -> None:
 	prescription or summary, as the home lists it)."""
 	filename, content = documents.pdf(kind, name)
 	frappe.local.response.filename = filename
+	frappe.local.response.filecontent = content
+	frappe.local.response.type = "download"
+
+
+@frappe.whitelist(methods=["GET"])
+@frappe.read_only()
+def download_my_data(record: str) -> None:
+	"""Everything the practice holds about one of the patient's records (``record``: a
+	person on a card), in one ZIP: the FHIR ``$everything`` bundle, the PDFs of the sick
+	notes and consultation notes, the access log of the record. Logged as an export by
+	the patient."""
+	from medic_plus.fhir import export, router
+
+	own = identity.record(record)
+	content = export.patient_zip(own.patient, router.Caller([own.practice], given=True))
+	request = getattr(frappe.local, "request", None)
+	access_log.push([Access("Patient", own.patient, "export")], frappe.session.user, request, actor="Patient")
+	frappe.local.response.filename = f"my-record-{own.patient}.zip"
 	frappe.local.response.filecontent = content
 	frappe.local.response.type = "download"
 

@@ -187,6 +187,12 @@ def _daily_units(dosages: set[str]) -> dict[str, float]:
 	return out
 
 
+def current_medication(patient: str, on: date | None = None) -> list:
+	"""The drugs of the patient's submitted encounters still being taken on ``on`` (today):
+	medication, drug_code, drug_name, encounter_date."""
+	return _current_rows(patient, None, getdate(on))
+
+
 def _current_rows(patient: str, encounter: str | None, on: date) -> list:
 	"""The drugs of the patient's other submitted encounters still being taken on ``on``."""
 	rx = frappe.qb.DocType("Drug Prescription")

@@ -89,9 +89,12 @@ class FHIRResponse(HTTPException):
 class Caller:
 	practices: list[str] | None  # None: every practice (platform admins)
 	token: str | None = None
+	# the practices are given whole (a token's, a patient's own record's), not narrowed
+	# by the session user's roles per doctype
+	given: bool = False
 
 	def scope(self, doctype: str) -> list[str] | None:
-		if self.token or self.practices is None:
+		if self.token or self.given or self.practices is None:
 			return self.practices
 		return [p for p in context.practices_for(doctype, "read") if p in self.practices]
 

@@ -13,7 +13,7 @@ from frappe import _
 from medic_plus.booking import availability, service
 from medic_plus.booking import practice as booking_practice
 from medic_plus.core.access_log import Access
-from medic_plus.portal import consents, documents, identity
+from medic_plus.portal import consents, documents, health, identity
 from medic_plus.privacy import access_log
 
 PAST_SHOWN = 20  # past visits on a card, latest first
@@ -34,6 +34,7 @@ def home() -> dict:
 	visits = _appointments(names)
 	released = documents.listing(records)
 	in_force = consents.listing(records)
+	safety = health.summary(names)
 	cards = []
 	for name, p in sorted(practices.items(), key=lambda item: item[1].practice_name or item[0]):
 		now = p.now()
@@ -53,6 +54,7 @@ def home() -> dict:
 						"patient": r.patient,
 						"name": people.get(r.patient),
 						"own": r.own,
+						**safety[r.patient],
 					}
 					for r in mine
 				],

@@ -412,6 +412,69 @@ class TestPortal(PortalTestCase):
 			with self.subTest(kind=kind):
 				self.assertEqual(self.download(browser, kind, self.note).status_code, 404)
 
+	# --- the safety record and the patient's data -------------------------------------
+
+	def test_the_allergies_and_the_medication_as_recorded(self):
+		frappe.set_user("Administrator")
+		if not frappe.db.exists("Patient Allergy", {"patient": self.anna_a, "substance": "Penicillin"}):
+			frappe.get_doc(
+				{
+					"doctype": "Patient Allergy",
+					"patient": self.anna_a,
+					"substance": "Penicillin",
+					"category": "medication",
+					"criticality": "high",
+					"status": "active",
+					"reaction": "Hives",
+				}
+			).insert(ignore_permissions=True)
+			frappe.db.commit()  # nosemgrep: the requests run on connections of their own
+		cards = {c["practice"]["slug"]: c for c in self.home(self.signed_in())["practices"]}
+		anna = next(p for p in cards[self.fx.a.slug]["people"] if p["patient"] == self.anna_a)
+		self.assertIn(
+			{"substance": "Penicillin", "criticality": "high", "reaction": "Hives", "category": "medication"},
+			anna["allergies"],
+		)
+		self.assertIn("Amoxicillin 500 mg", [m["name"] for m in anna["medication"]])
+		kim = next(p for p in cards[self.fx.a.slug]["people"] if p["patient"] == self.kid_a)
+		self.assertEqual((kim["allergies"], kim["medication"]), ([], []))
+
+	def test_download_my_data_returns_the_zip_and_logs_it(self):
+		import io
+		import json
+		import zipfile
+
+		from medic_plus.privacy import access_log
+
+		with running_server(workers=2) as url:
+			browser = self.signed_in(url=url)
+			got = browser.call("medic_plus.api.portal.download_my_data", "GET", record=self.anna_a)
+			self.assertEqual(got.status_code, 200, body_text(got)[:300])
+			archive = zipfile.ZipFile(io.BytesIO(content(got)))
+			names = archive.namelist()
+			self.assertIn("fhir-everything.json", names)
+			self.assertIn("access-log.csv", names)
+			self.assertIn(f"sick-notes/{self.note}.pdf", names)
+			bundle = json.loads(archive.read("fhir-everything.json"))
+			self.assertEqual(bundle["resourceType"], "Bundle")
+			ids = {e["resource"]["resourceType"] for e in bundle["entry"]}
+			self.assertIn("Patient", ids)
+			# nothing of Ben's (the family address) nor of the other practice
+			self.assertNotIn(self.ben_a, archive.read("fhir-everything.json").decode())
+			self.assertNotIn(self.anna_b, archive.read("fhir-everything.json").decode())
+			foreign = browser.call("medic_plus.api.portal.download_my_data", "GET", record=self.ben_a)
+			missing = browser.call("medic_plus.api.portal.download_my_data", "GET", record="NO-SUCH")
+			self.assertEqual(foreign.status_code, 404)
+			self.assertEqual(shape(foreign, self.ben_a), shape(missing, "NO-SUCH"))
+		access_log.flush()
+		user = frappe.db.get_value("Portal Account", {"identifier": EMAIL, "first_name": "Anna"}, "user")
+		self.assertTrue(
+			frappe.db.exists(
+				"Patient Access Log",
+				{"user": user, "action": "export", "reference_name": self.anna_a, "actor": "Patient"},
+			)
+		)
+
 	# --- consents -------------------------------------------------------------------------
 
 	def reminder_texts(self) -> int:

@@ -91,13 +91,41 @@
 		if (p.email) contact.append(el("a", { href: `mailto:${p.email}`, text: p.email }));
 		if (contact.childNodes.length) section.append(contact);
 		const people = el("ul", { class: "mp-people", "aria-label": __("People") });
-		c.people.forEach((who) =>
-			people.append(
-				el("li", {
-					text: who.own ? who.name : `${who.name} (${__("your child")})`,
+		c.people.forEach((who) => {
+			const item = el(
+				"li",
+				{},
+				el("strong", { text: who.own ? who.name : `${who.name} (${__("your child")})` }),
+			);
+			const facts = [];
+			if (who.allergies.length)
+				facts.push(
+					__("Allergies: {0}", [
+						who.allergies
+							.map((a) =>
+								a.reaction ? `${a.substance} (${a.reaction})` : a.substance,
+							)
+							.join(", "),
+					]),
+				);
+			else facts.push(__("No allergies recorded."));
+			if (who.medication.length)
+				facts.push(__("Taking now: {0}", [who.medication.map((m) => m.name).join(", ")]));
+			facts.forEach((text) => item.append(el("span", { class: "mp-muted", text })));
+			const url =
+				"/api/method/medic_plus.api.portal.download_my_data?" +
+				new URLSearchParams({ record: who.patient }).toString();
+			item.append(
+				el("a", {
+					href: url,
+					download: "",
+					text: who.own
+						? __("Download my data")
+						: __("Download the data of {0}", [who.name]),
 				}),
-			),
-		);
+			);
+			people.append(item);
+		});
 		section.append(people);
 		section.append(el("h3", { text: __("Upcoming visits") }));
 		if (c.upcoming.length) {
@@ -131,7 +159,7 @@
 					? new Date(d.date + "T00:00:00").toLocaleDateString(
 							document.documentElement.lang || undefined,
 							{ day: "numeric", month: "long", year: "numeric" },
-					  )
+						)
 					: "";
 				const label = [d.label, date, c.people.length > 1 ? d.for : null]
 					.filter(Boolean)
@@ -155,7 +183,9 @@
 					"li",
 					{},
 					el("span", {
-						text: [k.label, c.people.length > 1 ? k.for : null].filter(Boolean).join(" · "),
+						text: [k.label, c.people.length > 1 ? k.for : null]
+							.filter(Boolean)
+							.join(" · "),
 					}),
 					el("span", {
 						class: "mp-muted",
@@ -223,14 +253,20 @@
 		showError("");
 		const form = $("mp-request");
 		const data = Object.fromEntries(new FormData(form).entries());
-		person = { identifier: data.identifier, first_name: data.first_name, last_name: data.last_name };
+		person = {
+			identifier: data.identifier,
+			first_name: data.first_name,
+			last_name: data.last_name,
+		};
 		$("mp-request-btn").disabled = true;
 		try {
 			const r = await call(api + "request_code", { ...data, form_token: formToken }, true);
 			formToken = r.form_token;
 			$("mp-sent").textContent =
 				r.channel === "mobile"
-					? __("If a practice has this number for you, we have sent a code to it by text message.")
+					? __(
+							"If a practice has this number for you, we have sent a code to it by text message.",
+						)
 					: __("If a practice has this address for you, we have sent a code to it.");
 			$("mp-verify").hidden = false;
 			$("mp-code").focus();
