@@ -74,15 +74,15 @@ def _medical_aid(scheme: str | None, member_number: str | None, dependant_code: 
 	if not scheme:
 		return None
 	if not isinstance(scheme, str) or not frappe.db.get_value("Medical Aid Scheme", scheme, "enabled"):
-		_bad("medical_aid_scheme", _("Choose your medical aid from the list."))
+		bad("medical_aid_scheme", _("Choose your medical aid from the list."))
 	try:
 		member = claims.clean_member_number(member_number)
 	except ValueError as e:
-		_bad("member_number", _(str(e)))
+		bad("member_number", _(str(e)))
 	try:
 		dependant = claims.clean_dependant_code(dependant_code or "00")
 	except ValueError as e:
-		_bad("dependant_code", _(str(e)))
+		bad("dependant_code", _(str(e)))
 	return {"scheme": scheme, "member_number": member, "dependant_code": dependant}
 
 
@@ -146,7 +146,7 @@ def get_availability(
 	# most never get here: serve_cached_calendar answers them first)
 	slug = (practice or "").strip().lower()
 	cached = calendar_cache.practice_by_slug(slug)
-	p = _check_open(_known(cached)) if cached else _open_practice(practice)
+	p = check_open(_known(cached)) if cached else _open_practice(practice)
 	start, end = _range(from_date, to_date)
 	args = (start, end, appointment_type or "")
 	key = None
@@ -159,7 +159,7 @@ def get_availability(
 
 	def compute() -> dict:
 		# the practice's types are part of what the cache's practice version covers
-		_type, duration = _visit_type(p, appointment_type)
+		_type, duration = visit_type(p, appointment_type)
 		avail = availability.compute(p, practitioner, start, end, duration=duration)
 		return {
 			"timezone": p.timezone,
@@ -177,7 +177,7 @@ def get_availability(
 		args,
 		p.now(),
 		compute,
-		check=lambda: _bookable_practitioner(p, practitioner),
+		check=lambda: bookable_practitioner(p, practitioner),
 		key=key,
 	)
 
@@ -186,7 +186,7 @@ def _range(from_date: str, to_date: str | None) -> tuple[date, date]:
 	start = _date(from_date, "from_date")
 	end = _date(to_date, "to_date") if to_date else start
 	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
-		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
+		bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
 	return start, end
 
 
@@ -318,13 +318,13 @@ def verify_and_book(
 		day = booking_rules.parse_date(appointment_date)
 		at = booking_rules.parse_time(appointment_time)
 	except BookingInputError as e:
-		_bad(e.field, _(str(e)))
+		bad(e.field, _(str(e)))
 	aid = _medical_aid(medical_aid_scheme, member_number, dependant_code)
 	identifier, person.email, person.mobile = _identifier(p, email, mobile)
 	person.verified = "mobile" if p.by_sms else "email"
-	doctor = _bookable_practitioner(p, practitioner)
-	appointment_type, duration = _visit_type(p, appointment_type)
-	_check_window(p, day)
+	doctor = bookable_practitioner(p, practitioner)
+	appointment_type, duration = visit_type(p, appointment_type)
+	check_window(p, day)
 
 	def attempt():
 		try:
@@ -338,12 +338,12 @@ def verify_and_book(
 			keep_medical_aid(appointment, aid, person)
 		# the patient agreed online to be treated and to be written to where the code went
 		consent.record(appointment.patient, ("Treatment", "SMS" if p.by_sms else "E-mail"), "Portal")
-		_tell(p, appointment, doctor, token, person, "booked")
+		tell(p, appointment, doctor, token, person, "booked")
 		return appointment, token
 
 	# the messages are written in the booking's transaction: a deadlock there tries the
 	# whole booking again too (a rollback gives the code back)
-	appointment, token = _past_deadlocks(attempt)
+	appointment, token = past_deadlocks(attempt)
 	return {
 		"reference": appointment.custom_booking_reference,
 		"appointment_date": day.isoformat(),
@@ -402,7 +402,7 @@ def cancel_booking(token: str, reason: str | None = None) -> dict:
 	try:
 		reason = booking_rules.clean_notes(reason)
 	except BookingInputError as e:
-		_bad("reason", _(str(e)))
+		bad("reason", _(str(e)))
 	service.cancel(appointment, reason or None)
 	notify.tell_practitioner(p, appointment, "cancelled")
 	return get_booking(token)
@@ -418,7 +418,7 @@ def get_reschedule_times(token: str, from_date: str, to_date: str | None = None)
 	start = _date(from_date, "from_date")
 	end = _date(to_date, "to_date") if to_date else start
 	if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
-		_bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
+		bad("to_date", _("Ask for at most {0} days at a time.").format(MAX_RANGE_DAYS))
 	avail = availability.compute(
 		p,
 		appointment.practitioner,
@@ -448,16 +448,16 @@ def reschedule_booking(token: str, appointment_date: str, appointment_time: str)
 		day = booking_rules.parse_date(appointment_date)
 		at = booking_rules.parse_time(appointment_time)
 	except BookingInputError as e:
-		_bad(e.field, _(str(e)))
-	_check_window(p, day)
-	doctor = _bookable_practitioner(p, appointment.practitioner)
+		bad(e.field, _(str(e)))
+	check_window(p, day)
+	doctor = bookable_practitioner(p, appointment.practitioner)
 	was = availability.appointment_start(appointment)
 
 	def attempt():
 		moved = service.reschedule(p, appointment.name, day, at)
-		_tell(p, moved, doctor, token, notify.patient_contact(p, moved), "rescheduled", was)
+		tell(p, moved, doctor, token, notify.patient_contact(p, moved), "rescheduled", was)
 
-	_past_deadlocks(attempt)
+	past_deadlocks(attempt)
 	return get_booking(token)
 
 
@@ -476,10 +476,10 @@ def _known(p):
 
 
 def _open_practice(slug: str):
-	return _check_open(_practice(slug))
+	return check_open(_practice(slug))
 
 
-def _check_open(p):
+def check_open(p):
 	if not p.is_open:
 		frappe.throw(
 			_("{0} does not take online bookings at the moment.").format(p.practice_name),
@@ -488,14 +488,14 @@ def _check_open(p):
 	return p
 
 
-def _bookable_practitioner(p, practitioner: str):
+def bookable_practitioner(p, practitioner: str):
 	rows = availability.get_bookable_practitioners(p.name, practitioner) if practitioner else []
 	if not rows:
 		frappe.throw(_("Practitioner not found"), frappe.DoesNotExistError)
 	return rows[0]
 
 
-def _tell(p, appointment, doctor, token: str, person, event: str, was=None) -> None:
+def tell(p, appointment, doctor, token: str, person, event: str, was=None) -> None:
 	"""The practitioner's notification and the patient's confirmation of a booking or a move."""
 	notify.tell_practitioner(p, appointment, event, *([was] if was else []))
 	try:
@@ -504,7 +504,7 @@ def _tell(p, appointment, doctor, token: str, person, event: str, was=None) -> N
 		frappe.clear_last_message()  # the booking stands; the practice sees it in Desk
 
 
-def _past_deadlocks(attempt):
+def past_deadlocks(attempt):
 	"""``attempt()``, once more (up to BOOKING_TRIES in all) when the database chose it to
 	give way to a parallel booking: afresh, with the slot re-checked under the lock."""
 	for n in range(1, BOOKING_TRIES + 1):
@@ -518,7 +518,7 @@ def _past_deadlocks(attempt):
 			time.sleep(random.uniform(0.02, 0.1) * n)
 
 
-def _visit_type(p, appointment_type: str | None) -> tuple[str | None, int | None]:
+def visit_type(p, appointment_type: str | None) -> tuple[str | None, int | None]:
 	"""(appointment type, its length) for a booking: one of the practice's online types
 	(the first when none is named); where the practice lists none, any type bookable with
 	a practitioner, as long as each schedule slot."""
@@ -527,11 +527,11 @@ def _visit_type(p, appointment_type: str | None) -> tuple[str | None, int | None
 		if appointment_type and not frappe.db.exists(
 			"Appointment Type", {"name": appointment_type, "allow_booking_for": "Practitioner"}
 		):
-			_bad("appointment_type", _("Unknown appointment type."))
+			bad("appointment_type", _("Unknown appointment type."))
 		return appointment_type, None
 	chosen = next((t for t in types if t.appointment_type == appointment_type), None)
 	if appointment_type and not chosen:
-		_bad("appointment_type", _("Unknown appointment type."))
+		bad("appointment_type", _("Unknown appointment type."))
 	chosen = chosen or types[0]
 	return chosen.appointment_type, chosen.duration or None
 
@@ -541,36 +541,36 @@ def _identifier(p, email: str | None, mobile: str | None):
 	verification the mobile number (a mobile of the practice's countries, in E.164)."""
 	clean_email = otp_core.normalise_email(email) if email else None
 	if email and not clean_email:
-		_bad("email", _("Please enter a valid e-mail address."))
+		bad("email", _("Please enter a valid e-mail address."))
 	if p.by_sms:
 		if not mobile:
-			_bad("mobile", _("Please enter your mobile number."))
+			bad("mobile", _("Please enter your mobile number."))
 		number = clean_mobile(p, mobile)
 		return number, clean_email, number
 	number = otp_core.normalise_mobile(mobile) if mobile else None
 	if mobile and not number:
-		_bad("mobile", _("Please enter a valid mobile number, e.g. +4915112345678."))
+		bad("mobile", _("Please enter a valid mobile number, e.g. +4915112345678."))
 	if not clean_email:
-		_bad("email", _("Please enter your e-mail address."))
+		bad("email", _("Please enter your e-mail address."))
 	return clean_email, clean_email, number
 
 
-def _check_window(p, day: date) -> None:
+def check_window(p, day: date) -> None:
 	today = p.now().date()
 	if day < today:
-		_bad("appointment_date", _("This date is in the past."))
+		bad("appointment_date", _("This date is in the past."))
 	if day > today + timedelta(days=p.max_days_ahead or 0):
-		_bad("appointment_date", _("Bookings open up to {0} days ahead.").format(p.max_days_ahead))
+		bad("appointment_date", _("Bookings open up to {0} days ahead.").format(p.max_days_ahead))
 
 
 def _date(value: str, field: str) -> date:
 	try:
 		return booking_rules.parse_date(value, field)
 	except BookingInputError as e:
-		_bad(e.field, _(str(e)))
+		bad(e.field, _(str(e)))
 
 
-def _bad(field: str, message: str):
+def bad(field: str, message: str):
 	"""400 for the input ``field``: the answer names the field (``invalid_field``), so that a
 	form shows the message next to it."""
 	frappe.local.response["invalid_field"] = field
@@ -599,4 +599,4 @@ def _changeable(appointment, p):
 			frappe.ValidationError,
 			title=_("Too Late to Change"),
 		)
-	return _check_open(p)
+	return check_open(p)

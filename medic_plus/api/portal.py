@@ -8,8 +8,10 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from medic_plus.api.booking import CodeRejected, TooManyCodes, _bad
+from medic_plus.api import booking as booking_api
+from medic_plus.api.booking import CodeRejected, TooManyCodes, bad
 from medic_plus.booking import notify, otp_store, service
+from medic_plus.booking import practice as booking_practice
 from medic_plus.booking.guard import check_form, limit, new_form_token
 from medic_plus.core import booking_rules
 from medic_plus.core import otp as otp_core
@@ -43,8 +45,9 @@ def request_code(
 		code = otp_store.issue(SCOPE, value, sms=kind == core.MOBILE)
 	except otp_core.SendBudgetExceeded as e:
 		frappe.throw(_(e.reason), TooManyCodes, title=_("Too Many Requests"))
-	if identity.matching(kind, value, first, last):
-		notify.send_portal_code(kind, value, code)
+	if records := identity.matching(kind, value, first, last):
+		with notify.in_language(frappe._dict(language=_language(records))):
+			notify.send_portal_code(kind, value, code)
 	return {
 		"sent": True,
 		"channel": kind,
@@ -64,11 +67,15 @@ def sign_in(identifier: str, first_name: str, last_name: str, code: str) -> dict
 	except otp_core.InvalidCode as e:
 		frappe.local.response["invalid_field"] = "code"
 		frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
-	if not identity.matching(kind, value, first, last):
+	records = identity.matching(kind, value, first, last)
+	if not records:
 		# (no code went out for this person: the right one belongs to someone else's name)
 		frappe.local.response["invalid_field"] = "code"
 		frappe.throw(_(otp_core.InvalidCode().reason), CodeRejected, title=_("Code Not Accepted"))
 	user = identity.account_for(kind, value, first, last)
+	if language := _language(records):
+		# the portal speaks the practices' language where they share one
+		frappe.db.set_value("User", user, "language", language)
 	frappe.local.login_manager.login_as(user)
 	return {"signed_in": True}
 
@@ -130,10 +137,85 @@ def withdraw_consent(consent: str) -> dict:
 	return home.home()
 
 
+@frappe.whitelist(methods=["POST"])
+def book_follow_up(
+	visit: str,
+	appointment_date: str,
+	appointment_time: str,
+	appointment_type: str | None = None,
+	notes: str | None = None,
+) -> dict:
+	"""Book another visit with the doctor of one of the patient's visits (``visit``), for
+	the same person, at a free time (``get_availability``): the booking's every rule and
+	check, without a new code (the session proved the address). The confirmation goes to
+	the address or number the session verified."""
+	row = _own_appointment(visit)
+	p = booking_practice.get_practices({"name": row.custom_practice}, limit=1)[0]
+	notify.use_language(p)
+	booking_api.check_open(p)
+	try:
+		day = booking_rules.parse_date(appointment_date)
+		at = booking_rules.parse_time(appointment_time)
+		clean_notes = booking_rules.clean_notes(notes)
+	except BookingInputError as e:
+		bad(e.field, _(str(e)))
+	booking_api.check_window(p, day)
+	doctor = booking_api.bookable_practitioner(p, row.practitioner)
+	appointment_type, duration = booking_api.visit_type(p, appointment_type)
+	account = identity.account_of()
+	person = service.Person(
+		first_name=account.first_name,
+		last_name=account.last_name,
+		email=account.identifier if account.channel == core.EMAIL else None,
+		mobile=account.identifier if account.channel == core.MOBILE else None,
+		verified=account.channel,
+	)
+
+	def attempt():
+		appointment, token = service.book(
+			p,
+			row.practitioner,
+			day,
+			at,
+			person,
+			appointment_type,
+			clean_notes or None,
+			duration,
+			patient=row.patient,
+		)
+		booking_api.tell(p, appointment, doctor, token, person, "booked")
+		return appointment, token
+
+	appointment, token = booking_api.past_deadlocks(attempt)
+	return {
+		"reference": appointment.custom_booking_reference,
+		"appointment_date": day.isoformat(),
+		"appointment_time": at.strftime("%H:%M"),
+		"duration": appointment.duration,
+		"practitioner_name": doctor.practitioner_name,
+		"status": appointment.status,
+		"awaiting_approval": bool(appointment.custom_awaiting_approval),
+		"manage_url": notify.manage_url(token),
+	}
+
+
+def _language(records) -> str | None:
+	"""The language the practices of ``records`` share, if they set one."""
+	languages = set(
+		frappe.get_all(
+			"Practice", filters={"name": ("in", [r.practice for r in records] or [""])}, pluck="language"
+		)
+	)
+	return languages.pop() if len(languages) == 1 else None
+
+
 def _own_appointment(appointment: str):
 	mine = {r.patient for r in identity.records()}
 	row = isinstance(appointment, str) and frappe.db.get_value(
-		"Patient Appointment", appointment, ["name", "patient", "custom_practice"], as_dict=True
+		"Patient Appointment",
+		appointment,
+		["name", "patient", "custom_practice", "practitioner"],
+		as_dict=True,
 	)
 	if not row or row.patient not in mine:
 		not_found("Patient Appointment", appointment)
@@ -144,10 +226,10 @@ def _person(identifier: str, first_name: str, last_name: str) -> tuple[str, str,
 	try:
 		kind, value = core.identify(identifier)
 	except core.IdentifierError as e:
-		_bad("identifier", _(str(e)))
+		bad("identifier", _(str(e)))
 	try:
 		first = booking_rules.clean_name(first_name, "first_name")
 		last = booking_rules.clean_name(last_name, "last_name")
 	except BookingInputError as e:
-		_bad(e.field, _(str(e)))
+		bad(e.field, _(str(e)))
 	return kind, value, first, last

@@ -7,7 +7,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from medic_plus.api.booking import CodeRejected, TooManyCodes, _bad
+from medic_plus.api.booking import CodeRejected, TooManyCodes, bad
 from medic_plus.booking import otp_store
 from medic_plus.booking.guard import check_form, limit, new_form_token
 from medic_plus.core import booking_rules, rules
@@ -40,7 +40,7 @@ def _open() -> None:
 def _email(email: str | None) -> str:
 	clean = otp_core.normalise_email(email) if email else None
 	if not clean:
-		_bad("email", _("Please enter a valid e-mail address."))
+		bad("email", _("Please enter a valid e-mail address."))
 	return clean
 
 
@@ -113,27 +113,27 @@ def register(
 		first = booking_rules.clean_name(first_name, "first_name")
 		last = booking_rules.clean_name(last_name, "last_name")
 	except BookingInputError as e:
-		_bad(e.field, _(str(e)))
+		bad(e.field, _(str(e)))
 	name = " ".join((practice_name or "").split())
 	if not 3 <= len(name) <= 140:
-		_bad("practice_name", _("Please enter the practice's name (3 to 140 characters)."))
+		bad("practice_name", _("Please enter the practice's name (3 to 140 characters)."))
 	slug = rules.normalise_slug(slug)
 	if problem := slug_problem(slug):
-		_bad("slug", problem)
+		bad("slug", problem)
 	if plan not in core.PLANS:
-		_bad("plan", _("Please choose one of the plans: {0}.").format(", ".join(core.PLANS)))
+		bad("plan", _("Please choose one of the plans: {0}.").format(", ".join(core.PLANS)))
 	if not frappe.utils.cint(terms_accepted):
-		_bad("terms_accepted", _("Please accept the terms of service."))
+		bad("terms_accepted", _("Please accept the terms of service."))
 	number = otp_core.normalise_mobile(mobile) if mobile else None
 	if mobile and not number:
-		_bad("mobile", _("Please enter a valid mobile number, e.g. +27821234567."))
+		bad("mobile", _("Please enter a valid mobile number, e.g. +27821234567."))
 	if country and not frappe.db.exists("Country", country):
-		_bad("country", _("Please choose a country from the list."))
+		bad("country", _("Please choose a country from the list."))
 	if timezone:
 		from medic_plus.medic_plus.doctype.practice.practice import _known_timezones
 
 		if timezone not in _known_timezones():
-			_bad("timezone", _("Please choose a time zone from the list."))
+			bad("timezone", _("Please choose a time zone from the list."))
 	if frappe.db.exists("Practice Registration", {"email": clean_email, "status": ("in", WAITING)}):
 		frappe.local.response["invalid_field"] = "email"
 		frappe.throw(

@@ -55,6 +55,43 @@ def patient_statement(doc) -> frappe._dict:
 	)
 
 
+def balances(customers: dict[str, set[str]], companies: dict[str, str]) -> dict[str, float]:
+	"""patient -> the balance their statement ends with, for many patients in one query:
+	``customers``, each patient's Customer names (their ``customer`` and their own name);
+	``companies``, the books each is billed in. Patients with no entry are left out."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	customer = frappe.qb.DocType("Customer")
+	names = sorted({c for cs in customers.values() for c in cs})
+	if not names:
+		return {}
+	owned = dict(
+		frappe.qb.from_(customer)
+		.select(customer.name, customer.custom_company)
+		.where(customer.name.isin(names))
+		.run()
+	)
+	totals = {
+		(party, company): flt(amount)
+		for party, company, amount in frappe.qb.from_(ple)
+		.select(ple.party, ple.company, frappe.query_builder.functions.Sum(ple.amount))
+		.where(
+			(ple.party_type == "Customer")
+			& ple.party.isin(names)
+			& ple.company.isin(sorted(set(companies.values())))
+			& (ple.delinked == 0)
+		)
+		.groupby(ple.party, ple.company)
+		.run()
+	}
+	out = {}
+	for patient, parties in customers.items():
+		company = companies.get(patient)
+		mine = [totals[(c, company)] for c in parties if owned.get(c) == company and (c, company) in totals]
+		if mine:
+			out[patient] = sum(mine)
+	return out
+
+
 def _description(entry) -> str:
 	if entry.voucher_type == "Sales Invoice":
 		return _("Visit invoiced")

@@ -96,14 +96,19 @@ def book(
 	appointment_type: str | None = None,
 	notes: str | None = None,
 	duration: int | None = None,
+	patient: str | None = None,
 ) -> tuple[frappe._dict, str]:
 	"""Create the appointment, ``duration`` minutes long (else the slot's); returns
-	(appointment, manage token)."""
+	(appointment, manage token). ``patient``: the record it is for, already judged (the
+	patient portal's follow-up); else the person's record is found or made."""
 	with system_scope():
 		lock_practitioner(practitioner)
 		slot = free_slot(practice, practitioner, appointment_date, appointment_time, duration)
 		check_open_bookings(practice, person)
-		patient = find_or_create_patient(practice, person)
+		if patient:
+			check_record_open(frappe.db.get_value("Patient", patient, "custom_record_status"))
+		else:
+			patient = find_or_create_patient(practice, person)
 		appointment = frappe.get_doc(
 			{
 				"doctype": "Patient Appointment",
@@ -175,14 +180,7 @@ def find_or_create_patient(practice, person: Person) -> str:
 	)
 	for row in candidates:
 		if same_person(row.first_name, row.last_name, person.first_name, person.last_name):
-			if not erasure.is_open(row.custom_record_status):
-				frappe.throw(
-					_(
-						"Your record at this practice cannot take online bookings. Please contact the practice."
-					),
-					BookingClosedError,
-					title=_("Please Contact the Practice"),
-				)
+			check_record_open(row.custom_record_status)
 			return row.name
 	doc = frappe.get_doc(
 		{
@@ -203,6 +201,16 @@ def find_or_create_patient(practice, person: Person) -> str:
 	# the record's id nor that the person was new to the practice
 	del frappe.local.message_log[queued:]
 	return doc.name
+
+
+def check_record_open(status: str | None) -> None:
+	"""A restricted, archived or erased record (its ``status``) takes no online booking."""
+	if not erasure.is_open(status):
+		frappe.throw(
+			_("Your record at this practice cannot take online bookings. Please contact the practice."),
+			BookingClosedError,
+			title=_("Please Contact the Practice"),
+		)
 
 
 def check_open_bookings(practice, person: Person) -> None:

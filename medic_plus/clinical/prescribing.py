@@ -187,14 +187,18 @@ def _daily_units(dosages: set[str]) -> dict[str, float]:
 	return out
 
 
-def current_medication(patient: str, on: date | None = None) -> list:
-	"""The drugs of the patient's submitted encounters still being taken on ``on`` (today):
-	medication, drug_code, drug_name, encounter_date."""
-	return _current_rows(patient, None, getdate(on))
+def current_medication(patients: list[str], on: date | None = None) -> dict[str, list]:
+	"""patient -> the drugs of their submitted encounters still being taken on ``on``
+	(today): medication, drug_code, drug_name, encounter_date; in one query."""
+	out: dict[str, list] = {p: [] for p in patients}
+	for row in _current_rows(patients, None, getdate(on)) if patients else []:
+		out[row.patient].append(row)
+	return out
 
 
-def _current_rows(patient: str, encounter: str | None, on: date) -> list:
-	"""The drugs of the patient's other submitted encounters still being taken on ``on``."""
+def _current_rows(patients: str | list[str], encounter: str | None, on: date) -> list:
+	"""The drugs of the patient's (or patients') other submitted encounters still being
+	taken on ``on``."""
 	rx = frappe.qb.DocType("Drug Prescription")
 	enc = frappe.qb.DocType("Patient Encounter")
 	period = frappe.qb.DocType("Prescription Duration")
@@ -208,12 +212,13 @@ def _current_rows(patient: str, encounter: str | None, on: date) -> list:
 			rx.medication,
 			rx.drug_code,
 			rx.drug_name,
+			enc.patient,
 			enc.encounter_date,
 			period.number,
 			period.period,
 		)
 		.where(
-			(enc.patient == patient)
+			(enc.patient.isin(patients) if isinstance(patients, list) else enc.patient == patients)
 			& (enc.docstatus == 1)
 			& (enc.name != (encounter or ""))
 			& (enc.encounter_date <= on)

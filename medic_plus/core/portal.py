@@ -16,10 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from medic_plus.core.booking_rules import name_key, same_person
-from medic_plus.core.otp import normalise_email, normalise_mobile
+from medic_plus.core.otp import POLICY, normalise_email, normalise_mobile
 
 # the role of a portal session (a Website User): no Desk, the portal's class of methods
 ROLE = "Medic Plus Patient"
+# the portal's codes for the whole site an hour (OTPPolicy.sends_per_practice, the portal
+# being one scope): no more new accounts than that
+NEW_ACCOUNTS_AN_HOUR = POLICY.sends_per_practice
 EMAIL = "email"
 MOBILE = "mobile"
 # the relations on a child's record that show it to the patient named there

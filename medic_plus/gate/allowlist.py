@@ -397,6 +397,7 @@ PORTAL: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.portal.get_document",
 		"medic_plus.api.portal.withdraw_consent",
 		"medic_plus.api.portal.download_my_data",
+		"medic_plus.api.portal.book_follow_up",
 	),
 	# booking (/book) and a visit's manage link, as for anyone: the patient books, moves and
 	# cancels under the practice's rules

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import frappe
-from frappe.query_builder.functions import Count
+from frappe.query_builder.functions import Count, Max
 
 from medic_plus.core.access_log import Access
 from medic_plus.portal import identity
@@ -22,7 +22,7 @@ from medic_plus.tenancy.guard import not_found
 class Kind:
 	doctype: str
 	print_format: str
-	setting: str  # the Practice's check that releases it
+	setting: str | None  # the Practice's check that releases it (None: always, where it bills)
 	label: str
 
 
@@ -32,6 +32,8 @@ KINDS: dict[str, Kind] = {
 	"summary": Kind(
 		"Patient Encounter", "Encounter Note", "portal_release_summaries", "Consultation summary"
 	),
+	# what the patient was billed and paid, and what is owed (billing/statement.py)
+	"statement": Kind("Patient", "Patient Statement", None, "Statement of account"),
 }
 
 
@@ -39,9 +41,13 @@ def released(practices: list[str]) -> dict[str, set[str]]:
 	"""practice -> the kinds it releases."""
 	if not practices:
 		return {}
-	fields = ["name", *(k.setting for k in KINDS.values())]
+	fields = ["name", "company", *(k.setting for k in KINDS.values() if k.setting)]
 	return {
-		row.name: {kind for kind, k in KINDS.items() if row.get(k.setting)}
+		row.name: {
+			kind
+			for kind, k in KINDS.items()
+			if (row.get(k.setting) if k.setting else row.company)  # a statement where it bills
+		}
 		for row in frappe.get_all("Practice", filters={"name": ("in", practices)}, fields=fields)
 	}
 
@@ -62,6 +68,9 @@ def listing(records) -> dict[str, list[dict]]:
 			out.setdefault(practice, []).append(_entry("prescription", row.name, row.patient, row.day))
 		if "summary" in kinds.get(practice, ()):
 			out.setdefault(practice, []).append(_entry("summary", row.name, row.patient, row.day))
+	for patient, day in _billed(list(practice_of)).items():
+		if "statement" in kinds.get(practice_of[patient], ()):
+			out.setdefault(practice_of[patient], []).append(_entry("statement", patient, patient, day))
 	for docs in out.values():
 		docs.sort(key=lambda d: (d["date"] or "", d["name"]), reverse=True)
 	return out
@@ -96,6 +105,20 @@ def _entry(kind: str, name: str, patient: str, day) -> dict:
 		"patient": patient,
 		"date": str(day) if day else None,
 	}
+
+
+def _billed(patients: list[str]) -> dict[str, object]:
+	"""patient -> the day of their latest submitted invoice, for those ever billed."""
+	if not patients:
+		return {}
+	invoice = frappe.qb.DocType("Sales Invoice")
+	return dict(
+		frappe.qb.from_(invoice)
+		.select(invoice.patient, Max(invoice.posting_date))
+		.where(invoice.patient.isin(patients) & (invoice.docstatus == 1))
+		.groupby(invoice.patient)
+		.run()
+	)
 
 
 def _sick_notes(patients: list[str]) -> list:

@@ -30,9 +30,9 @@ def summary(patients: list[str]) -> dict[str, dict]:
 				"category": row.category,
 			}
 		)
-	for patient in patients:
+	for patient, rows in current_medication(patients).items():
 		seen = set()
-		for row in current_medication(patient):
+		for row in rows:
 			name = row.drug_name or row.medication or row.drug_code
 			if name and name not in seen:
 				seen.add(name)

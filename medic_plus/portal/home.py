@@ -5,7 +5,7 @@ appears under another."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import frappe
 from frappe import _
@@ -13,7 +13,7 @@ from frappe import _
 from medic_plus.booking import availability, service
 from medic_plus.booking import practice as booking_practice
 from medic_plus.core.access_log import Access
-from medic_plus.portal import consents, documents, health, identity
+from medic_plus.portal import accounts, consents, documents, health, identity
 from medic_plus.privacy import access_log
 
 PAST_SHOWN = 20  # past visits on a card, latest first
@@ -22,7 +22,7 @@ CLOSED = ("Cancelled", "No Show", "Closed", "Checked Out")
 
 def home() -> dict:
 	account = identity.account_of()
-	records = identity.records()
+	records = identity.records(account)
 	names = [r.patient for r in records]
 	people = _people(names)
 	practices = {
@@ -31,18 +31,17 @@ def home() -> dict:
 			{"name": ("in", sorted({r.practice for r in records}) or [""])}
 		)
 	}
-	visits = _appointments(names)
+	visits = _appointments(records, {name: p.now() for name, p in practices.items()})
 	released = documents.listing(records)
 	in_force = consents.listing(records)
 	safety = health.summary(names)
+	billed = accounts.summary(records)
 	cards = []
 	for name, p in sorted(practices.items(), key=lambda item: item[1].practice_name or item[0]):
 		now = p.now()
 		mine = [r for r in records if r.practice == name]
 		upcoming, past = [], []
-		for row in visits:
-			if row.custom_practice != name or row.patient not in {r.patient for r in mine}:
-				continue
+		for row in visits.get(name, []):
 			start = availability.appointment_start(row)
 			visit = _visit(row, start, p, now)
 			(upcoming if start >= now and row.status not in CLOSED else past).append(visit)
@@ -55,6 +54,7 @@ def home() -> dict:
 						"name": people.get(r.patient),
 						"own": r.own,
 						**safety[r.patient],
+						"account": billed.get(r.patient),
 					}
 					for r in mine
 				],
@@ -96,30 +96,48 @@ def _people(names: list[str]) -> dict[str, str]:
 	return dict(rows.run())
 
 
-def _appointments(names: list[str]) -> list:
-	if not names:
-		return []
+def _appointments(records, now: dict[str, datetime]) -> dict[str, list]:
+	"""practice -> the visits of its records: every one from yesterday on, and the latest
+	PAST_SHOWN before (one query each; a long history is not read whole)."""
 	appt = frappe.qb.DocType("Patient Appointment")
-	return (
-		frappe.qb.from_(appt)
-		.select(
-			appt.name,
-			appt.patient,
-			appt.custom_practice,
-			appt.appointment_date,
-			appt.appointment_time,
-			appt.duration,
-			appt.practitioner,
-			appt.practitioner_name,
-			appt.appointment_type,
-			appt.status,
-			appt.custom_booking_reference,
-		)
-		.where(appt.patient.isin(names))
-		.orderby(appt.appointment_date, order=frappe.qb.desc)
-		.orderby(appt.appointment_time, order=frappe.qb.desc)
-		.run(as_dict=True)
+	fields = (
+		appt.name,
+		appt.patient,
+		appt.custom_practice,
+		appt.appointment_date,
+		appt.appointment_time,
+		appt.duration,
+		appt.practitioner,
+		appt.practitioner_name,
+		appt.appointment_type,
+		appt.status,
+		appt.custom_booking_reference,
 	)
+	out: dict[str, list] = {}
+	for practice, today in now.items():
+		names = [r.patient for r in records if r.practice == practice]
+		since = today.date() - timedelta(days=1)
+		mine = (appt.patient.isin(names)) & (appt.custom_practice == practice)
+		upcoming = (
+			frappe.qb.from_(appt)
+			.select(*fields)
+			.where(mine & (appt.appointment_date >= since))
+			.run(as_dict=True)
+		)
+		before = (
+			frappe.qb.from_(appt)
+			.select(*fields)
+			.where(mine & (appt.appointment_date < since))
+			.orderby(appt.appointment_date, order=frappe.qb.desc)
+			.orderby(appt.appointment_time, order=frappe.qb.desc)
+			.limit(PAST_SHOWN)
+			.run(as_dict=True)
+		)
+		out[practice] = (
+			sorted(upcoming, key=lambda r: (r.appointment_date, str(r.appointment_time)), reverse=True)
+			+ before
+		)
+	return out
 
 
 def _visit(row, start: datetime, p, now: datetime) -> dict:
@@ -131,6 +149,7 @@ def _visit(row, start: datetime, p, now: datetime) -> dict:
 		"date": start.date().isoformat(),
 		"time": start.strftime("%H:%M"),
 		"duration": row.duration,
+		"practitioner": row.practitioner,
 		"practitioner_name": row.practitioner_name,
 		"appointment_type": row.appointment_type,
 		"status": row.status,

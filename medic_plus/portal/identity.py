@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import cint, now_datetime
 
 from medic_plus.core import portal as core
 from medic_plus.tenancy.guard import not_found
@@ -62,7 +62,20 @@ def account_for(kind: str, identifier: str, first_name: str, last_name: str) -> 
 	)
 	user.flags.ignore_permissions = True
 	user.flags.no_welcome_mail = True
-	user.insert()
+	# Frappe holds open sign-ups to throttle_user_limit new users an hour (60); a portal
+	# account is made only for a person who proved an address a practice holds, with a
+	# code under the portal's own budgets (per address, per client, 300 codes an hour for
+	# the whole portal), which bound it instead
+	conf = frappe.local.conf
+	limit = conf.get("throttle_user_limit")
+	conf["throttle_user_limit"] = max(cint(limit) or 60, core.NEW_ACCOUNTS_AN_HOUR)
+	try:
+		user.insert()
+	finally:
+		if limit is None:
+			conf.pop("throttle_user_limit", None)
+		else:
+			conf["throttle_user_limit"] = limit
 	frappe.get_doc(
 		{
 			"doctype": "Portal Account",
@@ -119,9 +132,10 @@ def matching(kind: str, identifier: str, first_name: str, last_name: str) -> lis
 	return own + core.children(own, links)
 
 
-def records(user: str | None = None) -> list[core.Record]:
-	"""The records the session may see, read afresh (a practice may have changed them)."""
-	account = account_of(user)
+def records(account: frappe._dict | None = None) -> list[core.Record]:
+	"""The records the session (its ``account``) may see, read afresh (a practice may have
+	changed them)."""
+	account = account or account_of()
 	return matching(account.channel, account.identifier, account.first_name, account.last_name)
 
 

@@ -439,6 +439,43 @@ class TestPortal(PortalTestCase):
 		kim = next(p for p in cards[self.fx.a.slug]["people"] if p["patient"] == self.kid_a)
 		self.assertEqual((kim["allergies"], kim["medication"]), ([], []))
 
+	def test_what_was_billed_and_the_statement_where_the_practice_bills(self):
+		frappe.set_user("Administrator")
+		name = "ISO-PORTAL-SINV"
+		if not frappe.db.exists("Sales Invoice", name):
+			doc = frappe.new_doc("Sales Invoice")
+			doc.update(
+				{
+					"company": frappe.db.get_value("Practice", self.fx.a.practice, "company"),
+					"posting_date": frappe.utils.today(),
+					"customer": "ISO-A-CUST",
+					"customer_name": "Anna Portal",
+					"patient": self.anna_a,
+					"currency": "ZAR",
+					"grand_total": 450,
+					"outstanding_amount": 450,
+					"status": "Unpaid",
+					"docstatus": 1,
+				}
+			)
+			doc.name = name
+			doc.db_insert()
+			frappe.db.commit()  # nosemgrep: the requests run on connections of their own
+		self.addCleanup(self.forget_invoice, name)
+		cards = {c["practice"]["slug"]: c for c in self.home(self.signed_in())["practices"]}
+		anna = next(p for p in cards[self.fx.a.slug]["people"] if p["patient"] == self.anna_a)
+		(invoice,) = [i for i in anna["account"]["invoices"] if i["invoice"] == name]
+		self.assertEqual(
+			(invoice["total"], invoice["outstanding"], invoice["billed_to"]), (450, 450, "Anna Portal")
+		)
+		self.assertIn(
+			("statement", self.anna_a), {(d["kind"], d["name"]) for d in cards[self.fx.a.slug]["documents"]}
+		)
+		# nothing billed at B, and B's card shows none of A's books
+		anna_b = next(p for p in cards[self.fx.b.slug]["people"] if p["patient"] == self.anna_b)
+		self.assertIsNone(anna_b["account"])
+		self.assertNotIn(name, str(cards[self.fx.b.slug]))
+
 	def test_download_my_data_returns_the_zip_and_logs_it(self):
 		import io
 		import json
@@ -533,6 +570,103 @@ class TestPortal(PortalTestCase):
 			self.assertEqual(foreign.status_code, 404)
 			self.assertEqual(shape(foreign, other[0]), shape(missing, "NO-SUCH-CONSENT"))
 
+	def book_online(self, first: str, day, at: str) -> tuple[str, dict]:
+		"""(the e-mail, the booking) of a person who booked on /book."""
+		frappe.set_user("Guest")
+		email = f"{first.lower()}.{frappe.generate_hash(length=6)}@example.org"
+		booked = booking_api.verify_and_book(
+			practice=self.bf.slug,
+			otp=code_for(self.bf.practice, email),
+			practitioner=self.bf.doctor,
+			appointment_date=str(day),
+			appointment_time=at,
+			first_name=first,
+			last_name="Guest",
+			email=email,
+		)
+		frappe.db.commit()  # nosemgrep: the requests run on connections of their own
+		self.addCleanup(self.forget_booking, booked["reference"])
+		return email, booked
+
+	def test_a_follow_up_with_the_same_doctor_keeps_every_booking_rule(self):
+		import threading
+
+		day = add_days(practice_today(), 22)
+		free = [
+			s["time"]
+			for s in booking_api.get_availability(self.bf.slug, self.bf.doctor, str(day))["days"][str(day)]
+		]
+		first, contested, later = free[0], free[len(free) // 2], free[-1]
+		greta_email, _ = self.book_online("Greta", day, first)
+		hanna_email, _ = self.book_online("Hanna", day, later)
+		greta = self.signed_in(greta_email, "Greta", "Guest")
+		hanna = self.signed_in(hanna_email, "Hanna", "Guest")
+		visits = {
+			who: self.home(b)["practices"][0]["upcoming"][0]["appointment"]
+			for who, b in (("greta", greta), ("hanna", hanna))
+		}
+		answers = {}
+
+		def follow_up(who, browser):
+			answers[who] = browser.call(
+				"medic_plus.api.portal.book_follow_up",
+				visit=visits[who],
+				appointment_date=str(day),
+				appointment_time=contested,
+			)
+
+		threads = [
+			threading.Thread(target=follow_up, args=("greta", greta)),
+			threading.Thread(target=follow_up, args=("hanna", hanna)),
+		]
+		for t in threads:
+			t.start()
+		for t in threads:
+			t.join()
+		codes = sorted(a.status_code for a in answers.values())
+		self.assertEqual(codes, [200, 409], {k: body_text(v)[:200] for k, v in answers.items()})
+		winner = next(b for who, b in (("greta", greta), ("hanna", hanna)) if answers[who].status_code == 200)
+		self.addCleanup(
+			self.forget_booking, payload(answers["greta" if winner is greta else "hanna"])["reference"]
+		)
+		# for the same record, at the same doctor; the card shows both visits
+		(card,) = self.home(winner)["practices"]
+		self.assertEqual(len(card["people"]), 1)
+		self.assertEqual(
+			sorted(v["time"] for v in card["upcoming"]),
+			sorted({contested, first if winner is greta else later}),
+		)
+		# the practice's cap of open online bookings holds (two by default)
+		third = winner.call(
+			"medic_plus.api.portal.book_follow_up",
+			visit=visits["greta" if winner is greta else "hanna"],
+			appointment_date=str(day),
+			appointment_time=free[1],
+		)
+		self.assertEqual(third.status_code, 409, body_text(third)[:300])
+		# a time outside the practice's window is a 400 naming the field
+		far = winner.call(
+			"medic_plus.api.portal.book_follow_up",
+			visit=visits["greta" if winner is greta else "hanna"],
+			appointment_date=str(add_days(practice_today(), 400)),
+			appointment_time=first,
+		)
+		self.assertEqual(far.status_code, 400)
+		# another person's visit is "not found"
+		foreign = hanna.call(
+			"medic_plus.api.portal.book_follow_up",
+			visit=visits["greta"],
+			appointment_date=str(day),
+			appointment_time=free[2],
+		)
+		self.assertEqual(foreign.status_code, 404)
+
+	@staticmethod
+	def forget_invoice(name: str) -> None:
+		frappe.db.rollback()
+		frappe.db.delete("Sales Invoice", {"name": name})
+		frappe.db.commit()  # nosemgrep: the books as the other tests know them
+
 	@staticmethod
 	def forget_booking(reference: str) -> None:
 		from medic_plus.tests.utils import delete_booked
@@ -577,6 +711,36 @@ class TestPortal(PortalTestCase):
 				self.assertIn(browser.send("GET", path).status_code, (403, 404))
 		desk = browser.send("GET", "/app/patient", headers={"Accept": "text/html"})
 		self.assertNotEqual(desk.status_code, 200)
+
+	def test_a_private_attachment_is_not_served_to_a_portal_session(self):
+		"""Even one attached to the patient's own record: the portal serves documents it
+		releases, never the files of the practice's record."""
+		frappe.set_user("Administrator")
+		url = frappe.db.get_value(
+			"File", {"attached_to_name": self.anna_a, "file_name": "portal-scan.txt"}, "file_url"
+		)
+		if not url:
+			url = (
+				frappe.get_doc(
+					{
+						"doctype": "File",
+						"file_name": "portal-scan.txt",
+						"is_private": 1,
+						"content": b"a scan of the record",
+						"attached_to_doctype": "Patient",
+						"attached_to_name": self.anna_a,
+					}
+				)
+				.insert(ignore_permissions=True)
+				.file_url
+			)
+			frappe.db.commit()  # nosemgrep: the requests run on connections of their own
+		browser = self.signed_in()
+		for path in (url, url.replace("portal-scan", "portal-scan-guess")):
+			with self.subTest(path=path):
+				response = browser.send("GET", path, headers={"Accept": "*/*"})
+				self.assertIn(response.status_code, (403, 404))
+				self.assertNotIn(b"a scan of the record", content(response))
 
 	def test_a_guest_has_no_home(self):
 		response = Browser().call("medic_plus.api.portal.get_home", "GET")

@@ -35,7 +35,81 @@
 		return `${day}, ${v.time}`;
 	}
 
-	function visitItem(v, people) {
+	function followUp(v, c, item) {
+		const form = el("form", { class: "mp-follow-up" });
+		const id = `mp-fu-${v.appointment}`;
+		const day = el("input", { type: "date", id, required: "required" });
+		const times = el("div", {
+			class: "mp-time-list",
+			role: "group",
+			"aria-label": __("Free times"),
+			"aria-live": "polite",
+		});
+		form.append(
+			el("label", {
+				for: id,
+				text: __("Day for the next visit with {0}", [v.practitioner_name]),
+			}),
+			day,
+			times,
+		);
+		day.addEventListener("change", async () => {
+			times.innerHTML = "";
+			if (!day.value) return;
+			try {
+				const r = await call("get_availability", {
+					practice: c.practice.slug,
+					practitioner: v.practitioner,
+					from_date: day.value,
+				});
+				const free = (r.days || {})[day.value] || [];
+				if (!free.length)
+					times.append(
+						el("p", {
+							class: "mp-muted",
+							text: __("No free time on this day. Please choose another day."),
+						}),
+					);
+				free.forEach((slot) => {
+					const btn = el("button", {
+						type: "button",
+						class: "mp-btn mp-btn-ghost mp-time",
+						text: slot.time,
+					});
+					btn.addEventListener("click", async () => {
+						btn.disabled = true;
+						try {
+							const booked = await call(
+								api + "book_follow_up",
+								{
+									visit: v.appointment,
+									appointment_date: day.value,
+									appointment_time: slot.time,
+								},
+								true,
+							);
+							await loadHome();
+							$("mp-status").textContent = __("Booked: {0} at {1}", [
+								booked.appointment_date,
+								booked.appointment_time,
+							]);
+						} catch (e) {
+							btn.disabled = false;
+							showError(e.message);
+						}
+					});
+					times.append(btn);
+				});
+			} catch (e) {
+				showError(e.message);
+			}
+		});
+		item.append(form);
+		day.focus();
+	}
+
+	function visitItem(v, c) {
+		const people = c.people;
 		const who = people.length > 1 ? people.find((p) => p.patient === v.patient) : null;
 		const item = el(
 			"li",
@@ -49,6 +123,19 @@
 			who ? el("span", { class: "mp-muted", text: __("For {0}", [who.name]) }) : null,
 			el("span", { class: "mp-muted", text: __(v.status) }),
 		);
+		if (c.practice.bookable) {
+			const again = el("button", {
+				type: "button",
+				class: "mp-btn mp-btn-ghost",
+				text: __("Book again"),
+				"aria-label": `${__("Book again with {0}", [v.practitioner_name])}: ${when(v)}`,
+			});
+			again.addEventListener("click", () => {
+				again.hidden = true;
+				followUp(v, c, item);
+			});
+			item.append(again);
+		}
 		if (v.can_cancel) {
 			const btn = el("button", {
 				type: "button",
@@ -112,6 +199,48 @@
 			if (who.medication.length)
 				facts.push(__("Taking now: {0}", [who.medication.map((m) => m.name).join(", ")]));
 			facts.forEach((text) => item.append(el("span", { class: "mp-muted", text })));
+			if (who.account) {
+				const money = (amount, currency) =>
+					currency
+						? new Intl.NumberFormat(document.documentElement.lang || undefined, {
+								style: "currency",
+								currency,
+							}).format(amount)
+						: String(amount);
+				item.append(
+					el("span", {
+						text:
+							who.account.owed > 0
+								? __("To pay: {0}", [
+										money(who.account.owed, who.account.currency),
+									])
+								: __("Nothing to pay."),
+					}),
+				);
+				if (who.account.invoices.length) {
+					const details = el("details", {}, el("summary", { text: __("Invoices") }));
+					const list = el("ul", { class: "mp-visits" });
+					who.account.invoices.forEach((inv) =>
+						list.append(
+							el(
+								"li",
+								{},
+								el("span", { text: `${inv.date} · ${inv.invoice}` }),
+								el("span", { text: money(inv.total, inv.currency) }),
+								el("span", {
+									class: "mp-muted",
+									text: [
+										__("billed to {0}", [inv.billed_to]),
+										__(inv.status),
+									].join(" · "),
+								}),
+							),
+						),
+					);
+					details.append(list);
+					item.append(details);
+				}
+			}
 			const url =
 				"/api/method/medic_plus.api.portal.download_my_data?" +
 				new URLSearchParams({ record: who.patient }).toString();
@@ -130,7 +259,7 @@
 		section.append(el("h3", { text: __("Upcoming visits") }));
 		if (c.upcoming.length) {
 			const list = el("ul", { class: "mp-visits" });
-			c.upcoming.forEach((v) => list.append(visitItem(v, c.people)));
+			c.upcoming.forEach((v) => list.append(visitItem(v, c)));
 			section.append(list);
 		} else {
 			section.append(el("p", { class: "mp-muted", text: __("No upcoming visits.") }));
@@ -220,7 +349,7 @@
 		if (c.past.length) {
 			const details = el("details", {}, el("summary", { text: __("Past visits") }));
 			const list = el("ul", { class: "mp-visits" });
-			c.past.forEach((v) => list.append(visitItem(v, c.people)));
+			c.past.forEach((v) => list.append(visitItem(v, c)));
 			details.append(list);
 			section.append(details);
 		}

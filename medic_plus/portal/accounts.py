@@ -1,0 +1,75 @@
+"""What a patient was billed and owes, where the practice bills through its books: the
+submitted invoices about each person on a card (to them or to their medical aid) and
+the balance of their statement (billing/statement.py: what the printed Statement of
+account ends with), read for every person on the home at once."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import flt
+
+from medic_plus.billing.statement import balances as _balances
+
+
+def summary(records) -> dict[str, dict]:
+	"""patient -> {currency, owed, invoices: [...]}, for the records at practices that bill."""
+	practice_of = {r.patient: r.practice for r in records}
+	if not practice_of:
+		return {}
+	books = dict(
+		frappe.get_all(
+			"Practice",
+			filters={"name": ("in", sorted(set(practice_of.values()))), "company": ("is", "set")},
+			fields=["name", "company"],
+			as_list=True,
+		)
+	)
+	billed = [p for p, practice in practice_of.items() if practice in books]
+	if not billed:
+		return {}
+	invoice = frappe.qb.DocType("Sales Invoice")
+	rows = (
+		frappe.qb.from_(invoice)
+		.select(
+			invoice.name,
+			invoice.patient,
+			invoice.company,
+			invoice.posting_date,
+			invoice.customer_name,
+			invoice.grand_total,
+			invoice.outstanding_amount,
+			invoice.currency,
+			invoice.status,
+		)
+		.where(invoice.patient.isin(billed) & (invoice.docstatus == 1))
+		.orderby(invoice.posting_date, order=frappe.qb.desc)
+		.run(as_dict=True)
+	)
+	people = frappe.get_all("Patient", filters={"name": ("in", billed)}, fields=["name", "customer"])
+	balances = _balances(
+		{row.name: {c for c in (row.customer, row.name) if c} for row in people},
+		{p: books[practice_of[p]] for p in billed},
+	)
+	out: dict[str, dict] = {}
+	for patient in billed:
+		invoices = [
+			{
+				"invoice": r.name,
+				"date": str(r.posting_date),
+				"billed_to": r.customer_name,
+				"total": flt(r.grand_total),
+				"outstanding": flt(r.outstanding_amount),
+				"currency": r.currency,
+				"status": r.status,
+			}
+			for r in rows
+			if r.patient == patient and r.company == books[practice_of[patient]]
+		]
+		if invoices or patient in balances:
+			company = books[practice_of[patient]]
+			out[patient] = {
+				"currency": frappe.get_cached_value("Company", company, "default_currency"),
+				"owed": flt(balances.get(patient)),
+				"invoices": invoices,
+			}
+	return out
