@@ -65,13 +65,14 @@ class Record:
 	own: bool
 	# for a child's record: the person's own record at that practice that is linked to it
 	via: str | None = None
+	full_name: str | None = None
 
 
 def own_records(rows: Iterable, first_name: str, last_name: str) -> list[Record]:
 	"""Of the records that hold the verified identifier (``rows``: name, first_name,
 	last_name, practice, status), those with the person's name and personal data."""
 	return [
-		Record(row["name"], row["practice"], own=True)
+		Record(row["name"], row["practice"], own=True, full_name=row.get("full_name"))
 		for row in rows
 		if row.get("status") != ERASED
 		and same_person(row["first_name"], row["last_name"], first_name, last_name)
@@ -93,5 +94,14 @@ def children(own: list[Record], relations: Iterable) -> list[Record]:
 			and row.get("child_status") != ERASED
 			and row["child"] not in mine
 		):
-			out.setdefault(row["child"], Record(row["child"], parent_practice, own=False, via=row["parent"]))
+			out.setdefault(
+				row["child"],
+				Record(
+					row["child"],
+					parent_practice,
+					own=False,
+					via=row["parent"],
+					full_name=row.get("child_name"),
+				),
+			)
 	return sorted(out.values(), key=lambda r: r.patient)

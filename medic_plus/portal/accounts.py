@@ -11,19 +11,13 @@ from frappe.utils import flt
 from medic_plus.billing.statement import balances as _balances
 
 
-def summary(records) -> dict[str, dict]:
-	"""patient -> {currency, owed, invoices: [...]}, for the records at practices that bill."""
+def summary(records, books: dict[str, str]) -> dict[str, dict]:
+	"""patient -> {currency, owed, invoices: [...]}, for the records at practices that bill
+	(``books``: practice -> its company)."""
 	practice_of = {r.patient: r.practice for r in records}
+	books = {practice: company for practice, company in books.items() if company}
 	if not practice_of:
 		return {}
-	books = dict(
-		frappe.get_all(
-			"Practice",
-			filters={"name": ("in", sorted(set(practice_of.values()))), "company": ("is", "set")},
-			fields=["name", "company"],
-			as_list=True,
-		)
-	)
 	billed = [p for p, practice in practice_of.items() if practice in books]
 	if not billed:
 		return {}

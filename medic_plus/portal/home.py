@@ -24,7 +24,7 @@ def home() -> dict:
 	account = identity.account_of()
 	records = identity.records(account)
 	names = [r.patient for r in records]
-	people = _people(names)
+	people = {r.patient: r.full_name for r in records}
 	practices = {
 		p.name: p
 		for p in booking_practice.get_practices(
@@ -35,7 +35,7 @@ def home() -> dict:
 	released = documents.listing(records)
 	in_force = consents.listing(records)
 	safety = health.summary(names)
-	billed = accounts.summary(records)
+	billed = accounts.summary(records, {name: p.company for name, p in practices.items()})
 	cards = []
 	for name, p in sorted(practices.items(), key=lambda item: item[1].practice_name or item[0]):
 		now = p.now()
@@ -88,17 +88,10 @@ def _practice(p) -> dict:
 	}
 
 
-def _people(names: list[str]) -> dict[str, str]:
-	if not names:
-		return {}
-	patient = frappe.qb.DocType("Patient")
-	rows = frappe.qb.from_(patient).select(patient.name, patient.patient_name).where(patient.name.isin(names))
-	return dict(rows.run())
-
-
 def _appointments(records, now: dict[str, datetime]) -> dict[str, list]:
-	"""practice -> the visits of its records: every one from yesterday on, and the latest
-	PAST_SHOWN before (one query each; a long history is not read whole)."""
+	"""practice -> the visits of its records, latest first: every one from yesterday on (one
+	query for all practices) and the latest PAST_SHOWN before (a query a practice): a long
+	history is not read whole."""
 	appt = frappe.qb.DocType("Patient Appointment")
 	fields = (
 		appt.name,
@@ -113,29 +106,34 @@ def _appointments(records, now: dict[str, datetime]) -> dict[str, list]:
 		appt.status,
 		appt.custom_booking_reference,
 	)
-	out: dict[str, list] = {}
-	for practice, today in now.items():
-		names = [r.patient for r in records if r.practice == practice]
-		since = today.date() - timedelta(days=1)
-		mine = (appt.patient.isin(names)) & (appt.custom_practice == practice)
-		upcoming = (
+	if not records:
+		return {}
+	names = [r.patient for r in records]
+	# from the day before the earliest practice's today: every later visit, of every practice
+	since = min(today.date() for today in now.values()) - timedelta(days=1)
+	out: dict[str, list] = {practice: [] for practice in now}
+	for row in (
+		frappe.qb.from_(appt)
+		.select(*fields)
+		.where(appt.patient.isin(names) & (appt.appointment_date >= since))
+		.orderby(appt.appointment_date, order=frappe.qb.desc)
+		.orderby(appt.appointment_time, order=frappe.qb.desc)
+		.run(as_dict=True)
+	):
+		if row.custom_practice in out:
+			out[row.custom_practice].append(row)
+	for practice in now:
+		mine = [r.patient for r in records if r.practice == practice]
+		out[practice] += (
 			frappe.qb.from_(appt)
 			.select(*fields)
-			.where(mine & (appt.appointment_date >= since))
-			.run(as_dict=True)
-		)
-		before = (
-			frappe.qb.from_(appt)
-			.select(*fields)
-			.where(mine & (appt.appointment_date < since))
+			.where(
+				appt.patient.isin(mine) & (appt.custom_practice == practice) & (appt.appointment_date < since)
+			)
 			.orderby(appt.appointment_date, order=frappe.qb.desc)
 			.orderby(appt.appointment_time, order=frappe.qb.desc)
 			.limit(PAST_SHOWN)
 			.run(as_dict=True)
-		)
-		out[practice] = (
-			sorted(upcoming, key=lambda r: (r.appointment_date, str(r.appointment_time)), reverse=True)
-			+ before
 		)
 	return out
 

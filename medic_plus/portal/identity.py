@@ -102,6 +102,7 @@ def matching(kind: str, identifier: str, first_name: str, last_name: str) -> lis
 			patient.last_name,
 			patient.custom_practice.as_("practice"),
 			patient.custom_record_status.as_("status"),
+			patient.patient_name.as_("full_name"),
 		)
 		.where((patient[kind] == identifier) & patient.custom_practice.isnotnull())
 		.run(as_dict=True)
@@ -119,6 +120,7 @@ def matching(kind: str, identifier: str, first_name: str, last_name: str) -> lis
 			child.name.as_("child"),
 			child.custom_practice.as_("child_practice"),
 			child.custom_record_status.as_("child_status"),
+			child.patient_name.as_("child_name"),
 			relation.patient.as_("parent"),
 			relation.relation,
 		)
