@@ -15,7 +15,6 @@ Run by hand on a bench (the data is kept for re-runs; --cleanup removes it):
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import threading
 import time
@@ -23,7 +22,7 @@ from datetime import timedelta
 
 import frappe
 import requests
-from common import QueryCounter, timed
+from common import QueryCounter, on_site, timed
 
 PRACTICES = 3
 APPOINTMENTS = 50
@@ -222,31 +221,25 @@ def cleanup() -> None:
 	frappe.db.commit()
 
 
-def main() -> None:
+def run(args) -> None:
 	from medic_plus.tests.server import running_server
 
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--runs", type=int, default=30)
-	parser.add_argument("--seconds", type=float, default=15)
-	parser.add_argument("--cleanup", action="store_true")
-	args = parser.parse_args()
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	try:
-		frappe.set_user("Administrator")
-		if args.cleanup:
-			cleanup()
-			print("benchmark data removed")
-			return
-		seed()
-		users = accounts()
-		frappe.db.commit()
-		in_process(users[0], args.runs)
-		with running_server(workers=4) as url:
-			over_http(url, args.seconds)
-	finally:
-		frappe.destroy()
+	seed()
+	users = accounts()
+	frappe.db.commit()
+	in_process(users[0], args.runs)
+	with running_server(workers=4) as url:
+		over_http(url, args.seconds)
+
+
+def main() -> None:
+	on_site(
+		__doc__,
+		30,
+		cleanup,
+		run,
+		lambda parser: parser.add_argument("--seconds", type=float, default=15),
+	)
 
 
 if __name__ == "__main__":

@@ -47,18 +47,10 @@ class TooManyCodes(frappe.ValidationError):
 def get_practice_info(practice: str) -> dict:
 	p = _practice(practice)
 	return {
-		"practice_name": p.practice_name,
-		"slug": p.slug,
-		"logo": p.logo,
-		"brand_color": p.brand_color,
-		"email": p.email,
-		"phone": p.phone,
-		"timezone": p.timezone,
-		"allow_online_booking": bool(p.allow_online_booking and p.status == "Active"),
+		**p.public(),
+		"allow_online_booking": p.is_open,
 		"verification_channel": p.verification_channel or "Email",
 		"max_days_ahead": p.max_days_ahead,
-		"address": p.address,
-		"map_url": p.map_url,
 		"appointment_types": [
 			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
 			for t in p.visit_types()
@@ -344,10 +336,15 @@ def verify_and_book(
 	# the messages are written in the booking's transaction: a deadlock there tries the
 	# whole booking again too (a rollback gives the code back)
 	appointment, token = past_deadlocks(attempt)
+	return booked(p, appointment, doctor, token)
+
+
+def booked(p, appointment, doctor, token: str) -> dict:
+	"""The answer to a booking made: what the patient needs to know and keep."""
 	return {
 		"reference": appointment.custom_booking_reference,
-		"appointment_date": day.isoformat(),
-		"appointment_time": at.strftime("%H:%M"),
+		"appointment_date": str(appointment.appointment_date),
+		"appointment_time": availability._as_time(appointment.appointment_time).strftime("%H:%M"),
 		"duration": appointment.duration,
 		"practitioner_name": doctor.practitioner_name,
 		"status": appointment.status,

@@ -187,16 +187,7 @@ def book_follow_up(
 		return appointment, token
 
 	appointment, token = booking_api.past_deadlocks(attempt)
-	return {
-		"reference": appointment.custom_booking_reference,
-		"appointment_date": day.isoformat(),
-		"appointment_time": at.strftime("%H:%M"),
-		"duration": appointment.duration,
-		"practitioner_name": doctor.practitioner_name,
-		"status": appointment.status,
-		"awaiting_approval": bool(appointment.custom_awaiting_approval),
-		"manage_url": notify.manage_url(token),
-	}
+	return booking_api.booked(p, appointment, doctor, token)
 
 
 def _language(records) -> str | None:

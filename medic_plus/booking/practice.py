@@ -78,6 +78,20 @@ class BookingPractice(frappe._dict):
 		"""Whether a booking's code goes out by text message (else by e-mail)."""
 		return self.verification_channel == "SMS"
 
+	def public(self) -> dict:
+		"""What anyone may read of the practice: its name, branding, contact and clock."""
+		return {
+			"practice_name": self.practice_name,
+			"slug": self.slug,
+			"logo": self.logo,
+			"brand_color": self.brand_color,
+			"email": self.email,
+			"phone": self.phone,
+			"timezone": self.timezone,
+			"address": self.address,
+			"map_url": self.map_url,
+		}
+
 	@property
 	def map_url(self) -> str | None:
 		"""The practice's map link, else an OpenStreetMap search for its address."""

@@ -74,18 +74,7 @@ def home() -> dict:
 
 
 def _practice(p) -> dict:
-	return {
-		"practice_name": p.practice_name,
-		"slug": p.slug,
-		"logo": p.logo,
-		"brand_color": p.brand_color,
-		"email": p.email,
-		"phone": p.phone,
-		"address": p.address,
-		"map_url": p.map_url,
-		"timezone": p.timezone,
-		"bookable": p.is_open,
-	}
+	return {**p.public(), "bookable": p.is_open}
 
 
 def _appointments(records, now: dict[str, datetime]) -> dict[str, list]:

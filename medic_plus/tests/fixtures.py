@@ -101,6 +101,22 @@ def get_fixture() -> Fixture:
 	return frappe.local.medic_plus_fixture
 
 
+def ensure_drug_item(code: str = "ISO-AMOX-500", name: str = "Amoxicillin 500 mg") -> str:
+	"""An item to prescribe (Drug Prescription's drug code)."""
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": name,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	return code
+
+
 def ensure_fiscal_years() -> None:
 	"""The books open from today to a year ahead, as on a running site (ERPNext makes the
 	next fiscal year days before the current one ends; the tests bill on days ahead),

@@ -16,6 +16,7 @@ from frappe.utils import add_days, today
 from medic_plus import demo
 from medic_plus.tests.artifacts import artifacts_dir
 from medic_plus.tests.compat import TenancyFixtureTestCase
+from medic_plus.tests.fixtures import ensure_drug_item
 from medic_plus.tests.server import running_server
 
 
@@ -26,18 +27,7 @@ class TestClinicalPrint(TenancyFixtureTestCase):
 		for side in (cls.fx.a, cls.fx.b):
 			frappe.get_doc("Practice", side.practice).sync_letter_head()
 		frappe.set_user("Administrator")
-		if not frappe.db.exists("Item", "ISO-AMOX-500"):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": "ISO-AMOX-500",
-					"item_name": "Amoxicillin 500 mg",
-					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name")
-					or "All Item Groups",
-					"stock_uom": "Nos",
-					"is_stock_item": 0,
-				}
-			).insert()
+		ensure_drug_item()
 		frappe.db.commit()  # nosemgrep: the fixture's letter heads and drug
 		# wkhtmltopdf loads the page's styles from the site's URL: serve it
 		cls.stack = ExitStack()

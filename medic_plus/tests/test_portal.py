@@ -16,7 +16,7 @@ from medic_plus.api import booking as booking_api
 from medic_plus.api import portal as api
 from medic_plus.portal import identity
 from medic_plus.tests.compat import IntegrationTestCase
-from medic_plus.tests.fixtures import get_booking_fixture, get_fixture
+from medic_plus.tests.fixtures import ensure_drug_item, get_booking_fixture, get_fixture
 from medic_plus.tests.http import body_text, shape
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import code_for, form, practice_today
@@ -162,18 +162,7 @@ class PortalTestCase(IntegrationTestCase):
 		from medic_plus import demo
 
 		frappe.set_user("Administrator")
-		if not frappe.db.exists("Item", "ISO-AMOX-500"):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": "ISO-AMOX-500",
-					"item_name": "Amoxicillin 500 mg",
-					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name")
-					or "All Item Groups",
-					"stock_uom": "Nos",
-					"is_stock_item": 0,
-				}
-			).insert()
+		ensure_drug_item()
 		frappe.set_user(cls.fx.a.doctor)
 		encounter = frappe.get_doc(
 			{
