@@ -296,6 +296,41 @@ class TestAccessLog(TenancyFixtureTestCase):
 		self.assertIn(fx.a.doctor, message)
 		self.assertIn("Unusual access to patient records", message)
 
+	def test_a_patient_reading_their_own_record_in_the_portal_is_no_unusual_access(self):
+		"""25 records in a day by a portal user (actor Patient) are left out of the report;
+		the same day by a practice user is reported."""
+		from frappe.utils import add_days, getdate, today
+
+		from medic_plus.medic_plus.report.unusual_patient_access import unusual_patient_access as report
+
+		fx = self.fx
+		day = getdate(add_days(today(), -1))
+		for who, actor in (("portal-reader@patients.medic-plus.invalid", "Patient"), (fx.a.recep, None)):
+			access_log._write(
+				[
+					{
+						"id": f"mp-test-actor-{who}-{i}",
+						"at": f"{day} 10:00:00",
+						"user": who,
+						"doctype": "Patient",
+						"name": fx.a.patient,
+						"action": "read",
+						"actor": actor,
+					}
+					for i in range(25)
+				]
+			)
+			for i in range(25):
+				frappe.db.set_value(
+					"Patient Access Log", f"mp-test-actor-{who}-{i}", "patient", f"ISO-ACTOR-{i}"
+				)
+		self.assertEqual(
+			frappe.db.count("Patient Access Log", {"user": fx.a.recep, "actor": "Practice User"}), 25
+		)
+		frappe.set_user(fx.a.admin)
+		_columns, data = report.execute({"date": str(day)})
+		self.assertEqual([r["user"] for r in data], [fx.a.recep])
+
 	def test_a_query_report_run_and_export_are_logged_as_lists(self):
 		fx = self.fx
 		report = {"report_name": "Practice Appointments", "filters": "{}"}

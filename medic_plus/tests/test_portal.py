@@ -731,6 +731,24 @@ class TestPortal(PortalTestCase):
 				self.assertIn(response.status_code, (403, 404))
 				self.assertNotIn(b"a scan of the record", content(response))
 
+	def test_another_practices_slug_tells_a_portal_session_no_more_than_a_guest(self):
+		"""A patient of A probing B: the booking's public answers, the same as a guest's, and
+		no way to name B to the portal (it takes no practice)."""
+		browser = self.signed_in()
+		for method, args in (
+			("medic_plus.api.booking.get_practice_info", {"practice": self.fx.b.slug}),
+			("medic_plus.api.booking.get_practice_info", {"practice": "no-such-practice"}),
+			("medic_plus.api.booking.get_practice_practitioners", {"practice": self.fx.b.slug}),
+		):
+			with self.subTest(method=method, args=args):
+				mine = browser.call(method, "GET", **args)
+				guest = Browser().call(method, "GET", **args)
+				self.assertEqual(shape(mine, "-"), shape(guest, "-"))
+		home = browser.call("medic_plus.api.portal.get_home", "GET", practice=self.fx.b.slug)
+		self.assertNotIn(self.fx.b.patient, body_text(home))
+		cards = {c["practice"]["slug"] for c in payload(home)["practices"]}
+		self.assertEqual(cards, {self.fx.a.slug, self.fx.b.slug})  # Anna's own at B, nothing else
+
 	def test_a_guest_has_no_home(self):
 		response = Browser().call("medic_plus.api.portal.get_home", "GET")
 		self.assertIn(response.status_code, (403, 404))
