@@ -21,7 +21,6 @@ from medic_plus.core.booking_rules import BookingInputError
 from medic_plus.portal import consents, documents, home, identity
 from medic_plus.privacy import access_log
 from medic_plus.tenancy.context import system_scope
-from medic_plus.tenancy.guard import not_found
 
 SCOPE = "portal"  # the codes' scope (the booking's are per practice)
 
@@ -64,14 +63,13 @@ def sign_in(identifier: str, first_name: str, last_name: str, code: str) -> dict
 	kind, value, first, last = _person(identifier, first_name, last_name)
 	try:
 		otp_store.reserve_for_this_transaction(SCOPE, value, code)
+		records = identity.matching(kind, value, first, last)
+		if not records:
+			# no code went out for this person: the right one belongs to someone else's name
+			raise otp_core.InvalidCode()
 	except otp_core.InvalidCode as e:
 		frappe.local.response["invalid_field"] = "code"
 		frappe.throw(_(e.reason), CodeRejected, title=_("Code Not Accepted"))
-	records = identity.matching(kind, value, first, last)
-	if not records:
-		# (no code went out for this person: the right one belongs to someone else's name)
-		frappe.local.response["invalid_field"] = "code"
-		frappe.throw(_(otp_core.InvalidCode().reason), CodeRejected, title=_("Code Not Accepted"))
 	user = identity.account_for(kind, value, first, last)
 	if language := _language(records):
 		# the portal speaks the practices' language where they share one
@@ -94,7 +92,7 @@ def manage_link(visit: str) -> dict:
 	confirmation; another's answers as a missing one. (The portal's methods name records
 	in arguments of their own: the request gate's check of ``appointment`` or ``patient``
 	is a practice member's, and would hide the patient's own.)"""
-	row = _own_appointment(visit)
+	row = identity.own_row("Patient Appointment", visit, ["custom_practice", "practitioner"])
 	with system_scope():
 		doc = frappe.get_doc("Patient Appointment", row.name)
 		token = service.ensure_manage_token(doc)
@@ -149,7 +147,7 @@ def book_follow_up(
 	the same person, at a free time (``get_availability``): the booking's every rule and
 	check, without a new code (the session proved the address). The confirmation goes to
 	the address or number the session verified."""
-	row = _own_appointment(visit)
+	row = identity.own_row("Patient Appointment", visit, ["custom_practice", "practitioner"])
 	p = booking_practice.get_practices({"name": row.custom_practice}, limit=1)[0]
 	notify.use_language(p)
 	booking_api.check_open(p)
@@ -198,19 +196,6 @@ def _language(records) -> str | None:
 		)
 	)
 	return languages.pop() if len(languages) == 1 else None
-
-
-def _own_appointment(appointment: str):
-	mine = {r.patient for r in identity.records()}
-	row = isinstance(appointment, str) and frappe.db.get_value(
-		"Patient Appointment",
-		appointment,
-		["name", "patient", "custom_practice", "practitioner"],
-		as_dict=True,
-	)
-	if not row or row.patient not in mine:
-		not_found("Patient Appointment", appointment)
-	return row
 
 
 def _person(identifier: str, first_name: str, last_name: str) -> tuple[str, str, str, str]:

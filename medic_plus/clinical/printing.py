@@ -5,6 +5,19 @@ from __future__ import annotations
 import frappe
 
 from medic_plus.clinical.letterhead import practice_letter_head
+from medic_plus.tenancy.context import system_scope
+
+
+def judged_pdf(doctype: str, name: str, print_format: str) -> bytes:
+	"""The PDF of a document its caller has already judged theirs to have (a patient's own
+	record in the portal, a record the practice's admin exports): rendered as the system,
+	past the print permission a portal session or an export of another's role lacks."""
+	with system_scope():
+		frappe.flags.ignore_print_permissions = True
+		try:
+			return frappe.get_print(doctype, name, print_format=print_format, as_pdf=True)
+		finally:
+			frappe.flags.ignore_print_permissions = False
 
 
 def clinical_print_context(doc) -> dict:

@@ -13,9 +13,9 @@ import zipfile
 
 import frappe
 
+from medic_plus.clinical.printing import judged_pdf
 from medic_plus.core import fhir_map
 from medic_plus.fhir import router
-from medic_plus.tenancy.context import system_scope
 
 PAGE = 100
 DOCUMENTS = (
@@ -33,7 +33,7 @@ def patient_zip(patient: str, caller: router.Caller) -> bytes:
 				doctype, filters={"patient": patient, "docstatus": 1}, pluck="name", order_by="creation asc"
 			)
 			for name in names:
-				archive.writestr(f"{folder}/{name}.pdf", _pdf(doctype, name, print_format))
+				archive.writestr(f"{folder}/{name}.pdf", judged_pdf(doctype, name, print_format))
 		archive.writestr("access-log.csv", access_log_csv(patient))
 	return buffer.getvalue()
 
@@ -80,12 +80,3 @@ def access_log_csv(patient: str) -> str:
 	):
 		writer.writerow(row)
 	return out.getvalue()
-
-
-def _pdf(doctype: str, name: str, print_format: str) -> bytes:
-	with system_scope():
-		frappe.flags.ignore_print_permissions = True
-		try:
-			return frappe.get_print(doctype, name, print_format=print_format, as_pdf=True)
-		finally:
-			frappe.flags.ignore_print_permissions = False

@@ -13,7 +13,6 @@ from medic_plus.core.access_log import Access
 from medic_plus.portal import identity
 from medic_plus.privacy import access_log
 from medic_plus.tenancy.context import system_scope
-from medic_plus.tenancy.guard import not_found
 
 WITHDRAWABLE = ("E-mail", "SMS", "Research")
 
@@ -62,12 +61,7 @@ def listing(records) -> dict[str, list[dict]]:
 
 def withdraw(name: str) -> None:
 	"""Withdraw one of the session's consents in force (e-mail, SMS or research)."""
-	row = isinstance(name, str) and frappe.db.get_value(
-		"Patient Consent", name, ["name", "patient", "purpose", "status"], as_dict=True
-	)
-	mine = {r.patient for r in identity.records()}
-	if not row or row.patient not in mine:
-		not_found("Patient Consent", name)
+	row = identity.own_row("Patient Consent", name, ["purpose", "status"])
 	if row.status != "Given" or row.purpose not in WITHDRAWABLE:
 		frappe.throw(
 			_("This consent cannot be withdrawn here. Please contact the practice."),

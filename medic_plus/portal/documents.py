@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import frappe
 from frappe.query_builder.functions import Count, Max
 
+from medic_plus.clinical.printing import judged_pdf
 from medic_plus.core.access_log import Access
 from medic_plus.portal import identity
 from medic_plus.privacy import access_log
-from medic_plus.tenancy.context import system_scope
 from medic_plus.tenancy.guard import not_found
 
 
@@ -86,12 +86,7 @@ def pdf(kind: str, name: str) -> tuple[str, bytes]:
 	listed = {(d["kind"], d["name"]) for docs in listing(records).values() for d in docs}
 	if (kind, name) not in listed:
 		not_found(spec.doctype, name)
-	with system_scope():
-		frappe.flags.ignore_print_permissions = True
-		try:
-			content = frappe.get_print(spec.doctype, name, print_format=spec.print_format, as_pdf=True)
-		finally:
-			frappe.flags.ignore_print_permissions = False
+	content = judged_pdf(spec.doctype, name, spec.print_format)
 	request = getattr(frappe.local, "request", None)
 	access_log.push([Access(spec.doctype, name, "download")], frappe.session.user, request, actor="Patient")
 	return f"{kind.replace('_', '-')}-{name}.pdf", content

@@ -31,20 +31,20 @@ def home() -> dict:
 			{"name": ("in", sorted({r.practice for r in records}) or [""])}
 		)
 	}
-	visits = _appointments(records, {name: p.now() for name, p in practices.items()})
+	now = {name: p.now() for name, p in practices.items()}
+	visits = _appointments(records, now)
 	released = documents.listing(records)
 	in_force = consents.listing(records)
 	safety = health.summary(names)
 	billed = accounts.summary(records, {name: p.company for name, p in practices.items()})
 	cards = []
 	for name, p in sorted(practices.items(), key=lambda item: item[1].practice_name or item[0]):
-		now = p.now()
 		mine = [r for r in records if r.practice == name]
 		upcoming, past = [], []
 		for row in visits.get(name, []):
 			start = availability.appointment_start(row)
-			visit = _visit(row, start, p, now)
-			(upcoming if start >= now and row.status not in CLOSED else past).append(visit)
+			visit = _visit(row, start, p, now[name])
+			(upcoming if start >= now[name] and row.status not in CLOSED else past).append(visit)
 		cards.append(
 			{
 				"practice": _practice(p),

@@ -141,6 +141,17 @@ def records(account: frappe._dict | None = None) -> list[core.Record]:
 	return matching(account.channel, account.identifier, account.first_name, account.last_name)
 
 
+def own_row(doctype: str, name: str, fields: list[str]) -> frappe._dict:
+	"""A ``doctype`` row (``fields``, with its name and patient) about one of the session's
+	records, else "not found" exactly as for a missing one."""
+	row = isinstance(name, str) and frappe.db.get_value(
+		doctype, name, ["name", "patient", *fields], as_dict=True
+	)
+	if not row or row.patient not in {r.patient for r in records()}:
+		not_found(doctype, name)
+	return row
+
+
 def record(patient: str) -> core.Record:
 	"""One of the session's records, else "not found" exactly as for a missing one."""
 	for row in records():

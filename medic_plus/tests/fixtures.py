@@ -117,6 +117,31 @@ def ensure_drug_item(code: str = "ISO-AMOX-500", name: str = "Amoxicillin 500 mg
 	return code
 
 
+def prescription(doctor: str, practitioner: str, patient: str, comment: str | None = None):
+	"""A draft encounter of ``patient`` by ``doctor`` (a user) prescribing the drug item."""
+	ensure_drug_item()
+	frappe.set_user(doctor)
+	return frappe.get_doc(
+		{
+			"doctype": "Patient Encounter",
+			"patient": patient,
+			"practitioner": practitioner,
+			"encounter_date": frappe.utils.today(),
+			"company": demo.default_company(),
+			"drug_prescription": [
+				{
+					"drug_code": "ISO-AMOX-500",
+					"drug_name": "Amoxicillin 500 mg",
+					"dosage": frappe.db.get_value("Prescription Dosage", {}, "name"),
+					"period": frappe.db.get_value("Prescription Duration", {}, "name"),
+					"dosage_form": frappe.db.get_value("Dosage Form", {}, "name"),
+					"comment": comment,
+				}
+			],
+		}
+	).insert()
+
+
 def ensure_fiscal_years() -> None:
 	"""The books open from today to a year ahead, as on a running site (ERPNext makes the
 	next fiscal year days before the current one ends; the tests bill on days ahead),

@@ -13,10 +13,9 @@ from contextlib import ExitStack
 import frappe
 from frappe.utils import add_days, today
 
-from medic_plus import demo
 from medic_plus.tests.artifacts import artifacts_dir
 from medic_plus.tests.compat import TenancyFixtureTestCase
-from medic_plus.tests.fixtures import ensure_drug_item
+from medic_plus.tests.fixtures import ensure_drug_item, prescription
 from medic_plus.tests.server import running_server
 
 
@@ -88,26 +87,9 @@ class TestClinicalPrint(TenancyFixtureTestCase):
 		self.save_pdf("Sick Note", note.name, "Sick Note", "sick-note")
 
 	def test_prescription_prints_the_drugs_on_the_practice_letter_head(self):
-		frappe.set_user(self.fx.a.doctor)
-		encounter = frappe.get_doc(
-			{
-				"doctype": "Patient Encounter",
-				"patient": self.fx.a.patient,
-				"practitioner": self.fx.a.practitioner,
-				"encounter_date": today(),
-				"company": demo.default_company(),
-				"drug_prescription": [
-					{
-						"drug_code": "ISO-AMOX-500",
-						"drug_name": "Amoxicillin 500 mg",
-						"dosage": frappe.db.get_value("Prescription Dosage", {}, "name"),
-						"period": frappe.db.get_value("Prescription Duration", {}, "name"),
-						"dosage_form": frappe.db.get_value("Dosage Form", {}, "name"),
-						"comment": "After meals",
-					}
-				],
-			}
-		).insert()
+		encounter = prescription(
+			self.fx.a.doctor, self.fx.a.practitioner, self.fx.a.patient, comment="After meals"
+		)
 		html = frappe.get_print("Patient Encounter", encounter.name, print_format="Prescription")
 		self.assertIn("ISO Alpha Practice", html)
 		self.assertNotIn("ISO Beta Practice", html)

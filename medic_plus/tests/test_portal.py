@@ -16,7 +16,7 @@ from medic_plus.api import booking as booking_api
 from medic_plus.api import portal as api
 from medic_plus.portal import identity
 from medic_plus.tests.compat import IntegrationTestCase
-from medic_plus.tests.fixtures import ensure_drug_item, get_booking_fixture, get_fixture
+from medic_plus.tests.fixtures import get_booking_fixture, get_fixture, prescription
 from medic_plus.tests.http import body_text, shape
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import code_for, form, practice_today
@@ -159,29 +159,7 @@ class PortalTestCase(IntegrationTestCase):
 
 	@classmethod
 	def prescribe(cls, patient: str) -> str:
-		from medic_plus import demo
-
-		frappe.set_user("Administrator")
-		ensure_drug_item()
-		frappe.set_user(cls.fx.a.doctor)
-		encounter = frappe.get_doc(
-			{
-				"doctype": "Patient Encounter",
-				"patient": patient,
-				"practitioner": cls.fx.a.practitioner,
-				"encounter_date": frappe.utils.today(),
-				"company": demo.default_company(),
-				"drug_prescription": [
-					{
-						"drug_code": "ISO-AMOX-500",
-						"drug_name": "Amoxicillin 500 mg",
-						"dosage": frappe.db.get_value("Prescription Dosage", {}, "name"),
-						"period": frappe.db.get_value("Prescription Duration", {}, "name"),
-						"dosage_form": frappe.db.get_value("Dosage Form", {}, "name"),
-					}
-				],
-			}
-		).insert()
+		encounter = prescription(cls.fx.a.doctor, cls.fx.a.practitioner, patient)
 		encounter.submit()
 		return encounter.name
 
