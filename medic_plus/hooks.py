@@ -25,7 +25,7 @@ after_migrate = "medic_plus.install.after_migrate"
 before_uninstall = "medic_plus.install.before_uninstall"
 before_tests = "medic_plus.tests.utils.before_tests"
 
-# The read-only FHIR R4 API at /fhir/R4 (see medic_plus/fhir/router.py)
+# The FHIR R4 API at /fhir/R4 (see medic_plus/fhir/server.py)
 # the client's IP from the trusted proxies of the site config first, before anything counts it
 # (and tracebacks hidden from practice users, website users and guests)
 # the access log's entries into the durable queue (or the request fails closed), and the
@@ -36,7 +36,7 @@ ignore_links_on_delete = ["Patient Access Log"]
 before_request = [
 	"medic_plus.booking.guard.set_request_ip",
 	"medic_plus.gate.gate.hide_tracebacks",
-	"medic_plus.fhir.router.intercept",
+	"medic_plus.fhir.server.intercept",
 	# a guest's calendar that is in the cache is answered here, before routing (api/booking.py)
 	"medic_plus.api.booking.serve_cached_calendar",
 ]
@@ -253,12 +253,13 @@ override_whitelisted_methods = {
 # Scheduler
 # ---------
 scheduler_events = {
-	"hourly": ["medic_plus.tasks.send_reminders"],
+	"hourly": ["medic_plus.tasks.send_reminders", "medic_plus.fhir.bulk.expire"],
 	"cron": {
 		"*/15 * * * *": ["medic_plus.tasks.mark_no_shows"],
 		# the access log's queued entries (privacy/access_log.py)
 		# practice registrations whose provisioning failed (onboarding/provisioning.py)
-		"*/5 * * * *": ["medic_plus.onboarding.provisioning.retry_failed"],
+		# FHIR bulk exports whose worker died (fhir/bulk.py)
+		"*/5 * * * *": ["medic_plus.onboarding.provisioning.retry_failed", "medic_plus.fhir.bulk.recover"],
 		# claims to medical aids: the queue, and the switches' remittances (billing/insurance.py)
 		"* * * * *": ["medic_plus.privacy.access_log.flush", "medic_plus.billing.insurance.send_due"],
 		"17 * * * *": ["medic_plus.billing.insurance.fetch_remittances"],

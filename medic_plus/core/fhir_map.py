@@ -19,6 +19,7 @@ from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.observation import Observation
@@ -547,6 +548,62 @@ def observation(row: Mapping, key: str, tz: str) -> Observation:
 def observations(row: Mapping, tz: str, keys: Iterable[str] | None = None) -> list[Observation]:
 	"""An Observation per vital the Vital Signs row measured."""
 	return [observation(row, key, tz) for key in vital_keys(row, keys)]
+
+
+# the kinds of document a practice keeps, as DocumentReference.type codes of this system
+DOCUMENT_TYPES = {
+	"sick-note": "Sick note",
+	"consultation-note": "Consultation note",
+	"prescription": "Prescription",
+	"attachment": "Attachment",
+}
+
+
+def document_reference(row: Mapping, tz: str) -> DocumentReference:
+	"""A document of a patient's record (a sick note, a consultation note, an attached
+	file) and where its content is: ``kind`` (a DOCUMENT_TYPES key), ``name`` (the
+	document's id), ``patient``, ``practice``, ``encounter``, ``practitioner``, ``title``,
+	``content_type``, ``url``, ``size``, ``sha1`` (base64, as FHIR's Attachment.hash
+	wants), ``created`` (a datetime of the practice) and ``docstatus``."""
+	created = row.get("created")
+	when = _instant(created.date(), created.time(), tz) if isinstance(created, datetime) else None
+	return DocumentReference.model_validate(
+		_clean(
+			{
+				"resourceType": "DocumentReference",
+				"id": fhir_id(row["name"]),
+				"identifier": [{"system": f"{SYSTEM}/document", "value": row["name"]}],
+				"status": "entered-in-error" if int(row.get("docstatus") or 0) == 2 else "current",
+				"docStatus": "final" if int(row.get("docstatus") or 0) == 1 else None,
+				"type": {
+					"coding": [_coding(f"{SYSTEM}/document-type", row["kind"], DOCUMENT_TYPES[row["kind"]])],
+					"text": DOCUMENT_TYPES[row["kind"]],
+				},
+				"subject": _ref("Patient", row["patient"]) if row.get("patient") else None,
+				"date": when,
+				"author": [_ref("Practitioner", row["practitioner"])] if row.get("practitioner") else None,
+				"custodian": _ref("Organization", row["practice"]) if row.get("practice") else None,
+				"description": row.get("title"),
+				"content": [
+					{
+						"attachment": _clean(
+							{
+								"contentType": row.get("content_type") or "application/octet-stream",
+								"url": row.get("url"),
+								"size": row.get("size"),
+								"hash": row.get("sha1"),
+								"title": row.get("title"),
+								"creation": when,
+							}
+						)
+					}
+				],
+				"context": {"encounter": [_ref("Encounter", row["encounter"])]}
+				if row.get("encounter")
+				else None,
+			}
+		)
+	)
 
 
 def bundle(resources: Iterable, base_url: str, total: int, links: Mapping[str, str]) -> Bundle:

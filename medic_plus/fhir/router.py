@@ -1,10 +1,6 @@
-"""The read-only FHIR API at /fhir/R4 (Frappe keeps /api/* for itself).
-
-A ``before_request`` hook takes every request under /fhir/R4, whatever its method,
-before Frappe's own authentication (which would refuse our bearer tokens), answers it
-here and hands the response back by raising it (werkzeug's HTTPException carrying a
-response is returned as is by Frappe's application).
-"""
+"""The read-only FHIR API at /fhir/R4 (Frappe keeps /api/* for itself): who asks, and
+the reads, searches and ``$everything`` (``fhir/server.py`` takes the requests; the bulk
+export is ``fhir/bulk.py``)."""
 
 from __future__ import annotations
 
@@ -18,7 +14,6 @@ import frappe
 from frappe.query_builder import Case, Criterion, Field
 from frappe.query_builder.functions import Count, Sum, Trim
 from pypika import analytics  # frappe.qb is PyPika: its window functions
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from medic_plus import __version__
@@ -78,13 +73,6 @@ class FHIRError(Exception):
 		self.status, self.code, self.message = status, code, message
 
 
-class FHIRResponse(HTTPException):
-	"""Carries a finished response out of Frappe's request handling."""
-
-	def __init__(self, response: Response):
-		super().__init__(response=response)
-
-
 @dataclass
 class Caller:
 	practices: list[str] | None  # None: every practice (platform admins)
@@ -99,17 +87,14 @@ class Caller:
 		return [p for p in context.practices_for(doctype, "read") if p in self.practices]
 
 
-def intercept() -> None:
-	"""before_request hook."""
-	path = frappe.request.path if frappe.request else ""
-	if path != BASE_PATH and not path.startswith(BASE_PATH + "/"):
-		return
-	raise FHIRResponse(respond(frappe.request))
-
-
-def respond(request) -> Response:
+def respond(request, route_request=None) -> Response:
+	"""The response to an FHIR request, answered by ``route_request`` (default: ``route``),
+	which returns (status, body) or a finished Response."""
 	try:
-		status, body = route(request)
+		answer = (route_request or route)(request)
+		if isinstance(answer, Response):  # a bulk export's status, manifest or file
+			return answer
+		status, body = answer
 	except FHIRError as e:
 		status, body = e.status, fhir_map.outcome(e.code, e.message)
 	except Exception:
@@ -119,12 +104,16 @@ def respond(request) -> Response:
 	if status == 401:
 		response.headers["WWW-Authenticate"] = 'Bearer realm="medic_plus FHIR"'
 	if status == 405:
-		response.headers["Allow"] = "GET, HEAD"
+		response.headers["Allow"] = "GET, HEAD, DELETE" if "/$export-status/" in request.path else "GET, HEAD"
 	return response
 
 
+def parts_of(request) -> list[str]:
+	return [p for p in request.path[len(BASE_PATH) :].split("/") if p]
+
+
 def route(request):
-	parts = [p for p in request.path[len(BASE_PATH) :].split("/") if p]
+	parts = parts_of(request)
 	if request.method not in ("GET", "HEAD"):
 		raise FHIRError(405, "not-supported", "This FHIR API is read-only.")
 	if parts == ["metadata"]:
@@ -435,7 +424,7 @@ def _criterion(column, op: str, value):
 
 def prescription_query(filters: list):
 	"""The drug prescription rows of encounters that ``filters`` (on the encounter's
-	columns, or ``name`` of the row) match, and the two tables."""
+	columns, ``encounter`` for its name, or ``name`` of the row) match, and the two tables."""
 	row, enc = frappe.qb.DocType("Drug Prescription"), frappe.qb.DocType("Patient Encounter")
 	query = (
 		frappe.qb.from_(row)
@@ -445,7 +434,9 @@ def prescription_query(filters: list):
 		.where(row.parentfield == "drug_prescription")
 	)
 	for field, op, value in filters:
-		column = row.name if field == "name" else Field(field, table=enc)
+		column = (
+			row.name if field == "name" else enc.name if field == "encounter" else Field(field, table=enc)
+		)
 		query = query.where(_criterion(column, op, value))
 	return query, row, enc
 

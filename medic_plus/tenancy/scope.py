@@ -75,6 +75,14 @@ SCOPES: tuple[Scope, ...] = (
 		manager_roles=("Admin",),
 	),
 	Scope(
+		"FHIR Bulk Export",
+		field="practice",
+		custom_field=False,
+		patient_field=None,
+		stamp=False,
+		manager_roles=("Admin",),
+	),
+	Scope(
 		"FHIR Access Token",
 		field="practice",
 		custom_field=False,

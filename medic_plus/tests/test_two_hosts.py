@@ -4,7 +4,10 @@ two hosts behind one proxy would be, and a worker process of a third.
 
 - a guest's booking started on one host (the form token and the code sent) and finished on
   the other (the code checked, the appointment booked), then read back on the first;
-- a claim queued by a request to one host and sent by a worker on another.
+- a claim queued by a request to one host and sent by a worker on another;
+- a FHIR bulk export asked of one host, written by a worker on another and polled and
+  downloaded on a third (the files live in the site's folder, which hosts share as they
+  share its private files).
 """
 
 from __future__ import annotations
@@ -149,6 +152,52 @@ class TestTwoHosts(IntegrationTestCase):
 			status = frappe.db.get_value("Insurance Claim", claim, "status")
 			self.assertIn(status, ("Accepted", "Partly Paid", "Paid"))
 			self.assertEqual(len(switch.answers), 1)
+
+	def test_a_bulk_export_asked_of_one_host_is_polled_and_read_on_another(self):
+		from medic_plus.core.fhir_map import fhir_id
+		from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import issue_token
+
+		fx = self.fx
+		frappe.set_user(fx.a.admin)
+		token = issue_token(fx.a.practice, "ISO two hosts export")
+		frappe.set_user("Administrator")
+		frappe.db.commit()  # nosemgrep: seen by the servers
+		auth = {"Host": frappe.local.site, "Authorization": f"Bearer {token['token']}"}
+		try:
+			with ExitStack() as stack:
+				(one, _), (other, _) = host(stack, "one"), host(stack, "other")
+				kickoff = requests.get(
+					f"{one}/fhir/R4/Group/{fhir_id(fx.a.practice)}/$export?_type=Patient",
+					headers={**auth, "Prefer": "respond-async"},
+					timeout=60,
+				)
+				self.assertEqual(kickoff.status_code, 202, kickoff.text[:300])
+				status_path = kickoff.headers["Content-Location"].split("/fhir/R4/", 1)[1]
+				waiting = requests.get(f"{other}/fhir/R4/{status_path}", headers=auth, timeout=60)
+				self.assertEqual(waiting.status_code, 202)
+				tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="medic-plus-worker-"))
+				worker = subprocess.run(
+					bench_command("worker", "--queue", "long", "--burst"),
+					cwd=os.path.abspath(frappe.local.sites_path),
+					env={**os.environ, "TMPDIR": tmp},
+					capture_output=True,
+					text=True,
+					timeout=300,
+				)
+				self.assertEqual(worker.returncode, 0, worker.stderr[-1000:])
+				done = requests.get(f"{other}/fhir/R4/{status_path}", headers=auth, timeout=60)
+				self.assertEqual(done.status_code, 200, done.text[:300])
+				url = done.json()["output"][0]["url"].split("/fhir/R4/", 1)[1]
+				lines = requests.get(f"{other}/fhir/R4/{url}", headers=auth, timeout=60).text.splitlines()
+				self.assertIn(
+					fhir_id(fx.a.patient), {line.split('"id":"', 1)[1].split('"', 1)[0] for line in lines}
+				)
+		finally:
+			frappe.db.rollback()
+			for name in frappe.get_all("FHIR Bulk Export", {"fhir_token": token["name"]}, pluck="name"):
+				frappe.delete_doc("FHIR Bulk Export", name, force=True, ignore_permissions=True)
+			frappe.delete_doc("FHIR Access Token", token["name"], force=True, ignore_permissions=True)
+			frappe.db.commit()  # nosemgrep
 
 	def scheme_invoice(self, stack: ExitStack) -> str:
 		"""A draft invoice to the scheme, of a visit of a new patient of practice A (removed

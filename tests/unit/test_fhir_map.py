@@ -484,3 +484,38 @@ def test_loinc_codes_and_units_of_every_vital():
 		"weight": ("29463-7", "kg"),
 		"bmi": ("39156-5", "kg/m2"),
 	}
+
+
+def test_document_reference_points_at_its_content_and_its_patient():
+	from datetime import datetime
+
+	d = as_dict(
+		fhir_map.document_reference(
+			{
+				"kind": "sick-note",
+				"name": "SN-0001",
+				"patient": "PAT-1",
+				"practice": "PRAC1",
+				"practitioner": "DOC 1",
+				"title": "Sick note SN-0001",
+				"content_type": "application/pdf",
+				"url": "https://x/fhir/R4/$export-file/j/documents/ab.pdf",
+				"size": 1234,
+				"sha1": "qUqP5cyxm6YcTAhz05Hph5gvu9M=",
+				"created": datetime(2026, 3, 1, 9, 30),
+				"docstatus": 1,
+			},
+			"Africa/Johannesburg",
+		)
+	)
+	assert d["resourceType"] == "DocumentReference" and d["status"] == "current" and d["docStatus"] == "final"
+	assert d["subject"] == {"reference": "Patient/PAT-1"}
+	assert d["author"] == [{"reference": "Practitioner/DOC.201"}]
+	assert d["type"]["coding"][0]["code"] == "sick-note"
+	attachment = d["content"][0]["attachment"]
+	assert attachment["contentType"] == "application/pdf" and attachment["size"] == 1234
+	assert (
+		attachment["url"].endswith("documents/ab.pdf")
+		and attachment["creation"] == "2026-03-01T09:30:00+02:00"
+	)
+	assert d["date"] == "2026-03-01T09:30:00+02:00"
