@@ -101,13 +101,14 @@ def load_shipped_codes():
 
 
 def ensure_wall_indexes() -> list[tuple[str, str]]:
-	"""An index on every column the wall's conditions look rows up by (scope.wall_indexes)
-	that no index starts with yet; returns those it added. A doctype's practice, patient or
-	company link then finds a practice's rows among every practice's."""
-	from medic_plus.tenancy.scope import wall_indexes
+	"""An index on every column the wall's conditions look rows up by (scope.wall_indexes),
+	and on those a person's records are found by (scope.LOOKUPS), that no index starts with
+	yet; returns those it added. A doctype's practice, patient or company link then finds a
+	practice's rows among every practice's, and a verified address its person's records."""
+	from medic_plus.tenancy.scope import indexed_columns
 
 	added = []
-	for doctype, column in wall_indexes():
+	for doctype, column in indexed_columns():
 		if not frappe.db.table_exists(doctype) or not frappe.db.has_column(doctype, column):
 			continue
 		leading = frappe.db.sql(

@@ -4,8 +4,12 @@ practice's letter head (Print Format "Patient Statement" on the Patient)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import frappe
 from frappe import _
+from frappe.query_builder import Parameter
+from frappe.query_builder.functions import Sum
 from frappe.utils import flt, getdate
 
 from medic_plus.clinical.letterhead import practice_letter_head
@@ -55,41 +59,42 @@ def patient_statement(doc) -> frappe._dict:
 	)
 
 
-def balances(customers: dict[str, set[str]], companies: dict[str, str]) -> dict[str, float]:
-	"""patient -> the balance their statement ends with, for many patients in one query:
-	``customers``, each patient's Customer names (their ``customer`` and their own name);
-	``companies``, the books each is billed in. Patients with no entry are left out."""
+def balances(companies: dict[str, str]) -> dict[str, float]:
+	"""patient -> the balance their statement ends with, for many patients in one query
+	(``companies``: the books each patient is billed in): the ledger of the patient's
+	Customers (their ``customer``, and one named as the patient) that belong to those books.
+	Patients with no entry are left out."""
+	if not companies:
+		return {}
+	totals = frappe.db.sql(
+		_balances_query(),
+		{"patients": tuple(sorted(companies)), "companies": tuple(sorted(set(companies.values())))},
+	)
+	return {name: flt(amount) for name, company, amount in totals if companies.get(name) == company}
+
+
+@cache
+def _balances_query() -> str:
+	"""Built once per process (every portal home asks it)."""
 	ple = frappe.qb.DocType("Payment Ledger Entry")
 	customer = frappe.qb.DocType("Customer")
-	names = sorted({c for cs in customers.values() for c in cs})
-	if not names:
-		return {}
-	owned = dict(
-		frappe.qb.from_(customer)
-		.select(customer.name, customer.custom_company)
-		.where(customer.name.isin(names))
-		.run()
-	)
-	totals = {
-		(party, company): flt(amount)
-		for party, company, amount in frappe.qb.from_(ple)
-		.select(ple.party, ple.company, frappe.query_builder.functions.Sum(ple.amount))
+	patient = frappe.qb.DocType("Patient")
+	return (
+		frappe.qb.from_(ple)
+		.join(customer)
+		.on((customer.name == ple.party) & (customer.custom_company == ple.company))
+		.join(patient)
+		.on((ple.party == patient.customer) | (ple.party == patient.name))
+		.select(patient.name, ple.company, Sum(ple.amount))
 		.where(
-			(ple.party_type == "Customer")
-			& ple.party.isin(names)
-			& ple.company.isin(sorted(set(companies.values())))
+			patient.name.isin(Parameter("%(patients)s"))
+			& (ple.party_type == "Customer")
+			& ple.company.isin(Parameter("%(companies)s"))
 			& (ple.delinked == 0)
 		)
-		.groupby(ple.party, ple.company)
-		.run()
-	}
-	out = {}
-	for patient, parties in customers.items():
-		company = companies.get(patient)
-		mine = [totals[(c, company)] for c in parties if owned.get(c) == company and (c, company) in totals]
-		if mine:
-			out[patient] = sum(mine)
-	return out
+		.groupby(patient.name, ple.company)
+		.get_sql()
+	)
 
 
 def _description(entry) -> str:

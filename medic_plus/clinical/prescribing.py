@@ -8,9 +8,11 @@ and a note) is refused. No client can skip it: it is a ``validate`` hook."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
 import frappe
 from frappe import _
+from frappe.query_builder import Parameter
 from frappe.utils import getdate
 
 from medic_plus.core import prescribing
@@ -199,10 +201,31 @@ def current_medication(patients: list[str], on: date | None = None) -> dict[str,
 def _current_rows(patients: str | list[str], encounter: str | None, on: date) -> list:
 	"""The drugs of the patient's (or patients') other submitted encounters still being
 	taken on ``on``."""
+	rows = frappe.db.sql(
+		_current_query(),
+		{
+			"patients": (patients,) if isinstance(patients, str) else tuple(patients),
+			"encounter": encounter or "",
+			"on": on,
+			"year_before": on - timedelta(days=366),
+		},
+		as_dict=True,
+	)
+	current = []
+	for r in rows:
+		days = (r.number or 0) * PERIOD_DAYS.get(r.period, 1)
+		if getdate(r.encounter_date) + timedelta(days=days) >= on:
+			current.append(r)
+	return current
+
+
+@cache
+def _current_query() -> str:
+	"""Built once per process (every encounter check and portal home asks it)."""
 	rx = frappe.qb.DocType("Drug Prescription")
 	enc = frappe.qb.DocType("Patient Encounter")
 	period = frappe.qb.DocType("Prescription Duration")
-	rows = (
+	return (
 		frappe.qb.from_(rx)
 		.join(enc)
 		.on((enc.name == rx.parent) & (rx.parenttype == "Patient Encounter"))
@@ -218,20 +241,14 @@ def _current_rows(patients: str | list[str], encounter: str | None, on: date) ->
 			period.period,
 		)
 		.where(
-			(enc.patient.isin(patients) if isinstance(patients, list) else enc.patient == patients)
+			enc.patient.isin(Parameter("%(patients)s"))
 			& (enc.docstatus == 1)
-			& (enc.name != (encounter or ""))
-			& (enc.encounter_date <= on)
-			& (enc.encounter_date >= on - timedelta(days=366))
+			& (enc.name != Parameter("%(encounter)s"))
+			& (enc.encounter_date <= Parameter("%(on)s"))
+			& (enc.encounter_date >= Parameter("%(year_before)s"))
 		)
-		.run(as_dict=True)
+		.get_sql()
 	)
-	current = []
-	for r in rows:
-		days = (r.number or 0) * PERIOD_DAYS.get(r.period, 1)
-		if getdate(r.encounter_date) + timedelta(days=days) >= on:
-			current.append(r)
-	return current
 
 
 def _allergies(patient: str) -> list[prescribing.Allergy]:

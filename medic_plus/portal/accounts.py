@@ -5,7 +5,10 @@ account ends with), read for every person on the home at once."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import frappe
+from frappe.query_builder import Parameter
 from frappe.utils import flt
 
 from medic_plus.billing.statement import balances as _balances
@@ -21,29 +24,8 @@ def summary(records, books: dict[str, str]) -> dict[str, dict]:
 	billed = [p for p, practice in practice_of.items() if practice in books]
 	if not billed:
 		return {}
-	invoice = frappe.qb.DocType("Sales Invoice")
-	rows = (
-		frappe.qb.from_(invoice)
-		.select(
-			invoice.name,
-			invoice.patient,
-			invoice.company,
-			invoice.posting_date,
-			invoice.customer_name,
-			invoice.grand_total,
-			invoice.outstanding_amount,
-			invoice.currency,
-			invoice.status,
-		)
-		.where(invoice.patient.isin(billed) & (invoice.docstatus == 1))
-		.orderby(invoice.posting_date, order=frappe.qb.desc)
-		.run(as_dict=True)
-	)
-	people = frappe.get_all("Patient", filters={"name": ("in", billed)}, fields=["name", "customer"])
-	balances = _balances(
-		{row.name: {c for c in (row.customer, row.name) if c} for row in people},
-		{p: books[practice_of[p]] for p in billed},
-	)
+	rows = frappe.db.sql(_invoices_query(), {"patients": tuple(billed)}, as_dict=True)
+	balances = _balances({p: books[practice_of[p]] for p in billed})
 	out: dict[str, dict] = {}
 	for patient in billed:
 		invoices = [
@@ -67,3 +49,26 @@ def summary(records, books: dict[str, str]) -> dict[str, dict]:
 				"invoices": invoices,
 			}
 	return out
+
+
+@cache
+def _invoices_query() -> str:
+	"""Built once per process (every portal home asks it)."""
+	invoice = frappe.qb.DocType("Sales Invoice")
+	return (
+		frappe.qb.from_(invoice)
+		.select(
+			invoice.name,
+			invoice.patient,
+			invoice.company,
+			invoice.posting_date,
+			invoice.customer_name,
+			invoice.grand_total,
+			invoice.outstanding_amount,
+			invoice.currency,
+			invoice.status,
+		)
+		.where(invoice.patient.isin(Parameter("%(patients)s")) & (invoice.docstatus == 1))
+		.orderby(invoice.posting_date, order=frappe.qb.desc)
+		.get_sql()
+	)

@@ -5,8 +5,11 @@ history and written to the access log as the patient's change."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import frappe
 from frappe import _
+from frappe.query_builder import Parameter
 from frappe.utils import today
 
 from medic_plus.core.access_log import Access
@@ -22,25 +25,7 @@ def listing(records) -> dict[str, list[dict]]:
 	practice_of = {r.patient: r.practice for r in records}
 	if not practice_of:
 		return {}
-	consent = frappe.qb.DocType("Patient Consent")
-	rows = (
-		frappe.qb.from_(consent)
-		.select(
-			consent.name,
-			consent.patient,
-			consent.practice,
-			consent.purpose,
-			consent.given_on,
-			consent.expires_on,
-		)
-		.where(
-			consent.patient.isin(list(practice_of))
-			& (consent.status == "Given")
-			& (consent.expires_on >= today())
-		)
-		.orderby(consent.given_on)
-		.run(as_dict=True)
-	)
+	rows = frappe.db.sql(_in_force_query(), {"patients": tuple(practice_of), "today": today()}, as_dict=True)
 	out: dict[str, list[dict]] = {}
 	for row in rows:
 		if practice_of[row.patient] != row.practice:
@@ -57,6 +42,30 @@ def listing(records) -> dict[str, list[dict]]:
 			}
 		)
 	return out
+
+
+@cache
+def _in_force_query() -> str:
+	"""Built once per process (every portal home asks it)."""
+	consent = frappe.qb.DocType("Patient Consent")
+	return (
+		frappe.qb.from_(consent)
+		.select(
+			consent.name,
+			consent.patient,
+			consent.practice,
+			consent.purpose,
+			consent.given_on,
+			consent.expires_on,
+		)
+		.where(
+			consent.patient.isin(Parameter("%(patients)s"))
+			& (consent.status == "Given")
+			& (consent.expires_on >= Parameter("%(today)s"))
+		)
+		.orderby(consent.given_on)
+		.get_sql()
+	)
 
 
 def withdraw(name: str) -> None:

@@ -7,9 +7,12 @@ exactly like a missing one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import frappe
+from frappe.query_builder import Parameter
 from frappe.query_builder.functions import Count, Max
+from pypika.terms import ValueWrapper
 
 from medic_plus.clinical.printing import judged_pdf
 from medic_plus.core.access_log import Access
@@ -38,37 +41,38 @@ KINDS: dict[str, Kind] = {
 
 
 def released(practices: list[str]) -> dict[str, set[str]]:
-	"""practice -> the kinds it releases."""
-	if not practices:
-		return {}
-	fields = ["name", "company", *(k.setting for k in KINDS.values() if k.setting)]
-	return {
-		row.name: {
+	"""practice -> the kinds it releases (from the document cache: a practice's settings
+	are read on every portal page, and change rarely)."""
+	out = {}
+	for name in practices:
+		doc = frappe.get_cached_doc("Practice", name)
+		out[name] = {
 			kind
 			for kind, k in KINDS.items()
-			if (row.get(k.setting) if k.setting else row.company)  # a statement where it bills
+			if (doc.get(k.setting) if k.setting else doc.company)  # a statement where it bills
 		}
-		for row in frappe.get_all("Practice", filters={"name": ("in", practices)}, fields=fields)
-	}
+	return out
 
 
-def listing(records) -> dict[str, list[dict]]:
-	"""practice -> its released documents about the records, newest first."""
+def listing(records, billed: dict[str, object] | None = None) -> dict[str, list[dict]]:
+	"""practice -> its released documents about the records, newest first; ``billed``:
+	patient -> the day of their latest submitted invoice, where the caller has read it."""
 	practice_of = {r.patient: r.practice for r in records}
 	kinds = released(sorted(set(practice_of.values())))
 	out: dict[str, list[dict]] = {}
-	for row in _sick_notes(list(practice_of)):
-		if practice_of.get(row.patient) == row.practice and "sick_note" in kinds.get(row.practice, ()):
-			out.setdefault(row.practice, []).append(_entry("sick_note", row.name, row.patient, row.day))
-	for row in _encounters(list(practice_of)):
+	for row in _documents(list(practice_of)):
 		practice = row.practice
 		if practice_of.get(row.patient) != practice:
+			continue
+		if row.source == "sick_note":
+			if "sick_note" in kinds.get(practice, ()):
+				out.setdefault(practice, []).append(_entry("sick_note", row.name, row.patient, row.day))
 			continue
 		if row.medicines and "prescription" in kinds.get(practice, ()):
 			out.setdefault(practice, []).append(_entry("prescription", row.name, row.patient, row.day))
 		if "summary" in kinds.get(practice, ()):
 			out.setdefault(practice, []).append(_entry("summary", row.name, row.patient, row.day))
-	for patient, day in _billed(list(practice_of)).items():
+	for patient, day in (_billed(list(practice_of)) if billed is None else billed).items():
 		if "statement" in kinds.get(practice_of[patient], ()):
 			out.setdefault(practice_of[patient], []).append(_entry("statement", patient, patient, day))
 	for docs in out.values():
@@ -106,31 +110,35 @@ def _billed(patients: list[str]) -> dict[str, object]:
 	"""patient -> the day of their latest submitted invoice, for those ever billed."""
 	if not patients:
 		return {}
+	return dict(frappe.db.sql(_billed_query(), {"patients": tuple(patients)}))
+
+
+def _documents(patients: list[str]) -> list:
+	"""The submitted sick notes (``source`` "sick_note") and encounters ("encounter", with
+	how many ``medicines`` they prescribe) of the patients, in one query."""
+	if not patients:
+		return []
+	return frappe.db.sql(_documents_query(), {"patients": tuple(patients)}, as_dict=True)
+
+
+# the queries, built once per process (every portal home asks them)
+
+
+@cache
+def _billed_query() -> str:
 	invoice = frappe.qb.DocType("Sales Invoice")
-	return dict(
+	return (
 		frappe.qb.from_(invoice)
 		.select(invoice.patient, Max(invoice.posting_date))
-		.where(invoice.patient.isin(patients) & (invoice.docstatus == 1))
+		.where(invoice.patient.isin(Parameter("%(patients)s")) & (invoice.docstatus == 1))
 		.groupby(invoice.patient)
-		.run()
+		.get_sql()
 	)
 
 
-def _sick_notes(patients: list[str]) -> list:
-	if not patients:
-		return []
+@cache
+def _documents_query() -> str:
 	note = frappe.qb.DocType("Sick Note")
-	return (
-		frappe.qb.from_(note)
-		.select(note.name, note.patient, note.practice, note.issue_date.as_("day"))
-		.where(note.patient.isin(patients) & (note.docstatus == 1))
-		.run(as_dict=True)
-	)
-
-
-def _encounters(patients: list[str]) -> list:
-	if not patients:
-		return []
 	encounter = frappe.qb.DocType("Patient Encounter")
 	drug = frappe.qb.DocType("Drug Prescription")
 	medicines = (
@@ -138,15 +146,28 @@ def _encounters(patients: list[str]) -> list:
 		.select(Count("*"))
 		.where((drug.parent == encounter.name) & (drug.parenttype == "Patient Encounter"))
 	)
-	return (
+	notes = (
+		frappe.qb.from_(note)
+		.select(
+			ValueWrapper("sick_note").as_("source"),
+			note.name,
+			note.patient,
+			note.practice,
+			note.issue_date.as_("day"),
+			ValueWrapper(0).as_("medicines"),
+		)
+		.where(note.patient.isin(Parameter("%(patients)s")) & (note.docstatus == 1))
+	)
+	visits = (
 		frappe.qb.from_(encounter)
 		.select(
+			ValueWrapper("encounter").as_("source"),
 			encounter.name,
 			encounter.patient,
 			encounter.custom_practice.as_("practice"),
 			encounter.encounter_date.as_("day"),
 			medicines.as_("medicines"),
 		)
-		.where(encounter.patient.isin(patients) & (encounter.docstatus == 1))
-		.run(as_dict=True)
+		.where(encounter.patient.isin(Parameter("%(patients)s")) & (encounter.docstatus == 1))
 	)
+	return f"({notes.get_sql()}) union all ({visits.get_sql()})"

@@ -4,7 +4,10 @@ submitted encounters)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import frappe
+from frappe.query_builder import Parameter
 
 from medic_plus.clinical.prescribing import current_medication
 
@@ -14,14 +17,7 @@ def summary(patients: list[str]) -> dict[str, dict]:
 	out: dict[str, dict] = {p: {"allergies": [], "medication": []} for p in patients}
 	if not patients:
 		return out
-	allergy = frappe.qb.DocType("Patient Allergy")
-	for row in (
-		frappe.qb.from_(allergy)
-		.select(allergy.patient, allergy.substance, allergy.criticality, allergy.reaction, allergy.category)
-		.where(allergy.patient.isin(patients) & (allergy.status == "active"))
-		.orderby(allergy.substance)
-		.run(as_dict=True)
-	):
+	for row in frappe.db.sql(_allergies_query(), {"patients": tuple(patients)}, as_dict=True):
 		out[row.patient]["allergies"].append(
 			{
 				"substance": row.substance,
@@ -38,3 +34,16 @@ def summary(patients: list[str]) -> dict[str, dict]:
 				seen.add(name)
 				out[patient]["medication"].append({"name": name, "since": str(row.encounter_date)})
 	return out
+
+
+@cache
+def _allergies_query() -> str:
+	"""Built once per process (every portal home asks it)."""
+	allergy = frappe.qb.DocType("Patient Allergy")
+	return (
+		frappe.qb.from_(allergy)
+		.select(allergy.patient, allergy.substance, allergy.criticality, allergy.reaction, allergy.category)
+		.where(allergy.patient.isin(Parameter("%(patients)s")) & (allergy.status == "active"))
+		.orderby(allergy.substance)
+		.get_sql()
+	)

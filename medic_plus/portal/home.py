@@ -6,9 +6,12 @@ appears under another."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 import frappe
 from frappe import _
+from frappe.query_builder import Case, Parameter
+from pypika import analytics  # frappe.qb is PyPika: its window functions
 
 from medic_plus.booking import availability, service
 from medic_plus.booking import practice as booking_practice
@@ -23,20 +26,19 @@ CLOSED = ("Cancelled", "No Show", "Closed", "Checked Out")
 def home() -> dict:
 	account = identity.account_of()
 	records = identity.records(account)
+	practices = _practices({r.practice for r in records})
+	records = [r for r in records if r.practice in practices]
 	names = [r.patient for r in records]
 	people = {r.patient: r.full_name for r in records}
-	practices = {
-		p.name: p
-		for p in booking_practice.get_practices(
-			{"name": ("in", sorted({r.practice for r in records}) or [""])}
-		)
-	}
 	now = {name: p.now() for name, p in practices.items()}
 	visits = _appointments(records, now)
-	released = documents.listing(records)
+	billed = accounts.summary(records, {name: p.company for name, p in practices.items()})
+	released = documents.listing(
+		records,
+		{p: max(i["date"] for i in b["invoices"]) for p, b in billed.items() if b["invoices"]},
+	)
 	in_force = consents.listing(records)
 	safety = health.summary(names)
-	billed = accounts.summary(records, {name: p.company for name, p in practices.items()})
 	cards = []
 	for name, p in sorted(practices.items(), key=lambda item: item[1].practice_name or item[0]):
 		mine = [r for r in records if r.practice == name]
@@ -73,58 +75,72 @@ def home() -> dict:
 	return {"first_name": account.first_name, "last_name": account.last_name, "practices": cards}
 
 
+def _practices(names: set[str]) -> dict[str, booking_practice.BookingPractice]:
+	"""Each practice from the document cache (its settings, read on every page, change
+	rarely); one that is gone has no card."""
+	out = {}
+	for name in sorted(names):
+		try:
+			out[name] = booking_practice.from_doc(frappe.get_cached_doc("Practice", name))
+		except frappe.DoesNotExistError:
+			frappe.clear_last_message()
+	return out
+
+
 def _practice(p) -> dict:
 	return {**p.public(), "bookable": p.is_open}
 
 
 def _appointments(records, now: dict[str, datetime]) -> dict[str, list]:
-	"""practice -> the visits of its records, latest first: every one from yesterday on (one
-	query for all practices) and the latest PAST_SHOWN before (a query a practice): a long
-	history is not read whole."""
-	appt = frappe.qb.DocType("Patient Appointment")
-	fields = (
-		appt.name,
-		appt.patient,
-		appt.custom_practice,
-		appt.appointment_date,
-		appt.appointment_time,
-		appt.duration,
-		appt.practitioner,
-		appt.practitioner_name,
-		appt.appointment_type,
-		appt.status,
-		appt.custom_booking_reference,
-	)
+	"""practice -> the visits of its records, latest first: every one from the day before
+	the earliest practice's today on, and the latest PAST_SHOWN before of each practice, in
+	one query: a long history is not read whole."""
 	if not records:
 		return {}
-	names = [r.patient for r in records]
-	# from the day before the earliest practice's today: every later visit, of every practice
 	since = min(today.date() for today in now.values()) - timedelta(days=1)
 	out: dict[str, list] = {practice: [] for practice in now}
-	for row in (
-		frappe.qb.from_(appt)
-		.select(*fields)
-		.where(appt.patient.isin(names) & (appt.appointment_date >= since))
-		.orderby(appt.appointment_date, order=frappe.qb.desc)
-		.orderby(appt.appointment_time, order=frappe.qb.desc)
-		.run(as_dict=True)
+	for row in frappe.db.sql(
+		_appointments_query(), {"patients": tuple(r.patient for r in records), "since": since}, as_dict=True
 	):
 		if row.custom_practice in out:
 			out[row.custom_practice].append(row)
-	for practice in now:
-		mine = [r.patient for r in records if r.practice == practice]
-		out[practice] += (
-			frappe.qb.from_(appt)
-			.select(*fields)
-			.where(
-				appt.patient.isin(mine) & (appt.custom_practice == practice) & (appt.appointment_date < since)
-			)
-			.orderby(appt.appointment_date, order=frappe.qb.desc)
-			.orderby(appt.appointment_time, order=frappe.qb.desc)
-			.limit(PAST_SHOWN)
-			.run(as_dict=True)
-		)
+	for visits in out.values():
+		visits.sort(key=lambda r: (r.appointment_date, r.appointment_time), reverse=True)
 	return out
+
+
+@cache
+def _appointments_query() -> str:
+	"""Built once per process (every home asks it): the database numbers each practice's
+	visits before ``since``, latest first, and keeps PAST_SHOWN of them."""
+	appt = frappe.qb.DocType("Patient Appointment")
+	recent = Case().when(appt.appointment_date >= Parameter("%(since)s"), 1).else_(0)
+	place = (
+		analytics.RowNumber()
+		.over(appt.custom_practice, recent)
+		.orderby(appt.appointment_date, order=frappe.qb.desc)
+		.orderby(appt.appointment_time, order=frappe.qb.desc)
+	)
+	rows = (
+		frappe.qb.from_(appt)
+		.select(
+			appt.name,
+			appt.patient,
+			appt.custom_practice,
+			appt.appointment_date,
+			appt.appointment_time,
+			appt.duration,
+			appt.practitioner,
+			appt.practitioner_name,
+			appt.appointment_type,
+			appt.status,
+			appt.custom_booking_reference,
+			recent.as_("recent"),
+			place.as_("place"),
+		)
+		.where(appt.patient.isin(Parameter("%(patients)s")))
+	)
+	return frappe.qb.from_(rows).select("*").where((rows.recent == 1) | (rows.place <= PAST_SHOWN)).get_sql()
 
 
 def _visit(row, start: datetime, p, now: datetime) -> dict:

@@ -5,8 +5,11 @@ never holds a Desk role, and its user is no address anyone receives mail at."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import frappe
 from frappe import _
+from frappe.query_builder import Parameter
 from frappe.utils import cint, now_datetime
 
 from medic_plus.core import portal as core
@@ -28,18 +31,30 @@ def is_portal_user(user: str | None = None) -> bool:
 	return user not in ("Guest", "Administrator") and ROLE in frappe.get_roles(user)
 
 
+ACCOUNTS = "medic_plus_portal_account"  # cache: user -> their Portal Account's identity
+
+
 def account_of(user: str | None = None) -> frappe._dict:
-	"""The session's Portal Account; "not permitted" for anyone else."""
+	"""The session's Portal Account; "not permitted" for anyone else. Cached by user (an
+	account's identity never changes; removing it clears the entry)."""
 	user = user or frappe.session.user
-	account = is_portal_user(user) and frappe.db.get_value(
-		"Portal Account",
-		{"user": user},
-		["name", "channel", "identifier", "first_name", "last_name"],
-		as_dict=True,
+	account = is_portal_user(user) and frappe.cache.hget(
+		ACCOUNTS,
+		user,
+		lambda: frappe.db.get_value(
+			"Portal Account",
+			{"user": user},
+			["name", "channel", "identifier", "first_name", "last_name"],
+			as_dict=True,
+		),
 	)
 	if not account:
 		frappe.throw(_("Please sign in to your patient portal."), frappe.PermissionError)
-	return account
+	return frappe._dict(account)
+
+
+def forget_account(user: str) -> None:
+	frappe.cache.hdel(ACCOUNTS, user)
 
 
 def account_for(kind: str, identifier: str, first_name: str, last_name: str) -> str:
@@ -92,10 +107,36 @@ def account_for(kind: str, identifier: str, first_name: str, last_name: str) -> 
 
 
 def matching(kind: str, identifier: str, first_name: str, last_name: str) -> list[core.Record]:
-	"""The person's own records, at any practice, and the children linked to them."""
+	"""The person's own records, at any practice, and the children linked to them: the
+	records that hold the identifier, each with the Patient Relation rows that name it (and
+	their child's record), in one query."""
+	rows = frappe.db.sql(_matching_query(kind), {"identifier": identifier}, as_dict=True)
+	records = {row.name: row for row in rows}.values()  # a record once, whatever its links
+	own = core.own_records(records, first_name, last_name)
+	if not own:
+		return []
+	links = [frappe._dict(row, parent=row.name) for row in rows if row.child]
+	return own + core.children(own, links)
+
+
+@cache
+def _matching_query(kind: str) -> str:
+	"""Built once per process and kind (every portal page asks it)."""
+	if kind not in (core.EMAIL, core.MOBILE):
+		raise ValueError(kind)
 	patient = frappe.qb.DocType("Patient")
-	rows = (
+	relation = frappe.qb.DocType("Patient Relation")
+	child = frappe.qb.DocType("Patient").as_("child")
+	return (
 		frappe.qb.from_(patient)
+		.left_join(relation)
+		.on(
+			(relation.patient == patient.name)
+			& (relation.parenttype == "Patient")
+			& (relation.parentfield == "patient_relation")
+		)
+		.left_join(child)
+		.on(child.name == relation.parent)
 		.select(
 			patient.name,
 			patient.first_name,
@@ -103,35 +144,15 @@ def matching(kind: str, identifier: str, first_name: str, last_name: str) -> lis
 			patient.custom_practice.as_("practice"),
 			patient.custom_record_status.as_("status"),
 			patient.patient_name.as_("full_name"),
-		)
-		.where((patient[kind] == identifier) & patient.custom_practice.isnotnull())
-		.run(as_dict=True)
-	)
-	own = core.own_records(rows, first_name, last_name)
-	if not own:
-		return []
-	relation = frappe.qb.DocType("Patient Relation")
-	child = frappe.qb.DocType("Patient")
-	links = (
-		frappe.qb.from_(relation)
-		.join(child)
-		.on(child.name == relation.parent)
-		.select(
 			child.name.as_("child"),
 			child.custom_practice.as_("child_practice"),
 			child.custom_record_status.as_("child_status"),
 			child.patient_name.as_("child_name"),
-			relation.patient.as_("parent"),
 			relation.relation,
 		)
-		.where(
-			(relation.parenttype == "Patient")
-			& (relation.parentfield == "patient_relation")
-			& relation.patient.isin([r.patient for r in own])
-		)
-		.run(as_dict=True)
+		.where((patient[kind] == Parameter("%(identifier)s")) & patient.custom_practice.isnotnull())
+		.get_sql()
 	)
-	return own + core.children(own, links)
 
 
 def records(account: frappe._dict | None = None) -> list[core.Record]:

@@ -433,6 +433,22 @@ def wall_indexes() -> tuple[tuple[str, str], ...]:
 	)
 
 
+# other columns records are found by, each with why: looked up on every sign-in, portal
+# page or FHIR search, they are indexed with the wall's (``install.ensure_wall_indexes``)
+LOOKUPS: tuple[tuple[str, str, str], ...] = (
+	("Patient", "email", "a person's records, by the address they verified (portal, booking)"),
+	("Patient", "mobile", "a person's records, by the mobile they verified (portal, booking)"),
+	("Patient Relation", "patient", "the children a practice linked to a parent's record"),
+	("Sales Invoice", "patient", "a patient's invoices (portal, statement)"),
+	("Vital Signs", "patient", "a patient's observations (FHIR)"),
+)
+
+
+def indexed_columns() -> tuple[tuple[str, str], ...]:
+	"""Every ``(doctype, column)`` that leads an index after install and migrate."""
+	return (*wall_indexes(), *((doctype, column) for doctype, column, _why in LOOKUPS))
+
+
 def get_scope(doctype: str) -> Scope | None:
 	return SCOPE_BY_DOCTYPE.get(doctype)
 

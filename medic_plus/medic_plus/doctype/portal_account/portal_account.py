@@ -4,4 +4,12 @@ from frappe.model.document import Document
 
 
 class PortalAccount(Document):
-	pass
+	def on_update(self):
+		from medic_plus.portal.identity import forget_account
+
+		forget_account(self.user)
+
+	def on_trash(self):
+		from medic_plus.portal.identity import forget_account
+
+		forget_account(self.user)
