@@ -375,12 +375,15 @@ def write(doc, writer: bulk.NDJSONWriter) -> int:
 	window = (since, get_datetime(doc.transaction_time))
 	done = 0
 	os.makedirs(os.path.join(folder(doc.name), "documents"), exist_ok=True)
+	doc.flags.errors = []
 	for rtype in doc.resource_types.split(","):
 		for resources in pages(doc, rtype, window):
 			for resource in resources:
 				writer.write(rtype, fhir_map.to_json(resource))
 			done += len(resources)
 			heartbeat(doc.name, done)
+	for message in doc.flags.errors:  # the manifest's "error" files (the IG's OperationOutcomes)
+		writer.write("OperationOutcome", fhir_map.to_json(fhir_map.outcome("exception", message)))
 	return done
 
 
@@ -429,9 +432,13 @@ def pages(doc, rtype: str, window):
 			for r in router.fetch(rtype, [["name", "=", practice], *changed("modified", window)])
 		]
 		return
-	if rtype == "Practitioner":
-		filters = [*router.scope_filters(caller, rtype), *changed("modified", window)]
-		yield [router.to_resource(rtype, r) for r in router.fetch(rtype, filters)]
+	if rtype == "Practitioner":  # its members, and whoever its visits name
+		yield [
+			router.to_resource(rtype, r)
+			for r in router.fetch(
+				rtype, [["name", "in", practitioners(caller)], *changed("modified", window)]
+			)
+		]
 		return
 	if rtype == "DocumentReference":
 		yield from documents(doc, window)
@@ -455,6 +462,23 @@ def pages(doc, rtype: str, window):
 		if rtype == "Patient" and doc.level == "Patient":
 			log_patients(doc, [r.name for r in rows])
 		yield [router.to_resource(rtype, r) for r in rows]
+
+
+def practitioners(caller: router.Caller) -> list[str]:
+	"""The practice's practitioners: its members', and those its appointments and
+	encounters name (a file that names a practitioner carries them)."""
+	practice = caller.practices[0]
+	named = {name for (_field, _op, names) in router.scope_filters(caller, "Practitioner") for name in names}
+	for doctype in ("Patient Appointment", "Patient Encounter"):
+		named.update(
+			frappe.get_all(
+				doctype,
+				filters={"custom_practice": practice, "practitioner": ("is", "set")},
+				pluck="practitioner",
+				distinct=True,
+			)
+		)
+	return sorted(named - {""}) or [""]
 
 
 def log_patients(doc, names: list[str]) -> None:
@@ -483,18 +507,18 @@ def documents(doc, window):
 			fields.append("name as encounter")
 		for rows in keyset(doctype, filters, fields):
 			for start in range(0, len(rows), PDFS):  # a PDF takes a while: progress more often
-				yield [
-					document(
-						doc,
-						row,
-						kind,
-						tz,
-						f"{doctype} {row.name}",
-						judged_pdf(doctype, row.name, print_format),
-						"pdf",
-					)
-					for row in rows[start : start + PDFS]
-				]
+				page = []
+				for row in rows[start : start + PDFS]:
+					try:
+						content = judged_pdf(doctype, row.name, print_format)
+					except (
+						Exception
+					):  # one document that does not print is an error of the export, not its end
+						frappe.clear_last_message()
+						doc.flags.errors.append(f"{doctype} {row.name} could not be printed as PDF.")
+						continue
+					page.append(document(doc, row, kind, tz, f"{doctype} {row.name}", content, "pdf"))
+				yield page
 	for attached, rows in attachments(doc.practice, window):
 		out = []
 		for row in rows:
@@ -576,10 +600,13 @@ def attachments(practice: str, window):
 
 
 def file_content(row) -> bytes | None:
+	"""The file's bytes (Frappe gives a text file's as text); None when it is gone."""
 	try:
-		return frappe.get_doc("File", row.name).get_content()
+		content = frappe.get_doc("File", row.name).get_content()
 	except Exception:
+		frappe.clear_last_message()
 		return None
+	return content.encode() if isinstance(content, str) else content
 
 
 def estimate(doc) -> int:

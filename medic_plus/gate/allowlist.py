@@ -265,6 +265,8 @@ DESK: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.billing.take_payment",
 		"medic_plus.api.billing.get_visit_billing",
 		"medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token.issue_token",
+		"medic_plus.api.imports.check",
+		"medic_plus.api.imports.start",
 	),
 }
 

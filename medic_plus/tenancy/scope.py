@@ -75,6 +75,21 @@ SCOPES: tuple[Scope, ...] = (
 		manager_roles=("Admin",),
 	),
 	Scope(
+		"FHIR Import",
+		field="practice",
+		custom_field=False,
+		patient_field=None,
+		manager_roles=("Admin",),
+	),
+	Scope(
+		"FHIR Import Link",
+		field="practice",
+		custom_field=False,
+		patient_field=None,
+		stamp=False,
+		manager_roles=("Admin",),
+	),
+	Scope(
 		"FHIR Bulk Export",
 		field="practice",
 		custom_field=False,

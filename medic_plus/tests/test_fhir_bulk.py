@@ -136,7 +136,9 @@ class TestBulkExport(TenancyFixtureTestCase):
 		manifest = json.loads(response.get_data(as_text=True))
 		self.assertTrue(manifest["requiresAccessToken"])
 		self.assertTrue(manifest["request"].endswith(f"/Group/{fid(fx.a.practice)}/$export"))
-		self.assertEqual(manifest["error"], [])
+		# (a document that cannot be printed here, with no web server for its styles, is an error
+		# entry: test_a_document_that_does_not_print_is_an_error_not_the_end)
+		self.assertTrue(all(e["type"] == "OperationOutcome" for e in manifest["error"]))
 		resources = self.resources(manifest)
 		by_type = {}
 		for r in resources:
@@ -203,6 +205,18 @@ class TestBulkExport(TenancyFixtureTestCase):
 		frappe.set_user("Administrator")
 		frappe.db.commit()  # nosemgrep: wkhtmltopdf loads the print's styles from a web server
 		self.addCleanup(self.drop, "Sick Note", note.name)
+		attached = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "iso-bulk-lab-results.txt",
+				"is_private": 1,
+				"content": "Lab results: normal.",
+				"attached_to_doctype": "Patient",
+				"attached_to_name": fx.a.patient,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: the export job reads it
+		self.addCleanup(self.drop_file, attached.name)
 		host = frappe.local.conf.host_name
 		try:
 			with running_server(workers=1) as url:
@@ -223,6 +237,48 @@ class TestBulkExport(TenancyFixtureTestCase):
 		self.assertEqual(attachment["size"], len(content))
 		self.assertEqual(attachment["hash"], base64.b64encode(hashlib.sha1(content).digest()).decode())
 		self.assertEqual(self.fetch(attachment["url"], self.token_b).status_code, 404)
+		# a file attached to the patient's record comes with its content, as a download
+		lab = next(r for r in documents.values() if r.get("description") == "iso-bulk-lab-results.txt")
+		self.assertEqual(lab["subject"]["reference"], f"Patient/{fid(fx.a.patient)}")
+		content = self.fetch(lab["content"][0]["attachment"]["url"])
+		self.assertEqual(content.get_data(), b"Lab results: normal.")
+		self.assertTrue(content.headers["Content-Disposition"].startswith("attachment"))
+
+	def drop_file(self, name):
+		frappe.delete_doc("File", name, force=True, ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep
+
+	def test_a_document_that_does_not_print_is_an_error_not_the_end(self):
+		fx = self.fx
+		note = frappe.get_doc(
+			{
+				"doctype": "Sick Note",
+				"patient": fx.a.patient,
+				"practice": fx.a.practice,
+				"practitioner": fx.a.practitioner,
+				"date_from": frappe.utils.today(),
+				"date_to": frappe.utils.today(),
+			}
+		)
+		frappe.set_user(fx.a.doctor)
+		note.insert().submit()
+		frappe.set_user("Administrator")
+		frappe.db.commit()  # nosemgrep: the export job reads it
+		self.addCleanup(self.drop, "Sick Note", note.name)
+		with patch("medic_plus.clinical.printing.judged_pdf", side_effect=OSError("wkhtmltopdf failed")):
+			_name, manifest = self.finished(
+				f"/Group/{fid(fx.a.practice)}/$export?_type=Patient,DocumentReference"
+			)
+		self.assertIn("Patient", {o["type"] for o in manifest["output"]})
+		errors = []
+		for item in manifest["error"]:
+			errors += [
+				json.loads(line) for line in self.fetch(item["url"]).get_data(as_text=True).splitlines()
+			]
+		self.assertIn(
+			f"Sick Note {note.name} could not be printed as PDF.",
+			[e["issue"][0]["diagnostics"] for e in errors],
+		)
 
 	def drop(self, doctype, name):
 		frappe.set_user("Administrator")
