@@ -31,6 +31,14 @@ PRACTICE = ("Bench Bulk", "bench-bulk", "BBLK")
 PREFIX = "BBLK"
 TYPES = "Patient,Appointment,Encounter,AllergyIntolerance,Condition,MedicationRequest"
 BATCH = 5000
+# (doctype, its practice field, its patient field): what a practice's patients' data is
+MOVED = (
+	("Patient", "custom_practice", "name"),
+	("Patient Appointment", "custom_practice", "patient"),
+	("Patient Encounter", "custom_practice", "patient"),
+	("Patient Allergy", "practice", "patient"),
+	("Patient Problem", "practice", "patient"),
+)
 # the export job in a process of its own, which prints its peak memory (kB) when done
 CHILD = """
 import resource, sys
@@ -255,38 +263,18 @@ def export_of_size(practice: str, patients: int):
 	"""The export of the practice's first ``patients`` patients' data, as a practice of its
 	own would be: its rows moved into a second practice for the run, then moved back."""
 	moved = f"{PREFIX}-P{patients:07d}"
-	frappe.db.sql(
-		"update `tabPatient` set custom_practice = concat(custom_practice, '-later') where custom_practice = %s and name >= %s",
-		(practice, moved),
-	)
-	for doctype, field in (
-		("Patient Appointment", "custom_practice"),
-		("Patient Encounter", "custom_practice"),
-		("Patient Allergy", "practice"),
-		("Patient Problem", "practice"),
-	):
+	later = f"{practice}-later"
+	for doctype, field, key in MOVED:
 		frappe.db.sql(
-			f"update `tab{doctype}` set `{field}` = concat(`{field}`, '-later') where `{field}` = %s and patient >= %s",
-			(practice, moved),
+			f"update `tab{doctype}` set `{field}` = %s where `{field}` = %s and `{key}` >= %s",
+			(later, practice, moved),
 		)
 	frappe.db.commit()
 	try:
 		return export(practice, None)
 	finally:
-		frappe.db.sql(
-			"update `tabPatient` set custom_practice = %s where custom_practice = %s",
-			(practice, f"{practice}-later"),
-		)
-		for doctype, field in (
-			("Patient Appointment", "custom_practice"),
-			("Patient Encounter", "custom_practice"),
-			("Patient Allergy", "practice"),
-			("Patient Problem", "practice"),
-		):
-			frappe.db.sql(
-				f"update `tab{doctype}` set `{field}` = %s where `{field}` = %s",
-				(practice, f"{practice}-later"),
-			)
+		for doctype, field, _key in MOVED:
+			frappe.db.sql(f"update `tab{doctype}` set `{field}` = %s where `{field}` = %s", (practice, later))
 		frappe.db.commit()
 
 

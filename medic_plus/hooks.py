@@ -272,5 +272,9 @@ scheduler_events = {
 		"medic_plus.privacy.retention.flag_for_review",
 		"medic_plus.onboarding.usage.meter",
 		"medic_plus.onboarding.billing.enforce_payment",
+		"medic_plus.onboarding.offboarding.erase_due",
 	],
 }
+
+# a FHIR bulk export written (fhir/bulk.py): a leaving practice's manifest goes to its admins
+medic_plus_export_completed = ["medic_plus.onboarding.offboarding.exported"]

@@ -172,13 +172,16 @@ def base_url() -> str:
 	return frappe.utils.get_url(BASE_PATH)
 
 
-def authenticate(request) -> Caller:
+def authenticate(request, for_export: bool = False) -> Caller:
+	"""Who asks; ``for_export``: the bulk export's routes (a leaving practice's export-only
+	token reads its export there, whatever its plan)."""
 	header = request.headers.get("Authorization", "")
 	if header.lower().startswith("bearer "):
-		row = find_token(header[7:].strip())
+		row = find_token(header[7:].strip(), for_export=for_export)
 		if not row:
 			raise FHIRError(401, "login", "The access token is not valid, has expired or was revoked.")
-		refuse_plan([row.practice])
+		if not row.export_only:
+			refuse_plan([row.practice])
 		return Caller([row.practice], token=row.name)
 	user = frappe.session.user if getattr(frappe.local, "session", None) else "Guest"
 	if user == "Guest":

@@ -190,19 +190,7 @@ class TestBulkExport(TenancyFixtureTestCase):
 
 	def test_a_printed_sick_note_comes_as_a_document_reference_with_its_pdf(self):
 		fx = self.fx
-		note = frappe.get_doc(
-			{
-				"doctype": "Sick Note",
-				"patient": fx.a.patient,
-				"practice": fx.a.practice,
-				"practitioner": fx.a.practitioner,
-				"date_from": frappe.utils.today(),
-				"date_to": frappe.utils.today(),
-			}
-		)
-		frappe.set_user(fx.a.doctor)
-		note.insert().submit()
-		frappe.set_user("Administrator")
+		note = self.submitted_sick_note()
 		frappe.db.commit()  # nosemgrep: wkhtmltopdf loads the print's styles from a web server
 		self.addCleanup(self.drop, "Sick Note", note.name)
 		attached = frappe.get_doc(
@@ -250,19 +238,7 @@ class TestBulkExport(TenancyFixtureTestCase):
 
 	def test_a_document_that_does_not_print_is_an_error_not_the_end(self):
 		fx = self.fx
-		note = frappe.get_doc(
-			{
-				"doctype": "Sick Note",
-				"patient": fx.a.patient,
-				"practice": fx.a.practice,
-				"practitioner": fx.a.practitioner,
-				"date_from": frappe.utils.today(),
-				"date_to": frappe.utils.today(),
-			}
-		)
-		frappe.set_user(fx.a.doctor)
-		note.insert().submit()
-		frappe.set_user("Administrator")
+		note = self.submitted_sick_note()
 		frappe.db.commit()  # nosemgrep: the export job reads it
 		self.addCleanup(self.drop, "Sick Note", note.name)
 		with patch("medic_plus.clinical.printing.judged_pdf", side_effect=OSError("wkhtmltopdf failed")):
@@ -279,6 +255,23 @@ class TestBulkExport(TenancyFixtureTestCase):
 			f"Sick Note {note.name} could not be printed as PDF.",
 			[e["issue"][0]["diagnostics"] for e in errors],
 		)
+
+	def submitted_sick_note(self):
+		fx = self.fx
+		note = frappe.get_doc(
+			{
+				"doctype": "Sick Note",
+				"patient": fx.a.patient,
+				"practice": fx.a.practice,
+				"practitioner": fx.a.practitioner,
+				"date_from": frappe.utils.today(),
+				"date_to": frappe.utils.today(),
+			}
+		)
+		frappe.set_user(fx.a.doctor)
+		note.insert().submit()
+		frappe.set_user("Administrator")
+		return note
 
 	def drop(self, doctype, name):
 		frappe.set_user("Administrator")

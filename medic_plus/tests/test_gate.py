@@ -157,6 +157,9 @@ class TestAllowlist(GateTestCase):
 			f"{registration}.PracticeRegistration.provision_practice",
 			f"{registration}.PracticeRegistration.send_activation_link",
 			"medic_plus.onboarding.billing.mrr_card",
+			# a practice leaving the platform (api/offboarding.py checks the platform admin)
+			"medic_plus.api.offboarding.offboard",
+			"medic_plus.api.offboarding.confirm_copy",
 		}
 		app_methods = {
 			f"{fn.__module__}.{fn.__qualname__}"

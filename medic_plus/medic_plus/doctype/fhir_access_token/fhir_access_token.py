@@ -66,18 +66,42 @@ def issue_token(practice: str, label: str, days: int = 90) -> dict:
 	return {"name": doc.name, "token": doc.flags.plain_token, "expires_on": str(doc.expires_on)}
 
 
-def find_token(token: str):
-	"""The live token row behind ``token``, or None."""
+def new_token(practice: str, label: str, expires_on, export_only: bool = False) -> str:
+	"""A token the platform issues itself (the offboarding export's); the plain token."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "FHIR Access Token",
+			"practice": practice,
+			"label": label,
+			"expires_on": expires_on,
+			"export_only": 1 if export_only else 0,
+		}
+	)
+	doc.flags.ignore_links = True
+	doc.insert(ignore_permissions=True)
+	return doc.flags.plain_token
+
+
+def find_token(token: str, for_export: bool = False):
+	"""The live token row behind ``token``, or None. ``for_export``: the bulk export's
+	routes ask, where an export-only token of a leaving practice still works; it works
+	nowhere else."""
 	if not token or not token.startswith(PREFIX) or len(token) > 100:
 		return None
 	row = frappe.db.get_value(
 		"FHIR Access Token",
 		{"token_hash": hash_token(token)},
-		["name", "practice", "expires_on", "revoked"],
+		["name", "practice", "expires_on", "revoked", "export_only"],
 		as_dict=True,
 	)
 	if not row or row.revoked or get_datetime(row.expires_on) <= now_datetime():
 		return None
+	if row.export_only:
+		return row if for_export and _leaving(row.practice) else None
 	if frappe.db.get_value("Practice", row.practice, "status") != "Active":
 		return None  # a suspended or inactive practice's tokens stop working
 	return row
+
+
+def _leaving(practice: str) -> bool:
+	return frappe.db.get_value("Practice", practice, "offboarding_status") in ("Offboarding", "Exported")
