@@ -67,11 +67,17 @@ class Read:
 	identifiers: tuple[tuple[str, str], ...] = ()
 
 
-def lines(text_lines: Iterable[str]) -> Iterator[tuple[int, dict | Refused]]:
-	"""(line number, resource or why it is not one) of NDJSON; blank lines are skipped."""
+_KIND = re.compile(r'"resourceType"\s*:\s*"([A-Za-z]+)"')
+
+
+def lines(text_lines: Iterable[str], only: str | None = None) -> Iterator[tuple[int, dict | Refused]]:
+	"""(line number, resource or why it is not one) of NDJSON; blank lines are skipped.
+	``only``: a resource type; a line that says another type is skipped unread."""
 	for number, line in enumerate(text_lines, start=1):
 		line = line.strip()
 		if not line:
+			continue
+		if only is not None and (kind := _KIND.search(line)) and kind.group(1) != only:
 			continue
 		try:
 			resource = json.loads(line)

@@ -168,8 +168,11 @@ def run(fhir_import: str) -> None:
 # --- reading the file -------------------------------------------------------------------
 
 
-def resources(content: bytes, file_name: str) -> Iterator[tuple[tuple[str, int], dict | Refused]]:
-	"""((file, line), resource or why not) of every resource of the upload."""
+def resources(
+	content: bytes, file_name: str, only: str | None = None
+) -> Iterator[tuple[tuple[str, int], dict | Refused]]:
+	"""((file, line), resource or why not) of every resource of the upload (``only``: of an
+	NDJSON file, the lines of that type)."""
 	if file_name.lower().endswith(".zip") or content[:2] == b"PK":
 		try:
 			archive = zipfile.ZipFile(io.BytesIO(content))
@@ -180,12 +183,12 @@ def resources(content: bytes, file_name: str) -> Iterator[tuple[tuple[str, int],
 			if member.endswith("/") or not member.lower().endswith((".ndjson", ".json")):
 				continue
 			with archive.open(member) as handle:
-				yield from _one_file(handle.read(), member)
+				yield from _one_file(handle.read(), member, only)
 		return
-	yield from _one_file(content, file_name)
+	yield from _one_file(content, file_name, only)
 
 
-def _one_file(content: bytes, file_name: str):
+def _one_file(content: bytes, file_name: str, only: str | None = None):
 	text = content.decode("utf-8-sig", errors="replace")
 	first = text.lstrip()[:1]
 	if file_name.lower().endswith(".json") and first == "{":
@@ -200,7 +203,7 @@ def _one_file(content: bytes, file_name: str):
 			return
 		yield (file_name, 1), whole
 		return
-	for number, resource in fhir_read.lines(text.splitlines()):
+	for number, resource in fhir_read.lines(text.splitlines(), only):
 		yield (file_name, number), resource
 
 
@@ -224,25 +227,26 @@ class Importer:
 		# source (type, id) -> what it is or will be here; None: refused (and what names it is)
 		self.known: dict[tuple[str, str], str | None] = {}
 		self.vital_groups: dict[str, str] = {}
+		self.genders = set(frappe.get_all("Gender", pluck="name"))
+		self._links: dict[str, dict[str, str]] = {}
 
 	def walk(self) -> Plan:
 		content = self._content()
 		file_name = self.doc.source_file.rsplit("/", 1)[-1]
-		broken = 0
 		for rtype in fhir_read.ORDER:
-			for where, resource in resources(content, file_name):
+			first = rtype == fhir_read.ORDER[0]  # the first pass reads every line, the others their type's
+			for where, resource in resources(content, file_name, None if first else rtype):
 				if isinstance(resource, Refused):
-					if rtype == fhir_read.ORDER[0]:  # counted once, on the first pass
+					if first:  # counted once, on the first pass
 						self.plan.note(None, "refused", where, None, resource)
-						broken += 1
 					continue
 				kind = resource.get("resourceType")
 				if kind != rtype:
-					if rtype == fhir_read.ORDER[0] and kind == "Organization":
+					if first and kind == "Organization":
 						self.plan.note(
 							kind, "skip", where, resource.get("id")
 						)  # the practice is the import's
-					elif rtype == fhir_read.ORDER[0] and kind not in fhir_read.READERS:
+					elif first and kind not in fhir_read.READERS:
 						self.plan.note(
 							kind, "refused", where, resource.get("id"), _("{0} is not imported").format(kind)
 						)
@@ -279,7 +283,7 @@ class Importer:
 			frappe.db.savepoint("medic_plus_import")
 			try:
 				made = self.create(read, refs)
-				self.remember(rtype, read.id, made)
+				self.remember(rtype, read.id, made, new=True)
 			except Exception:
 				frappe.db.rollback(save_point="medic_plus_import")
 				raise
@@ -322,9 +326,15 @@ class Importer:
 	def existing(self, read: fhir_read.Read) -> str | None:
 		"""The record here this resource already is: imported before, or (by this
 		platform's identifier) a record of the same practice."""
-		linked = frappe.db.get_value(LINK, link_key(self.practice, read.rtype, read.id), "document_name")
-		if linked and self._ours(TARGET[read.rtype], linked):
-			return linked
+		if self.known.get((read.rtype, read.id)):  # the same resource twice in the file
+			return self.known[(read.rtype, read.id)]
+		key = link_key(self.practice, read.rtype, read.id)
+		linked = self.links(read.rtype).get(key)
+		if linked:
+			if self._ours(TARGET[read.rtype], linked):
+				return linked
+			if self.write:
+				frappe.db.delete(LINK, key)  # what it named is gone: made again below
 		system = OWN_SYSTEM.get(read.rtype)
 		for id_system, value in read.identifiers:
 			if (
@@ -341,6 +351,20 @@ class Importer:
 				)
 		return None
 
+	def links(self, rtype: str) -> dict[str, str]:
+		"""link key -> record, of what earlier imports into the practice made of ``rtype``
+		(read once a type: one query instead of one a resource)."""
+		if rtype not in self._links:
+			self._links[rtype] = dict(
+				frappe.get_all(
+					LINK,
+					filters={"practice": self.practice, "resource_type": rtype},
+					fields=["name", "document_name"],
+					as_list=True,
+				)
+			)
+		return self._links[rtype]
+
 	def _ours(self, doctype: str, name: str) -> bool:
 		"""Whether the record exists and is this practice's (a practitioner: any, shared)."""
 		if doctype == "Healthcare Practitioner":
@@ -351,9 +375,10 @@ class Importer:
 		field = "practice" if doctype in ("Patient Allergy", "Patient Problem") else "custom_practice"
 		return frappe.db.get_value(doctype, name, field) == self.practice
 
-	def remember(self, rtype: str, source_id: str, name: str) -> None:
+	def remember(self, rtype: str, source_id: str, name: str, new: bool = False) -> None:
+		"""What a resource became; ``new``: no link of it can exist yet (it was just made)."""
 		key = link_key(self.practice, rtype, source_id)
-		if frappe.db.exists(LINK, key):
+		if not new and frappe.db.exists(LINK, key):
 			frappe.db.set_value(LINK, key, {"document_name": name, "fhir_import": self.doc.name})
 			return
 		link = frappe.get_doc(
@@ -407,9 +432,23 @@ class Importer:
 		return getattr(self, "_create_" + read.rtype)(read.values, refs)
 
 	def _create_Patient(self, values, refs) -> str:
-		doc = frappe.get_doc({"doctype": "Patient", **values, "custom_practice": self.practice})
-		doc.flags.ignore_permissions = True
-		doc.insert()
+		"""A patient of the practice's history: checked as Frappe checks a new one (what is
+		mandatory, its links, the form of its e-mail address) and named as the practice names
+		its patients, but kept without Healthcare's welcome (no registration SMS to thousands
+		of people at once; the contact and customer follow when the practice first messages
+		or bills them)."""
+		doc = frappe.new_doc("Patient")
+		doc.update({**values, "custom_practice": self.practice})
+		doc.set_full_name()
+		if doc.email:
+			frappe.utils.validate_email_address(doc.email, throw=True)
+		for df in doc.meta.fields:
+			if df.reqd and df.fieldtype not in frappe.model.no_value_fields and not doc.get(df.fieldname):
+				raise Refused(_("{0} is required").format(_(df.label)))
+		if doc.sex not in self.genders:
+			raise Refused(_("Could not find {0}: {1}").format(_("Gender"), doc.sex))
+		doc.set_new_name()
+		doc.db_insert()
 		return doc.name
 
 	def _create_Practitioner(self, values, refs) -> str:

@@ -41,7 +41,7 @@ class Patient(TenantGuard, _Patient):
 		Healthcare's naming setting says: names carry no patient data and never collide
 		with another practice's (Healthcare would name a second "Mia Schulz" "Mia Schulz
 		- 1", telling the practice that another one exists)."""
-		code = self.get("custom_practice") and frappe.db.get_value(
+		code = self.get("custom_practice") and frappe.get_cached_value(
 			"Practice", self.custom_practice, "short_code"
 		)
 		if not code:

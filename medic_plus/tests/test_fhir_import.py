@@ -190,25 +190,35 @@ class TestFHIRImport(TenancyFixtureTestCase):
 		return json.loads(doc.report)
 
 	def export_of(self, practice: str) -> bytes:
-		"""A group export of the practice (written in-process), its NDJSON files zipped."""
-		doc = frappe.get_doc(
-			{
-				"doctype": bulk.DOCTYPE,
-				"practice": practice,
-				"level": "Group",
-				"status": "Queued",
-				"resource_types": ",".join(t for t in bulk.SUPPORTED if t != "DocumentReference"),
-				"request_url": "test",
-			}
-		).insert(ignore_permissions=True)
-		bulk.run(doc.name)
-		doc.reload()
+		"""The practice's $export as a Bulk Data client gets it over HTTP (its token, the
+		kick-off, the status polled until the manifest, each file downloaded), zipped; the
+		job runs here, as a worker would."""
+		from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import new_token
+		from medic_plus.tests.http import request
+
+		token = new_token(practice, "ISO round trip", frappe.utils.add_days(frappe.utils.now_datetime(), 1))
+		frappe.db.commit()  # nosemgrep: the requests run on another thread
+		auth = {"Authorization": f"Bearer {token}"}
+		types = ",".join(t for t in bulk.SUPPORTED if t != "DocumentReference")
+		with patch.object(bulk, "enqueue") as enqueue:
+			kickoff = request(
+				"GET",
+				f"/fhir/R4/Group/{fid(practice)}/$export?_type={types}",
+				{**auth, "Prefer": "respond-async"},
+			)
+		self.assertEqual(kickoff.status_code, 202, kickoff.get_data(as_text=True))
+		status_path = kickoff.headers["Content-Location"].split("/fhir/R4", 1)[1]
+		self.assertEqual(request("GET", f"/fhir/R4{status_path}", auth).status_code, 202)
+		bulk.run(enqueue.call_args.args[0])
+		done = request("GET", f"/fhir/R4{status_path}", auth)
+		self.assertEqual(done.status_code, 200)
 		buffer = io.BytesIO()
 		with zipfile.ZipFile(buffer, "w") as archive:
-			for f in json.loads(doc.files):
-				with open(f"{bulk.folder(doc.name)}/{f['name']}", "rb") as handle:
-					archive.writestr(f["name"], handle.read())
-		bulk.remove_files(doc.name)
+			for item in json.loads(done.get_data(as_text=True))["output"]:
+				file = request("GET", "/fhir/R4" + item["url"].split("/fhir/R4", 1)[1], auth)
+				self.assertEqual(file.status_code, 200)
+				archive.writestr(item["url"].rsplit("/", 1)[1], file.get_data())
+		self.assertEqual(request("DELETE", f"/fhir/R4{status_path}", auth).status_code, 202)
 		return buffer.getvalue()
 
 	def resources(self, content: bytes) -> dict[str, list[dict]]:
@@ -296,6 +306,7 @@ class TestFHIRImport(TenancyFixtureTestCase):
 			{"resourceType": "Claim", "id": "c1"},
 			"not json",
 		]
+		lines.append(lines[1])  # the same patient twice in the file: one patient
 		content = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines).encode()
 		doc = self.new_import(content, "mixed.ndjson")
 		b_allergies = frappe.db.count("Patient Allergy", {"practice": fx.b.practice})
