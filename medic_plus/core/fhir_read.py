@@ -96,6 +96,84 @@ def bundle(resource: Mapping) -> Iterator[tuple[int, dict | Refused]]:
 		yield number, inner if isinstance(inner, dict) else Refused("an entry without a resource")
 
 
+# a CSV of patients: each header (folded, without spaces, dashes and underscores) -> field
+CSV_HEADERS = {
+	"id": "id",
+	"sourceid": "id",
+	"externalid": "id",
+	"patientid": "id",
+	"firstname": "first_name",
+	"givenname": "first_name",
+	"middlename": "middle_name",
+	"lastname": "last_name",
+	"surname": "last_name",
+	"familyname": "last_name",
+	"gender": "gender",
+	"sex": "gender",
+	"dateofbirth": "dob",
+	"dob": "dob",
+	"birthdate": "dob",
+	"email": "email",
+	"emailaddress": "email",
+	"mobile": "mobile",
+	"mobilenumber": "mobile",
+	"cellphone": "mobile",
+	"phone": "phone",
+	"telephone": "phone",
+}
+CSV_GENDER = {"m": "male", "male": "male", "f": "female", "female": "female", "other": "other", "o": "other"}
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def csv_patients(text_lines: Iterable[str]) -> Iterator[tuple[int, dict | Refused]]:
+	"""(line number, a Patient resource or why not) of a CSV of patients (a header row;
+	columns as CSV_HEADERS names them, in any case). A row without an id column is known
+	by its name, birth date and contact, so the same file imported again matches it."""
+	import csv
+	import hashlib
+
+	reader = csv.reader(text_lines)
+	header = next(reader, None)
+	if not header:
+		return
+	fields = [CSV_HEADERS.get(re.sub(r"[\s_\-]", "", h).casefold()) for h in header]
+	if "first_name" not in fields:
+		yield 1, Refused("the first row must name the columns, with one for the first name")
+		return
+	for number, cells in enumerate(reader, start=2):
+		row = {f: (c or "").strip() for f, c in zip(fields, cells, strict=False) if f}
+		if not any(row.values()):
+			continue
+		if row.get("dob") and not _DAY.match(row["dob"]):
+			yield number, Refused(f"the date of birth must read like 1990-05-17, not {row['dob']}")
+			continue
+		key = "|".join(
+			row.get(f, "").casefold() for f in ("first_name", "last_name", "dob", "email", "mobile")
+		)
+		resource = {
+			"resourceType": "Patient",
+			"id": row.get("id") or "csv-" + hashlib.sha256(key.encode()).hexdigest()[:24],
+			"name": [_clean_name(row)],
+			"gender": CSV_GENDER.get(row.get("gender", "").casefold(), "unknown"),
+			"birthDate": row.get("dob") or None,
+			"telecom": [
+				t
+				for t in (
+					{"system": "email", "value": row.get("email")},
+					{"system": "phone", "use": "mobile", "value": row.get("mobile")},
+					{"system": "phone", "value": row.get("phone")},
+				)
+				if t["value"]
+			],
+		}
+		yield number, {k: v for k, v in resource.items() if v not in (None, [], "")}
+
+
+def _clean_name(row: Mapping) -> dict:
+	given = [n for n in (row.get("first_name"), row.get("middle_name")) if n]
+	return {k: v for k, v in {"family": row.get("last_name"), "given": given}.items() if v}
+
+
 def read(resource: Mapping, tz: str) -> Read:
 	"""The resource as a row; Refused when it is not FHIR, not a kind a practice keeps, or
 	lacks what the row needs. Times are turned into the practice's (``tz``) wall clock."""

@@ -34,7 +34,7 @@ from frappe.utils import add_to_date, get_datetime, get_system_timezone, now_dat
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
-from medic_plus.core import bulk, fhir_map
+from medic_plus.core import bulk, fhir_map, fhir_read
 from medic_plus.core.access_log import Access
 from medic_plus.fhir import router
 from medic_plus.fhir.router import FHIRError
@@ -43,18 +43,9 @@ from medic_plus.tenancy import context
 from medic_plus.tenancy.scope import SCOPES, Mode, get_scope
 
 DOCTYPE = "FHIR Bulk Export"
-SUPPORTED = (
-	"Organization",
-	"Practitioner",
-	"Patient",
-	"Appointment",
-	"Encounter",
-	"AllergyIntolerance",
-	"Condition",
-	"MedicationRequest",
-	"Observation",
-	"DocumentReference",
-)
+# the practice, then every kind a practice's record holds (in the order an import needs
+# them: what a resource names comes before it), then its documents
+SUPPORTED = ("Organization", *fhir_read.ORDER, "DocumentReference")
 STATUS, FILE = "$export-status", "$export-file"
 CONTENT = "Binary"  # (in the files list) a document's content, which a DocumentReference points at
 CHUNK = 1000

@@ -191,6 +191,11 @@ def resources(
 def _one_file(content: bytes, file_name: str, only: str | None = None):
 	text = content.decode("utf-8-sig", errors="replace")
 	first = text.lstrip()[:1]
+	if file_name.lower().endswith(".csv"):  # patients, a row each
+		if only in (None, "Patient"):
+			for number, resource in fhir_read.csv_patients(io.StringIO(text)):
+				yield (file_name, number), resource
+		return
 	if file_name.lower().endswith(".json") and first == "{":
 		try:
 			whole = json.loads(text)

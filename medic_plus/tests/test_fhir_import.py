@@ -326,6 +326,43 @@ class TestFHIRImport(TenancyFixtureTestCase):
 		self.assertEqual(len(created), 1)
 		self.assertNotEqual(created[0], fx.b.patient)
 
+	def test_a_csv_of_patients_checked_imported_and_imported_again(self):
+		content = (
+			b"First Name,Last Name,Sex,Date of Birth,Email,Mobile\n"
+			b"Carla,Csvimport,F,1985-02-03,carla.csv@example.org,+27821112222\n"
+			b"Bad,Date,M,03/02/1985,,\n"
+			b"Conrad,Csvimport,M,1979-11-30,,+27823334444\n"
+		)
+		doc = self.new_import(content, "patients.csv")
+		imports.check(doc.name)
+		doc.reload()
+		self.assertEqual((doc.to_create, doc.to_match, doc.refused), (2, 0, 1))
+		self.assertEqual([r["line"] for r in json.loads(doc.report)["refused"]], [3])
+		with patch.object(frappe, "enqueue"):
+			self.run_import(doc)
+		made = frappe.get_all(
+			"Patient",
+			filters={"custom_practice": self.practice_c, "last_name": "Csvimport"},
+			fields=["first_name", "sex", "dob", "email", "mobile"],
+			order_by="first_name",
+		)
+		self.assertEqual(
+			[(p.first_name, p.sex, str(p.dob), p.email, p.mobile) for p in made],
+			[
+				("Carla", "Female", "1985-02-03", "carla.csv@example.org", "+27821112222"),
+				("Conrad", "Male", "1979-11-30", None, "+27823334444"),
+			],
+		)
+		again = self.new_import(content, "patients-again.csv")
+		with patch.object(frappe, "enqueue"):
+			imports.check(again.name)
+			self.run_import(again)
+		again.reload()
+		self.assertEqual((again.to_create, again.to_match), (0, 2))
+		self.assertEqual(
+			frappe.db.count("Patient", {"custom_practice": self.practice_c, "last_name": "Csvimport"}), 2
+		)
+
 	def test_only_the_practices_admins_import(self):
 		from medic_plus.api import imports as api
 

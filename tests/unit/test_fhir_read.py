@@ -222,3 +222,42 @@ def test_ndjson_lines_and_bundles():
 	assert all(isinstance(r, fhir_read.Refused) for _n, r in rows[1:])
 	entries = list(fhir_read.bundle({"resourceType": "Bundle", "entry": [{"resource": {"id": "x"}}, {}]}))
 	assert entries[0] == (1, {"id": "x"}) and isinstance(entries[1][1], fhir_read.Refused)
+
+
+def test_a_csv_of_patients_reads_as_patient_resources():
+	rows = list(
+		fhir_read.csv_patients(
+			[
+				"First Name,Last_Name,Sex,Date of Birth,E-mail,Mobile\n",
+				"Mia,Schulz,F,1990-05-17,mia@example.org,+27821234567\n",
+				",,,,,\n",
+				"Noah,Meyer,m,17/05/1990,,\n",
+			]
+		)
+	)
+	assert [n for n, _r in rows] == [2, 4]
+	mia = rows[0][1]
+	assert mia["name"] == [{"family": "Schulz", "given": ["Mia"]}] and mia["gender"] == "female"
+	assert mia["id"].startswith("csv-") and mia["birthDate"] == "1990-05-17"
+	read = fhir_read.read(mia, TZ)
+	assert (read.values["email"], read.values["mobile"], read.values["sex"]) == (
+		"mia@example.org",
+		"+27821234567",
+		"Female",
+	)
+	assert isinstance(rows[1][1], fhir_read.Refused) and "1990-05-17" in str(rows[1][1])
+	# the same row gives the same id: a second import matches it
+	again = list(
+		fhir_read.csv_patients(
+			[
+				"First Name,Last_Name,Sex,Date of Birth,E-mail,Mobile\n",
+				"Mia,Schulz,F,1990-05-17,mia@example.org,+27821234567\n",
+			]
+		)
+	)
+	assert again[0][1]["id"] == mia["id"]
+
+
+def test_a_csv_without_a_first_name_column_is_refused():
+	rows = list(fhir_read.csv_patients(["name,email\n", "Mia,mia@example.org\n"]))
+	assert len(rows) == 1 and isinstance(rows[0][1], fhir_read.Refused)
