@@ -372,8 +372,8 @@ def write(doc, writer: bulk.NDJSONWriter) -> int:
 	doc.flags.errors = []
 	for rtype in doc.resource_types.split(","):
 		for resources in pages(doc, rtype, window):
-			for resource in resources:
-				writer.write(rtype, fhir_map.to_json(resource))
+			for body in resources:  # plain data: fhir_map's bodies write what their models write
+				writer.write(rtype, fhir_map.dumps(body))
 			done += len(resources)
 			heartbeat(doc.name, done)
 	for message in doc.flags.errors:  # the manifest's "error" files (the IG's OperationOutcomes)
@@ -417,18 +417,18 @@ def keyset(doctype: str, filters: list, fields, order: str = "name"):
 
 
 def pages(doc, rtype: str, window):
-	"""Pages of FHIR resources of ``rtype`` for the export's practice."""
+	"""Pages of the FHIR resources (as plain data) of ``rtype`` for the export's practice."""
 	practice = doc.practice
 	caller = router.Caller([practice], given=True)
 	if rtype == "Organization":
 		yield [
-			router.to_resource(rtype, r)
+			router.to_body(rtype, r)
 			for r in router.fetch(rtype, [["name", "=", practice], *changed("modified", window)])
 		]
 		return
 	if rtype == "Practitioner":  # its members, and whoever its visits name
 		yield [
-			router.to_resource(rtype, r)
+			router.to_body(rtype, r)
 			for r in router.fetch(
 				rtype, [["name", "in", practitioners(caller)], *changed("modified", window)]
 			)
@@ -441,13 +441,13 @@ def pages(doc, rtype: str, window):
 	if rtype == "MedicationRequest":
 		for names in keyset("Patient Encounter", [*scope, *changed("modified", window)], ["name"]):
 			rows = router.fetch_prescriptions([["encounter", "in", [r.name for r in names]]])
-			yield [router.to_resource(rtype, r) for r in rows]
+			yield [router.to_body(rtype, r) for r in rows]
 		return
 	if rtype == "Observation":
 		filters = [*scope, ["docstatus", "=", 1], *changed("modified", window)]
 		for names in keyset("Vital Signs", filters, ["name"]):
 			rows = router.fetch_vital_signs([["name", "in", [r.name for r in names]]])
-			yield [router.to_resource(rtype, r) for r in rows]
+			yield [router.to_body(rtype, r) for r in rows]
 		return
 	doctype = router.DOCTYPE[rtype]
 	for rows in keyset(doctype, [*scope, *changed("modified", window)], router.FIELDS[rtype]):
@@ -455,7 +455,7 @@ def pages(doc, rtype: str, window):
 			router.add_substance_codes(rows)
 		if rtype == "Patient" and doc.level == "Patient":
 			log_patients(doc, [r.name for r in rows])
-		yield [router.to_resource(rtype, r) for r in rows]
+		yield [router.to_body(rtype, r) for r in rows]
 
 
 def practitioners(caller: router.Caller) -> list[str]:
@@ -537,7 +537,7 @@ def document(doc, row, kind: str, tz: str, title: str, content: bytes, extension
 	doc.flags.contents.append(
 		bulk.OutputFile(CONTENT, file_name, 1, len(content), hashlib.sha256(content).hexdigest())
 	)
-	return fhir_map.document_reference(
+	return fhir_map.document_reference_body(
 		{
 			"kind": kind,
 			"name": row.name,

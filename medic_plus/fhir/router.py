@@ -11,6 +11,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 import frappe
+from fhir.resources.R4B import get_fhir_model_class
 from frappe.query_builder import Case, Criterion, Field
 from frappe.query_builder.functions import Count, Sum, Trim
 from pypika import analytics  # frappe.qb is PyPika: its window functions
@@ -366,22 +367,31 @@ def count_matches(rtype: str, filters: list, or_filters=None) -> int:
 
 
 def to_resource(rtype: str, row):
+	"""The validated FHIR resource of a row."""
+	return get_fhir_model_class(rtype).model_validate(to_body(rtype, row))
+
+
+def to_body(rtype: str, row) -> dict:
+	"""The resource of a row as plain data (``to_resource`` validates it; the bulk export
+	writes it as it is: core/fhir_map.dumps)."""
 	if rtype == "Patient":
-		return fhir_map.patient(row)
+		return fhir_map.patient_body(row)
 	if rtype == "Practitioner":
-		return fhir_map.practitioner(row)
+		return fhir_map.practitioner_body(row)
 	if rtype == "Organization":
-		return fhir_map.organization(row)
+		return fhir_map.organization_body(row)
 	if rtype == "AllergyIntolerance":
-		return fhir_map.allergy_intolerance(row)
+		return fhir_map.allergy_intolerance_body(row)
 	if rtype == "Condition":
-		return fhir_map.condition(row)
+		return fhir_map.condition_body(row)
 	tz = practice_timezone(row.practice)
 	if rtype == "MedicationRequest":
-		return fhir_map.medication_request(row, tz)
+		return fhir_map.medication_request_body(row, tz)
 	if rtype == "Observation":
-		return fhir_map.observation(row, row.vital, tz)
-	return fhir_map.appointment(row, tz) if rtype == "Appointment" else fhir_map.encounter(row, tz)
+		return fhir_map.observation_body(row, row.vital, tz)
+	if rtype == "Appointment":
+		return fhir_map.appointment_body(row, tz)
+	return fhir_map.encounter_body(row, tz)
 
 
 def add_substance_codes(rows: list) -> None:

@@ -519,3 +519,203 @@ def test_document_reference_points_at_its_content_and_its_patient():
 		and attachment["creation"] == "2026-03-01T09:30:00+02:00"
 	)
 	assert d["date"] == "2026-03-01T09:30:00+02:00"
+
+
+def test_the_bodies_write_what_the_models_write():
+	"""The bulk export writes the builders' bodies without a model (fhir_map.dumps): for
+	every kind, the same JSON as the validated model's."""
+	from datetime import datetime, time
+
+	tz = "Africa/Johannesburg"
+	cases = [
+		(
+			fhir_map.patient,
+			fhir_map.patient_body,
+			(
+				{
+					"name": "P 1",
+					"first_name": "Mia",
+					"middle_name": "Rosé",
+					"last_name": "Schulz",
+					"patient_name": "Mia Rosé Schulz",
+					"sex": "Female",
+					"dob": date(1990, 5, 17),
+					"email": "mia@example.org",
+					"mobile": "+4915100000",
+					"phone": "+27111",
+					"status": "Active",
+					"practice": "PRAC1",
+				},
+			),
+		),
+		(
+			fhir_map.practitioner,
+			fhir_map.practitioner_body,
+			(
+				{
+					"name": "DOC 1",
+					"first_name": "Ada",
+					"last_name": "Lovelace",
+					"practitioner_name": "Ada Lovelace",
+					"gender": "Female",
+					"status": "Active",
+					"mobile_phone": "+2782",
+					"registration": "MP123",
+				},
+			),
+		),
+		(
+			fhir_map.organization,
+			fhir_map.organization_body,
+			(
+				{
+					"name": "PRAC1",
+					"practice_name": "Alpha",
+					"slug": "alpha",
+					"short_code": "ALP",
+					"status": "Active",
+					"practice_type": "GP",
+					"email": "a@example.org",
+					"phone": "+2711",
+					"address": "1 Main\nCape Town",
+				},
+			),
+		),
+		(
+			fhir_map.appointment,
+			fhir_map.appointment_body,
+			(
+				{
+					"name": "A1",
+					"patient": "P 1",
+					"practitioner": "DOC 1",
+					"appointment_date": date(2026, 3, 4),
+					"appointment_time": timedelta(hours=9, minutes=30),
+					"duration": 20,
+					"status": "Scheduled",
+					"appointment_type": "Consultation",
+					"booking_reference": "XYZ",
+				},
+				tz,
+			),
+		),
+		(
+			fhir_map.encounter,
+			fhir_map.encounter_body,
+			(
+				{
+					"name": "E1",
+					"patient": "P 1",
+					"practitioner": "DOC 1",
+					"encounter_date": date(2026, 3, 4),
+					"encounter_time": time(10, 0),
+					"docstatus": 1,
+					"appointment": "A1",
+					"practice": "PRAC1",
+				},
+				tz,
+			),
+		),
+		(
+			fhir_map.allergy_intolerance,
+			fhir_map.allergy_intolerance_body,
+			(
+				{
+					"name": "AL1",
+					"patient": "P 1",
+					"status": "active",
+					"criticality": "high",
+					"substance": "Penicillin",
+					"substance_code": "CV1",
+					"substance_code_value": "764146007",
+					"substance_display": "Penicillin",
+					"substance_system": "http://snomed.info/sct",
+					"category": "medication",
+					"reaction": "hives",
+					"recorded_on": date(2026, 3, 4),
+					"note": "severe",
+				},
+			),
+		),
+		(
+			fhir_map.condition,
+			fhir_map.condition_body,
+			(
+				{
+					"name": "PR1",
+					"patient": "P 1",
+					"status": "active",
+					"chronic": 1,
+					"code": "E11.9",
+					"condition_name": "Diabetes",
+					"onset": date(2020, 1, 1),
+					"abatement": None,
+					"source_encounter": "E1",
+					"recorded_on": date(2026, 3, 4),
+					"note": None,
+				},
+			),
+		),
+		(
+			fhir_map.medication_request,
+			fhir_map.medication_request_body,
+			(
+				{
+					"name": "RX1",
+					"medication": "Amoxicillin",
+					"dosage": "1-0-1",
+					"dosage_form": "Capsule",
+					"period": "5 Day",
+					"comment": "after meals",
+					"encounter": "E1",
+					"patient": "P 1",
+					"practitioner": "DOC 1",
+					"encounter_date": date(2026, 3, 4),
+					"encounter_time": time(10, 0),
+					"docstatus": 1,
+				},
+				tz,
+			),
+		),
+		(
+			fhir_map.document_reference,
+			fhir_map.document_reference_body,
+			(
+				{
+					"kind": "sick-note",
+					"name": "SN1",
+					"patient": "P 1",
+					"practice": "PRAC1",
+					"practitioner": "DOC 1",
+					"title": "Sick note",
+					"content_type": "application/pdf",
+					"url": "https://x/f.pdf",
+					"size": 10,
+					"sha1": "qUqP5cyxm6YcTAhz05Hph5gvu9M=",
+					"created": datetime(2026, 3, 1, 9, 30),
+					"docstatus": 1,
+				},
+				tz,
+			),
+		),
+	]
+	vitals = {
+		"name": "VS1",
+		"patient": "P 1",
+		"encounter": "E1",
+		"signs_date": date(2026, 3, 4),
+		"signs_time": time(10, 5),
+		"temperature": "37.2",
+		"pulse": "80",
+		"bp_systolic": "120",
+		"bp_diastolic": "",
+		"height": 1.7,
+		"weight": 72.5,
+		"bmi": 25.09,
+	}
+	for key in fhir_map.vital_keys(vitals):
+		cases.append((fhir_map.observation, fhir_map.observation_body, (vitals, key, tz)))
+	for model, body, args in cases:
+		assert json.loads(fhir_map.dumps(body(*args))) == json.loads(
+			fhir_map.to_json(model(*args))
+		), model.__name__
