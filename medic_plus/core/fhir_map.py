@@ -72,6 +72,7 @@ ICD10 = "http://hl7.org/fhir/sid/icd-10"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 CHRONIC_EXTENSION = f"{SYSTEM}/chronic"
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
 VITAL_SIGNS = "vital-signs"
 
 
@@ -654,12 +655,21 @@ def capability_statement(base_url: str, software_version: str, date_published: s
 				{
 					"name": "everything",
 					"definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-				}
+				},
+				{"name": "export", "definition": f"{BULK_DATA}/OperationDefinition/patient-export"},
 			]
 		resources.append(entry)
+	# a practice as a Group, for its bulk export
+	resources.append(
+		{
+			"type": "Group",
+			"operation": [{"name": "export", "definition": f"{BULK_DATA}/OperationDefinition/group-export"}],
+		}
+	)
 	return CapabilityStatement.model_validate(
 		{
 			"resourceType": "CapabilityStatement",
+			"instantiates": [f"{BULK_DATA}/CapabilityStatement/bulk-data"],
 			"status": "active",
 			"date": date_published,
 			"kind": "instance",

@@ -135,7 +135,12 @@ def test_capability_statement_states_the_version_honestly():
 		"Condition",
 		"MedicationRequest",
 		"Observation",
+		"Group",
 	}
+	# the bulk export: Patient/$export and Group/<practice>/$export
+	assert c["instantiates"] == ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"]
+	assert {o["name"] for o in resources["Patient"]["operation"]} == {"everything", "export"}
+	assert [o["name"] for o in resources["Group"]["operation"]] == ["export"]
 	params = {p["name"]: p["type"] for p in resources["Observation"]["searchParam"]}
 	assert params == {"patient": "reference", "date": "date", "code": "token", "category": "token"}
 	params = {p["name"]: p["type"] for p in resources["AllergyIntolerance"]["searchParam"]}
