@@ -78,6 +78,17 @@ class Plan:
 	def figure(self, outcome: str) -> int:
 		return sum(c[outcome] for c in self.counts.values())
 
+	def figures(self) -> dict:
+		"""The FHIR Import's fields that say what the walk did (or would do)."""
+		return {
+			"total": self.total,
+			"processed": self.total,
+			"to_create": self.figure("create"),
+			"to_match": self.figure("match"),
+			"refused": self.figure("refused"),
+			"report": self.report(),
+		}
+
 	def report(self) -> str:
 		return json.dumps(
 			{
@@ -99,12 +110,7 @@ def check(name: str) -> dict:
 		{
 			"status": "Checked",
 			"checked_on": now_datetime(),
-			"total": plan.total,
-			"processed": plan.total,
-			"to_create": plan.figure("create"),
-			"to_match": plan.figure("match"),
-			"refused": plan.figure("refused"),
-			"report": plan.report(),
+			**plan.figures(),
 			"error": None,
 		}
 	)
@@ -154,12 +160,7 @@ def run(fhir_import: str) -> None:
 		{
 			"status": "Completed",
 			"finished_on": now_datetime(),
-			"total": plan.total,
-			"processed": plan.total,
-			"to_create": plan.figure("create"),
-			"to_match": plan.figure("match"),
-			"refused": plan.figure("refused"),
-			"report": plan.report(),
+			**plan.figures(),
 		},
 	)
 	frappe.db.commit()  # nosemgrep: the job's answer
@@ -223,12 +224,9 @@ class Importer:
 	def __init__(self, doc, write: bool):
 		self.doc, self.write, self.practice = doc, write, doc.practice
 		self.plan = Plan()
-		self.tz = (
-			frappe.db.get_value("Practice", self.practice, "timezone") or frappe.utils.get_system_timezone()
-		)
-		self.company = frappe.db.get_value(
-			"Practice", self.practice, "company"
-		) or frappe.defaults.get_global_default("company")
+		practice = frappe.db.get_value("Practice", self.practice, ["timezone", "company"], as_dict=True)
+		self.tz = practice.timezone or frappe.utils.get_system_timezone()
+		self.company = practice.company or frappe.defaults.get_global_default("company")
 		# source (type, id) -> what it is or will be here; None: refused (and what names it is)
 		self.known: dict[tuple[str, str], str | None] = {}
 		self.vital_groups: dict[str, str] = {}

@@ -251,6 +251,7 @@ class Eraser:
 		)
 		self.leaving = [m.user for m in self.members if not _belongs_elsewhere(m.user, self.practice)]
 		self.company = self._own_company()
+		self.practitioners = self._leaving_practitioners()
 		self.needle_values = sorted(core.needles(self._needles()))  # read before anything goes
 		self.pattern = core.pattern(set(self.needle_values))
 
@@ -279,7 +280,7 @@ class Eraser:
 			)
 			if row:
 				values += [row.full_name, row.email, row.mobile_no, row.phone]
-		for practitioner in self._leaving_practitioners():
+		for practitioner in self.practitioners:
 			row = frappe.db.get_value(
 				"Healthcare Practitioner",
 				practitioner,
@@ -315,14 +316,13 @@ class Eraser:
 	# --- the run -----------------------------------------------------------------------------
 
 	def run(self) -> dict:
-		practitioners = self._leaving_practitioners()
 		records = self._records()
 		for doctype, names in records.items():
 			self._delete_rows(doctype, names)
 		self._delete_contacts()
 		self._delete_global_search(records)
 		self._close_practice()
-		self._remove_people(practitioners)
+		self._remove_people(self.practitioners)
 		self._remove_portal_accounts()
 		self._delete_logs()
 		self._cancel_jobs()
