@@ -180,6 +180,8 @@ _also_each(
 
 # medical aids: an appointment names the patient's medical aid on its day (billing/medical_aid.py)
 _also("Patient Appointment", "validate", "medic_plus.billing.medical_aid.set_on_appointment")
+# a video visit's room (booking/video.py)
+_also("Patient Appointment", "validate", "medic_plus.booking.video.set_room")
 override_doctype_dashboards = {"Patient": "medic_plus.billing.medical_aid.patient_dashboard"}
 
 # the problem list: an encounter's ticked ICD-10 diagnoses go onto it on submit

@@ -365,6 +365,14 @@ EXTRA_FIELDS = {
 			"insert_after": "default_duration",
 			"description": "The consultation code a visit of this type is billed and claimed with.",
 		},
+		{
+			"fieldname": "custom_video_visit",
+			"label": "Video Visit",
+			"fieldtype": "Check",
+			"insert_after": "custom_tariff_code",
+			"description": "A visit of this type takes place on the practice's Jitsi Meet server: the "
+			"patient joins from the link in the confirmation, the doctor from the appointment.",
+		},
 	],
 	"Healthcare Practitioner": [
 		{
@@ -429,6 +437,16 @@ EXTRA_FIELDS = {
 			"read_only": 1,
 			"no_copy": 1,
 		},
+		{
+			"fieldname": "custom_video_section",
+			"label": "Video Visit",
+			"fieldtype": "Section Break",
+			"insert_after": "custom_manage_token_hash",
+			"collapsible": 1,
+			"depends_on": "eval:doc.custom_video_room",
+		},
+		_ro("custom_video_room", "Room", "Data", "custom_video_section"),
+		_ro("custom_video_doctor_joined_on", "Doctor Joined On", "Datetime", "custom_video_room"),
 		{
 			"fieldname": "custom_manage_token_hash",
 			"label": "Manage Token Hash",
@@ -586,6 +604,31 @@ EXTRA_FIELDS = {
 			"fieldtype": "Small Text",
 			"insert_after": "custom_plan_section",
 			"description": "Treatment, advice, follow-up; prescriptions and orders below.",
+		},
+		{
+			"fieldname": "custom_letters_section",
+			"label": "Letters",
+			"fieldtype": "Section Break",
+			"insert_after": "custom_plan",
+			"collapsible": 1,
+			"collapsible_depends_on": "eval:doc.custom_patient_letter || doc.custom_referral_letter",
+		},
+		{
+			"fieldname": "custom_patient_letter",
+			"label": "Letter to the Patient",
+			"fieldtype": "Text",
+			"insert_after": "custom_letters_section",
+		},
+		{
+			"fieldname": "custom_letters_column",
+			"fieldtype": "Column Break",
+			"insert_after": "custom_patient_letter",
+		},
+		{
+			"fieldname": "custom_referral_letter",
+			"label": "Referral Letter",
+			"fieldtype": "Text",
+			"insert_after": "custom_letters_column",
 		},
 		*_prescribing_checks(
 			"drug_prescription",

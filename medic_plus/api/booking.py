@@ -15,7 +15,7 @@ from frappe import _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from medic_plus.booking import availability, calendar_cache, notify, otp_store, service
+from medic_plus.booking import availability, calendar_cache, notify, otp_store, service, video
 from medic_plus.booking import practice as booking_practice
 from medic_plus.booking.guard import check_form, clean_mobile, limit, new_form_token
 from medic_plus.core import booking_rules
@@ -52,7 +52,12 @@ def get_practice_info(practice: str) -> dict:
 		"verification_channel": p.verification_channel or "Email",
 		"max_days_ahead": p.max_days_ahead,
 		"appointment_types": [
-			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
+			{
+				"appointment_type": t.appointment_type,
+				"label": _(t.appointment_type),
+				"duration": t.duration,
+				"video": t.video,
+			}
 			for t in p.visit_types()
 		],
 	}
@@ -351,6 +356,7 @@ def booked(p, appointment, doctor, token: str) -> dict:
 		"awaiting_approval": bool(appointment.custom_awaiting_approval),
 		"timezone": p.timezone,
 		"manage_url": notify.manage_url(token),
+		"visit_url": video.visit_url(token) if appointment.custom_video_room else None,
 	}
 
 
@@ -360,7 +366,7 @@ def booked(p, appointment, doctor, token: str) -> dict:
 @frappe.whitelist(allow_guest=True, methods=["GET"])
 @limit(60, 600)
 def get_booking(token: str) -> dict:
-	appointment, p = _by_token(token)
+	appointment, p = by_token(token)
 	doctor = frappe.db.get_value("Healthcare Practitioner", appointment.practitioner, "practitioner_name")
 	deadline = service.cancellation_deadline(appointment, p)
 	return {
@@ -381,13 +387,14 @@ def get_booking(token: str) -> dict:
 		),
 		"cancel_until": deadline.strftime("%Y-%m-%d %H:%M"),
 		"max_days_ahead": p.max_days_ahead,
+		"visit_url": video.visit_url(token) if appointment.custom_video_room else None,
 	}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @limit(30, 600)
 def cancel_booking(token: str, reason: str | None = None) -> dict:
-	appointment, p = _by_token(token)
+	appointment, p = by_token(token)
 	if appointment.status == "Cancelled":
 		return get_booking(token)
 	if not service.can_cancel(appointment, p):
@@ -410,7 +417,7 @@ def cancel_booking(token: str, reason: str | None = None) -> dict:
 def get_reschedule_times(token: str, from_date: str, to_date: str | None = None) -> dict:
 	"""Free times the booking could move to: its doctor, its length, under the same rules
 	as a new booking (the booking's own time counts as free)."""
-	appointment, p = _by_token(token)
+	appointment, p = by_token(token)
 	p = _changeable(appointment, p)
 	start = _date(from_date, "from_date")
 	end = _date(to_date, "to_date") if to_date else start
@@ -439,7 +446,7 @@ def reschedule_booking(token: str, appointment_date: str, appointment_time: str)
 	"""Move the booking to another free time of the same doctor: the same rules and checks
 	as a booking; the new time is taken and the old one freed in one transaction, and the
 	manage link stays the same."""
-	appointment, p = _by_token(token)
+	appointment, p = by_token(token)
 	p = _changeable(appointment, p)
 	try:
 		day = booking_rules.parse_date(appointment_date)
@@ -519,18 +526,32 @@ def visit_type(p, appointment_type: str | None) -> tuple[str | None, int | None]
 	"""(appointment type, its length) for a booking: one of the practice's online types
 	(the first when none is named); where the practice lists none, any type bookable with
 	a practitioner, as long as each schedule slot."""
-	types = p.visit_types()
+	types = p.visit_types(offered=False)
 	if not types:
 		if appointment_type and not frappe.db.exists(
 			"Appointment Type", {"name": appointment_type, "allow_booking_for": "Practitioner"}
 		):
 			bad("appointment_type", _("Unknown appointment type."))
+		check_video_offered(p, appointment_type)
 		return appointment_type, None
 	chosen = next((t for t in types if t.appointment_type == appointment_type), None)
 	if appointment_type and not chosen:
 		bad("appointment_type", _("Unknown appointment type."))
-	chosen = chosen or types[0]
+	chosen = chosen or next(iter(p.visit_types()), None) or types[0]
+	check_video_offered(p, chosen.appointment_type)
 	return chosen.appointment_type, chosen.duration or None
+
+
+def check_video_offered(p, appointment_type: str | None) -> None:
+	"""A video visit only where the practice has a video server to hold its room."""
+	if video.is_video(appointment_type) and not p.video_server():
+		bad(
+			"appointment_type",
+			_(
+				"Video visits are not available at {0} at the moment. Please choose another reason "
+				"for the visit, or call the practice."
+			).format(p.practice_name),
+		)
 
 
 def _identifier(p, email: str | None, mobile: str | None):
@@ -576,7 +597,7 @@ def bad(field: str, message: str):
 	)
 
 
-def _by_token(token: str):
+def by_token(token: str):
 	appointment = service.get_by_token(token)
 	if not appointment:
 		frappe.throw(_("Booking not found"), frappe.DoesNotExistError)

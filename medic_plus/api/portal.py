@@ -96,7 +96,7 @@ def manage_link(visit: str) -> dict:
 	with system_scope():
 		doc = frappe.get_doc("Patient Appointment", row.name)
 		token = service.ensure_manage_token(doc)
-	return {"url": notify.manage_url(token)}
+	return {"url": notify.manage_url(token), "visit_url": notify.visit_link(doc, token)}
 
 
 @frappe.whitelist(methods=["GET"])

@@ -116,30 +116,38 @@ def send_confirmation(practice, appointment, practitioner_name: str, token: str,
 	"""The confirmation goes only to what the person proved they hold: the verified e-mail
 	(with the .ics), or by SMS the verified mobile number."""
 	start = appointment_start(appointment)
+	join = visit_link(appointment, token)
 	if person.verified == "mobile":
+		if join:
+			text = _("{0}: video visit {1} with {2} on {3}. Join: {4}")
+		else:
+			text = _("{0}: appointment {1} with {2} on {3}. Manage: {4}")
 		_queue_sms(
 			person.mobile,
-			_("{0}: appointment {1} with {2} on {3}. Manage: {4}").format(
+			text.format(
 				practice.practice_name,
 				appointment.custom_booking_reference,
 				practitioner_name,
 				start.strftime("%d.%m. %H:%M"),
-				manage_url(token),
+				join or manage_url(token),
 			),
 		)
 		return
+	description = _("Reference {0}. Manage or cancel: {1}").format(
+		appointment.custom_booking_reference, manage_url(token)
+	)
+	if join:
+		description = _("Join the video visit: {0}").format(join) + "\n" + description
 	event = ics.event(
 		uid=f"{appointment.name}@{frappe.local.site}",
 		start_local=start,
 		duration_minutes=int(appointment.duration or 0),
 		tz=practice.timezone or "UTC",
-		summary=_("Appointment with {0}").format(practitioner_name),
-		location=" ".join(
-			filter(None, [practice.practice_name, (practice.address or "").replace("\n", ", ")])
-		),
-		description=_("Reference {0}. Manage or cancel: {1}").format(
-			appointment.custom_booking_reference, manage_url(token)
-		),
+		summary=(_("Video visit with {0}") if join else _("Appointment with {0}")).format(practitioner_name),
+		location=join
+		or " ".join(filter(None, [practice.practice_name, (practice.address or "").replace("\n", ", ")])),
+		description=description,
+		url=join or "",
 	)
 	_sendmail(
 		practice,
@@ -162,7 +170,15 @@ def _appointment_args(practice, appointment, practitioner_name: str, start: date
 		"practitioner_name": practitioner_name,
 		"start": start,
 		"manage_url": manage_url(token),
+		"visit_url": visit_link(appointment, token),
 	}
+
+
+def visit_link(appointment, token: str) -> str | None:
+	"""A video visit's join page (its confirmation, reminders and calendar entry carry it)."""
+	from medic_plus.booking.video import visit_url
+
+	return visit_url(token) if appointment.get("custom_video_room") else None
 
 
 def _sendmail(practice, recipient: str | None, **kwargs) -> None:
@@ -265,10 +281,15 @@ def send_reminder(practice, appointment, token: str) -> None:
 	)
 	if practice.send_sms_reminders and mobile and (number := _textable(practice, mobile)):
 		mobile = number
+		join = visit_link(appointment, token)
+		text = _("Reminder: video visit, {0} with {1} on {2}. Join: {3}") if join else None
 		_queue_sms(
 			mobile,
-			_("Reminder: {0} with {1} on {2}. Manage: {3}").format(
-				practice.practice_name, practitioner_name, start.strftime("%d.%m. %H:%M"), manage_url(token)
+			(text or _("Reminder: {0} with {1} on {2}. Manage: {3}")).format(
+				practice.practice_name,
+				practitioner_name,
+				start.strftime("%d.%m. %H:%M"),
+				join or manage_url(token),
 			),
 		)
 

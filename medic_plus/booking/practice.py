@@ -101,27 +101,44 @@ class BookingPractice(frappe._dict):
 			return "https://www.openstreetmap.org/search?query=" + quote_plus(" ".join(self.address.split()))
 		return None
 
-	def visit_types(self) -> list[frappe._dict]:
+	def visit_types(self, offered: bool = True) -> list[frappe._dict]:
 		"""The reasons for a visit the practice offers online, in its order, each with its
-		length in minutes (the row's, else the appointment type's default); read once."""
+		length in minutes (the row's, else the appointment type's default) and whether it is
+		a video visit; read once. ``offered``: without the video visits while no video server
+		is set up."""
 		if "_visit_types" not in self.__dict__:
 			row = frappe.qb.DocType("Practice Appointment Type")
 			kind = frappe.qb.DocType("Appointment Type")
 			self.__dict__["_visit_types"] = [
 				frappe._dict(
-					appointment_type=r.appointment_type, duration=int(r.duration or r.default_duration or 0)
+					appointment_type=r.appointment_type,
+					duration=int(r.duration or r.default_duration or 0),
+					video=bool(r.custom_video_visit),
 				)
 				for r in (
 					frappe.qb.from_(row)
 					.join(kind)
 					.on(kind.name == row.appointment_type)
-					.select(row.appointment_type, row.duration, kind.default_duration)
+					.select(
+						row.appointment_type, row.duration, kind.default_duration, kind.custom_video_visit
+					)
 					.where((row.parent == self.name) & (row.parenttype == "Practice"))
 					.orderby(row.idx)
 					.run(as_dict=True)
 				)
 			]
-		return self.__dict__["_visit_types"]
+		types = self.__dict__["_visit_types"]
+		if offered and any(t.video for t in types) and not self.video_server():
+			return [t for t in types if not t.video]
+		return types
+
+	def video_server(self):
+		"""The Jitsi server the practice's video visits take place on, or None; read once."""
+		if "_video_server" not in self.__dict__:
+			from medic_plus.booking import video
+
+			self.__dict__["_video_server"] = video.server_for(self.name)
+		return self.__dict__["_video_server"]
 
 
 def get_practices(filters: dict, limit: int = 0) -> list[BookingPractice]:

@@ -43,6 +43,7 @@ def event(
 	description: str = "",
 	stamp_utc: datetime | None = None,
 	cancelled: bool = False,
+	url: str = "",
 ) -> str:
 	"""An VCALENDAR with one VEVENT, times in UTC."""
 	start = start_local.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
@@ -66,5 +67,7 @@ def event(
 		lines.append(f"LOCATION:{_escape(location)}")
 	if description:
 		lines.append(f"DESCRIPTION:{_escape(description)}")
+	if url:  # a video visit's join page (RFC 5545 3.8.4.6: a URI, not escaped as text)
+		lines.append(f"URL:{url}")
 	lines += ["STATUS:" + ("CANCELLED" if cancelled else "CONFIRMED"), "END:VEVENT", "END:VCALENDAR"]
 	return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -150,6 +150,11 @@ class Redactor:
 			self.patterns.append((placeholder, " ".join(person.names), _name_pattern(person)))
 		self.identifiers = sorted({i for i in known.identifiers if i and len(i) >= 4}, key=len, reverse=True)
 
+	def people(self) -> dict[str, str]:
+		"""Each known person's placeholder and full name: what an answer that names someone
+		the text did not (a letter's "Dear [PATIENT]") is given back."""
+		return {placeholder: name for placeholder, name, _pattern in self.patterns}
+
 	def redact(self, text: str) -> Redacted:
 		values: dict[str, str] = {}
 		counters: dict[str, int] = {}

@@ -22,18 +22,48 @@ TOKEN_LIFE = timedelta(hours=2)
 LIVE = ("Scheduled", "Confirmed", "Open", "Checked In")
 
 
-def room_name(secret: str, appointment: str) -> str:
+def room_name(secret: str, appointment: str, start: datetime) -> str:
 	"""The visit's room: unguessable without the site's secret, the same for the patient and
-	the doctor, and nothing of the appointment readable in it."""
-	digest = hmac.new(secret.encode(), f"video-room|{appointment}".encode(), hashlib.sha256).hexdigest()
+	the doctor, nothing of the appointment readable in it, and another room once the visit
+	moves to another time (the old room's address leads nowhere)."""
+	key = f"video-room|{appointment}|{start.replace(tzinfo=None).isoformat(timespec='minutes')}"
+	digest = hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
 	return f"mp-{digest[:32]}"
+
+
+def closes_at(start: datetime, minutes: int) -> datetime:
+	"""When the visit's door closes."""
+	return start + timedelta(minutes=minutes or 0) + GRACE
+
+
+def token_life(start: datetime, minutes: int, now: datetime) -> timedelta:
+	"""How long a token issued ``now`` lives: TOKEN_LIFE, and never past the door's closing."""
+	return max(timedelta(0), min(TOKEN_LIFE, closes_at(start, minutes) - now))
+
+
+def clean_server(url: str | None) -> str | None:
+	"""A Jitsi server's address as the app uses it (``https://host[/path]`` without the
+	trailing slash), None for none; ValueError for anything that is not an https address
+	(plain http only on this machine's own loopback, for a test server)."""
+	from urllib.parse import urlsplit
+
+	url = (url or "").strip()
+	if not url:
+		return None
+	parts = urlsplit(url)
+	local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+	if parts.scheme not in ("https", "http") or not parts.hostname or (parts.scheme == "http" and not local):
+		raise ValueError("not an https address")
+	if parts.query or parts.fragment or parts.username or parts.password:
+		raise ValueError("not a plain server address")
+	return url.rstrip("/")
 
 
 def door(start: datetime, minutes: int, now: datetime) -> str:
 	"""'early' (come back at start - EARLY), 'open', or 'closed' (the visit is over)."""
 	if now < start - EARLY:
 		return "early"
-	if now > start + timedelta(minutes=minutes or 0) + GRACE:
+	if now > closes_at(start, minutes):
 		return "closed"
 	return "open"
 

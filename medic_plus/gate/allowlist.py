@@ -267,6 +267,9 @@ DESK: dict[str, tuple[str, ...]] = {
 		"medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token.issue_token",
 		"medic_plus.api.imports.check",
 		"medic_plus.api.imports.start",
+		"medic_plus.api.video.doctor_join",
+		"medic_plus.api.assistant.get_features",
+		"medic_plus.api.assistant.draft",
 	),
 }
 
@@ -368,6 +371,12 @@ PUBLIC: dict[str, tuple[str, ...]] = {
 		"medic_plus.api.booking.get_reschedule_times",
 		"medic_plus.api.booking.reschedule_booking",
 	),
+	# a video visit's page (/visit), by the visit's manage link: the consent, the waiting room
+	"video": (
+		"medic_plus.api.video.get_visit",
+		"medic_plus.api.video.give_consent",
+		"medic_plus.api.video.join",
+	),
 	# a patient signs in to the patient portal (/patient)
 	"portal_sign_in": (
 		"medic_plus.api.portal.request_code",
@@ -404,6 +413,7 @@ PORTAL: dict[str, tuple[str, ...]] = {
 	# booking (/book) and a visit's manage link, as for anyone: the patient books, moves and
 	# cancels under the practice's rules
 	"booking": PUBLIC["booking"],
+	"video": PUBLIC["video"],
 }
 
 # A plan invoice paid online (Medic Plus Settings > Payment Gateway Account): the payments

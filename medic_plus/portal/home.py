@@ -15,6 +15,7 @@ from pypika import analytics  # frappe.qb is PyPika: its window functions
 
 from medic_plus.booking import availability, service
 from medic_plus.booking import practice as booking_practice
+from medic_plus.core import video
 from medic_plus.core.access_log import Access
 from medic_plus.portal import accounts, consents, documents, health, identity
 from medic_plus.privacy import access_log
@@ -135,6 +136,7 @@ def _appointments_query() -> str:
 			appt.appointment_type,
 			appt.status,
 			appt.custom_booking_reference,
+			appt.custom_video_room,
 			recent.as_("recent"),
 			place.as_("place"),
 		)
@@ -158,6 +160,8 @@ def _visit(row, start: datetime, p, now: datetime) -> dict:
 		"status": row.status,
 		"can_change": bool(changeable and p.is_open),
 		"can_cancel": changeable,
+		# a video visit still to take place: the portal leads to its /visit page
+		"video": bool(row.custom_video_room and video.link_alive(row.status, start, row.duration or 0, now)),
 		"change_until": service.cancellation_deadline(row, p).strftime("%Y-%m-%d %H:%M")
 		if changeable
 		else None,

@@ -97,6 +97,22 @@ SCOPES: tuple[Scope, ...] = (
 		stamp=False,
 		manager_roles=("Admin",),
 	),
+	# a practice's assistant: its settings (admins), and the log of its requests (written by the
+	# system, read by the admins)
+	Scope(
+		"Practice AI Settings",
+		field="practice",
+		custom_field=False,
+		patient_field=None,
+		manager_roles=("Admin",),
+	),
+	Scope(
+		"AI Inference Log",
+		field="practice",
+		custom_field=False,
+		stamp=False,
+		manager_roles=("Admin",),
+	),
 	Scope(
 		"FHIR Access Token",
 		field="practice",

@@ -56,6 +56,8 @@ RECORD_CODES = {
 	"Patient Consent": "CNS",
 	"Patient Medical Aid": "MAID",
 	"Insurance Claim": "CLM",
+	"AI Inference Log": "AIL",
+	"Practice AI Settings": "AIS",
 }
 
 # records of each practice's books (scope.BOOKS): doctype -> short code of the fixture row

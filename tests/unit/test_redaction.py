@@ -117,3 +117,18 @@ def test_generated_notes_keep_nothing_of_the_patient(first, last, day, phone, up
 	assert day.isoformat() not in out.text and mobile[3:6] not in out.text
 	restored = r.restore(out.text, out.values)
 	assert "[" not in restored and f"{first} {last}" in restored and day.isoformat() in restored
+
+
+def test_every_known_person_has_a_placeholder_to_be_given_back():
+	redactor = r.Redactor(
+		r.Known(
+			people=[
+				r.Person("PATIENT", ("Thandiwe", "Nkosi")),
+				r.Person("STAFF", ("Ann", "Lee")),
+				r.Person("STAFF", ("Bo", "Kim")),
+			]
+		)
+	)
+	assert redactor.people() == {"[PATIENT]": "Thandiwe Nkosi", "[STAFF]": "Ann Lee", "[STAFF_2]": "Bo Kim"}
+	answer = "Dear [PATIENT], ... [STAFF_2]"
+	assert r.restore(answer, redactor.people()) == "Dear Thandiwe Nkosi, ... Bo Kim"

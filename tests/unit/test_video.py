@@ -6,11 +6,44 @@ START = datetime(2026, 3, 4, 9, 0, tzinfo=timezone.utc)
 
 
 def test_a_room_is_the_appointments_unguessable_name():
-	room = video.room_name("site-secret", "HLC-APP-2026-00001")
-	assert room == video.room_name("site-secret", "HLC-APP-2026-00001")
-	assert room != video.room_name("site-secret", "HLC-APP-2026-00002")
-	assert room != video.room_name("other-secret", "HLC-APP-2026-00001")
+	room = video.room_name("site-secret", "HLC-APP-2026-00001", START)
+	assert room == video.room_name("site-secret", "HLC-APP-2026-00001", START.replace(tzinfo=None))
+	assert room != video.room_name("site-secret", "HLC-APP-2026-00002", START)
+	assert room != video.room_name("other-secret", "HLC-APP-2026-00001", START)
 	assert room.startswith("mp-") and "HLC" not in room and len(room) == 35
+
+
+def test_a_moved_visit_gets_another_room():
+	moved = START + timedelta(days=1)
+	assert video.room_name("s", "HLC-APP-2026-00001", moved) != video.room_name(
+		"s", "HLC-APP-2026-00001", START
+	)
+
+
+def test_a_token_never_outlives_the_door():
+	assert video.token_life(START, 20, START - timedelta(minutes=10)) == timedelta(minutes=60)
+	assert video.token_life(START, 180, START) == video.TOKEN_LIFE
+	assert video.token_life(START, 20, START + timedelta(minutes=40)) == timedelta(minutes=10)
+	assert video.token_life(START, 20, START + timedelta(hours=3)) == timedelta(0)
+
+
+def test_only_an_https_server_is_taken():
+	assert video.clean_server(" https://meet.example.org/ ") == "https://meet.example.org"
+	assert video.clean_server("https://example.org/jitsi") == "https://example.org/jitsi"
+	assert video.clean_server("http://127.0.0.1:8443") == "http://127.0.0.1:8443"
+	assert video.clean_server("") is None
+	for bad in (
+		"http://meet.example.org",
+		"ftp://x",
+		"meet.example.org",
+		"https://u:p@x.org",
+		"https://x.org/?a=1",
+	):
+		try:
+			video.clean_server(bad)
+		except ValueError:
+			continue
+		raise AssertionError(bad)
 
 
 def test_the_door_opens_a_little_before_and_closes_after_the_visit():
@@ -50,3 +83,20 @@ def test_the_join_url():
 		video.join_url("https://meet.example.org", "mp-abc", "t.o.k")
 		== "https://meet.example.org/mp-abc?jwt=t.o.k"
 	)
+
+
+def test_a_video_visits_calendar_event_carries_its_join_page():
+	from medic_plus.core import ics
+
+	event = ics.event(
+		uid="HLC-APP-1@site",
+		start_local=datetime(2026, 3, 4, 11, 0),
+		duration_minutes=20,
+		tz="Africa/Johannesburg",
+		summary="Video visit",
+		description="Join: https://clinic.example.org/visit?token=abc",
+		url="https://clinic.example.org/visit?token=abc",
+	)
+	assert "\r\nURL:https://clinic.example.org/visit?token=abc\r\n" in event
+	assert "DTSTART:20260304T090000Z" in event
+	assert "URL:" not in ics.event("u", datetime(2026, 3, 4, 11, 0), 20, "UTC", "In person")

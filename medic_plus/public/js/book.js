@@ -384,6 +384,10 @@
 		const dl = $("mp-done");
 		window.medic_plus_booking.fill_list(dl, rows);
 		$("mp-manage").href = r.manage_url;
+		if (r.visit_url) {
+			$("mp-visit").href = r.visit_url;
+			$("mp-visit").hidden = false;
+		}
 		goto(3);
 	}
 
@@ -406,7 +410,8 @@
 			`DTSTART;TZID=${r.timezone}:${start}`,
 			`DTEND;TZID=${r.timezone}:${end}`,
 			`SUMMARY:${esc(boot.practice_name + " — " + r.practitioner_name)}`,
-			`DESCRIPTION:${esc(r.reference + " " + r.manage_url)}`,
+			`DESCRIPTION:${esc(r.reference + " " + (r.visit_url || r.manage_url))}`,
+			...(r.visit_url ? [`URL:${r.visit_url}`, `LOCATION:${esc(r.visit_url)}`] : []),
 			"END:VEVENT",
 			"END:VCALENDAR",
 		].join("\r\n");

@@ -45,6 +45,9 @@
 		$("mp-cancel").hidden = !b.can_cancel;
 		$("mp-change-actions").hidden = !b.can_reschedule;
 		$("mp-change").hidden = true;
+		const visit = $("mp-visit");
+		visit.hidden = !(b.visit_url && b.status !== "Cancelled");
+		if (b.visit_url) visit.href = b.visit_url;
 		booking = b;
 		const note = $("mp-note");
 		note.hidden = b.can_cancel;

@@ -309,3 +309,16 @@ frappe.ui.form.on("Patient Appointment", {
 frappe.ui.form.on("Patient Encounter", {
 	refresh: (frm) => medic_plus.show_safety_record(frm, frm.doc.patient, true),
 });
+
+// A video visit's room, for the doctor: a tab opened on the click (no pop-up blocker
+// stops it), sent to the room once the server has signed the doctor's way in.
+medic_plus.join_video_visit = function (appointment) {
+	const tab = window.open("", "_blank");
+	frappe
+		.xcall("medic_plus.api.video.doctor_join", { appointment })
+		.then((r) => {
+			if (tab) tab.location.href = r.url;
+			else window.location.href = r.url;
+		})
+		.catch(() => tab && tab.close());
+};

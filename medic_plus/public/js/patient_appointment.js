@@ -1,6 +1,16 @@
-// Medic Plus: approve an online booking from the appointment form.
+// Medic Plus: approve an online booking from the appointment form; join a video visit.
 frappe.ui.form.on("Patient Appointment", {
 	refresh(frm) {
+		const live = ["Scheduled", "Open", "Confirmed", "Checked In"];
+		if (
+			frm.doc.custom_video_room &&
+			live.includes(frm.doc.status) &&
+			frappe.model.can_create("Patient Encounter")
+		) {
+			frm.add_custom_button(__("Join Video Visit"), () =>
+				medic_plus.join_video_visit(frm.doc.name),
+			).addClass("btn-primary");
+		}
 		if (
 			frm.doc.custom_awaiting_approval &&
 			!frm.is_new() &&

@@ -136,6 +136,25 @@
 			});
 			item.append(again);
 		}
+		if (v.video) {
+			const join = el("button", {
+				type: "button",
+				class: "mp-btn",
+				text: __("Join the video visit"),
+				"aria-label": `${__("Join the video visit")}: ${when(v)}`,
+			});
+			join.addEventListener("click", async () => {
+				join.disabled = true;
+				try {
+					const r = await call(api + "manage_link", { visit: v.appointment }, true);
+					window.location.href = r.visit_url || r.url;
+				} catch (e) {
+					join.disabled = false;
+					showError(e.message);
+				}
+			});
+			item.append(join);
+		}
 		if (v.can_cancel) {
 			const btn = el("button", {
 				type: "button",

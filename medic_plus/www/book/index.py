@@ -34,7 +34,12 @@ def get_context(context):
 		"max_days_ahead": practice.max_days_ahead,
 		"bookable": context.bookable,
 		"appointment_types": [
-			{"appointment_type": t.appointment_type, "label": _(t.appointment_type), "duration": t.duration}
+			{
+				"appointment_type": t.appointment_type,
+				"label": _(t.appointment_type),
+				"duration": t.duration,
+				"video": t.video,
+			}
 			for t in practice.visit_types()
 		],
 		# the medical aids a patient may name (optional): the enabled schemes

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import strip_html
 
+from medic_plus.booking import video
 from medic_plus.onboarding import plans
 
 
@@ -19,6 +20,7 @@ class MedicPlusSettings(Document):
 			seen.add(row.plan)
 		plans.seed_rows(self)
 		self.validate_terms()
+		video.check_server_fields(self)
 
 	def validate_terms(self):
 		"""Sign-up opens, and stays open, only with terms a doctor can read."""

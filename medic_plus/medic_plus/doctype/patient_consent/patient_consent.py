@@ -37,10 +37,11 @@ def has_consent(patient: str, purpose: str) -> bool:
 	)
 
 
-def record(patient: str, purposes, method: str) -> None:
-	"""Consents given now (online booking: treatment and the channel the code went to),
-	each unless one is already in force. The system records them for the patient (a guest
-	who booked reads no patient record)."""
+def record(patient: str, purposes, method: str, client_ip: str | None = None) -> None:
+	"""Consents given now (online booking: treatment and the channel the code went to; a
+	video visit: telemedicine, with the address it was given from), each unless one is
+	already in force. The system records them for the patient (a guest who booked reads no
+	patient record)."""
 	from medic_plus.tenancy.context import system_scope
 
 	with system_scope():
@@ -53,6 +54,7 @@ def record(patient: str, purposes, method: str) -> None:
 						"purpose": purpose,
 						"method": method,
 						"given_on": now_datetime(),
+						"client_ip": client_ip,
 					}
 				).insert(ignore_permissions=True)
 

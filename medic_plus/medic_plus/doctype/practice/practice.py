@@ -28,6 +28,23 @@ class Practice(Document):
 		self.validate_plan()
 		self.validate_letter_head()
 		self.validate_books()
+		self.validate_video()
+
+	def validate_video(self):
+		"""A well-formed Jitsi server; a video visit type offered only with a server to hold
+		its rooms (the practice's own, else the platform's)."""
+		from medic_plus.booking import video
+
+		video.check_server_fields(self)
+		if self.video_server_url or video.server_for(None):
+			return
+		for row in self.appointment_types:
+			if video.is_video(row.appointment_type):
+				frappe.throw(
+					video.not_set_up_message(row.appointment_type),
+					video.VideoNotSetUpError,
+					title=_("No Video Server"),
+				)
 
 	def validate_plan(self):
 		"""Online booking only on a plan that includes it: switching it on under another plan
