@@ -12,6 +12,7 @@ the use as a read of the record.
 from __future__ import annotations
 
 import json
+import socket
 import time
 from datetime import date
 
@@ -45,6 +46,10 @@ class IdentifierLeakError(frappe.ValidationError):
 	http_status_code = 422
 
 
+class ProviderAddressError(frappe.ValidationError):
+	http_status_code = 403
+
+
 class ProviderError(frappe.ValidationError):
 	"""The provider could not give an answer: down, refusing, or answering nonsense."""
 
@@ -60,6 +65,32 @@ class ProviderBusyError(ProviderError):
 
 
 # --- settings -----------------------------------------------------------------------------
+
+PRIVATE_HOSTS = "medic_plus_ai_private_hosts"  # site config: providers on the platform's network
+
+
+def check_provider_address(base_url: str | None) -> None:
+	"""A practice's provider is on the public internet, unless the platform lists its host
+	in the site config (``medic_plus_ai_private_hosts``, e.g. a vLLM or Ollama server of its
+	own): no practice points the platform's requests at its internal services."""
+	from urllib.parse import urlsplit
+
+	host = urlsplit(base_url or "").hostname
+	if not host or host in (frappe.conf.get(PRIVATE_HOSTS) or []):
+		return
+	try:
+		addresses = [info[4][0] for info in socket.getaddrinfo(host, None)]
+	except OSError:
+		return  # unknown now: the request itself fails, as for any provider down
+	if core.private(addresses):
+		frappe.throw(
+			_(
+				"{0} is on the platform's own network. A provider there must be allowed by the platform "
+				"first (site config {1})."
+			).format(frappe.bold(host), PRIVATE_HOSTS),
+			ProviderAddressError,
+			title=_("Provider"),
+		)
 
 
 def settings_for(practice: str | None):
@@ -296,13 +327,7 @@ def draft(encounter, feature: str, recipient: str | None = None) -> dict:
 	try:
 		parsed = core.parse(feature, answer.content)
 	except core.MalformedAnswer as e:
-		_fail(
-			entry,
-			"Failed",
-			f"malformed answer: {e}",
-			_("The assistant's answer could not be read. Please try again."),
-			ProviderError,
-		)
+		_unreadable(entry, e)
 	entry.update(outcome="Answered")
 	_write(entry)
 	return _for_the_doctor(feature, parsed, {**redactor.people(), **note.values})
@@ -349,13 +374,16 @@ def _ask(settings, body: dict, entry: dict) -> core.Answer:
 	headers = {"Content-Type": "application/json"}
 	if key := get_decrypted_password(SETTINGS, settings.name, "api_key", raise_exception=False):
 		headers["Authorization"] = f"Bearer {key}"
+	check_provider_address(settings.base_url)
 	started = time.monotonic()
 
 	def took() -> int:
 		return int((time.monotonic() - started) * 1000)
 
 	try:
-		response = requests.post(url, json=body, headers=headers, timeout=settings.timeout_seconds or 30)
+		response = requests.post(
+			url, json=body, headers=headers, timeout=settings.timeout_seconds or 30, allow_redirects=False
+		)
 	except requests.Timeout:
 		entry["latency_ms"] = took()
 		_fail(
@@ -393,7 +421,7 @@ def _ask(settings, body: dict, entry: dict) -> core.Answer:
 			),
 			ProviderError,
 		)
-	if response.status_code >= 400:
+	if response.status_code >= 300:
 		_fail(
 			entry,
 			"Failed",
@@ -405,13 +433,7 @@ def _ask(settings, body: dict, entry: dict) -> core.Answer:
 	try:
 		answer = core.answer_of(response.json())
 	except (ValueError, core.MalformedAnswer) as e:
-		_fail(
-			entry,
-			"Failed",
-			f"malformed answer: {e}",
-			_("The assistant's answer could not be read. Please try again."),
-			ProviderError,
-		)
+		_unreadable(entry, e)
 	entry.update(
 		model=answer.model or entry["model"],
 		prompt_tokens=answer.prompt_tokens,
@@ -439,6 +461,16 @@ def _entry(encounter, feature: str, settings, body: dict) -> dict:
 
 def _write(entry: dict) -> None:
 	frappe.get_doc(entry).insert(ignore_permissions=True)
+
+
+def _unreadable(entry: dict, error: Exception):
+	_fail(
+		entry,
+		"Failed",
+		f"malformed answer: {error}",
+		_("The assistant's answer could not be read. Please try again."),
+		ProviderError,
+	)
 
 
 def _fail(entry: dict, outcome: str, error: str, message: str, exc: type[Exception]):

@@ -60,6 +60,21 @@ ASKS = {
 }
 
 
+def private(addresses: list[str]) -> bool:
+	"""Whether any of a host's addresses is on a private network, the loopback, a link-local
+	or otherwise non-public range: a provider there is on the platform's own network."""
+	import ipaddress
+
+	for address in addresses:
+		try:
+			ip = ipaddress.ip_address(address.split("%")[0])
+		except ValueError:
+			return True  # not an address: judged as not public
+		if not ip.is_global:
+			return True
+	return False
+
+
 class MalformedAnswer(ValueError):
 	"""The provider's answer is not what the feature asked for."""
 

@@ -14,6 +14,7 @@ import re
 from unittest.mock import patch
 
 import frappe
+from frappe.installer import update_site_config
 from frappe.utils import today
 
 from medic_plus.api import assistant as api
@@ -58,6 +59,10 @@ class AssistantFixture(IntegrationTestCase):
 		frappe.set_user("Administrator")
 		assert luhn_ok(SA_ID)
 		cls.server = LLMServer().start()
+		# the local provider is on the loopback: the platform allows it (the browser test's
+		# server reads the site config)
+		update_site_config(assistant.PRIVATE_HOSTS, ["127.0.0.1"])
+		frappe.conf[assistant.PRIVATE_HOSTS] = ["127.0.0.1"]
 		cls.mother = cls.patient("Nomsa", "Nkosi", "nomsa.nkosi@example.org")
 		cls.patient_name = cls.patient(
 			"Thandiwe",
@@ -98,6 +103,8 @@ class AssistantFixture(IntegrationTestCase):
 			frappe.delete_doc("Patient", patient, force=True, ignore_permissions=True)
 		frappe.db.commit()  # nosemgrep: test fixture, outside any request
 		cls.server.stop()
+		update_site_config(assistant.PRIVATE_HOSTS, "None")
+		frappe.conf.pop(assistant.PRIVATE_HOSTS, None)
 		super().tearDownClass()
 
 	@classmethod
@@ -421,3 +428,22 @@ class TestAssistant(AssistantFixture):
 		doc.enabled = 0
 		with self.assertRaises(frappe.PermissionError):
 			doc.save()
+
+	def test_no_practice_points_the_platform_at_its_own_network(self):
+		admin = frappe.db.get_value(
+			"Practice Member", {"practice": self.bf.practice, "role": "Admin"}, "user"
+		)
+		frappe.set_user(admin)
+		for url in ("http://127.0.0.1:6379/v1", "https://10.0.0.5/v1", "https://169.254.169.254/v1"):
+			with self.subTest(url=url):
+				doc = frappe.get_doc("Practice AI Settings", self.bf.practice)
+				doc.base_url = url
+				with patch.dict(frappe.conf, {assistant.PRIVATE_HOSTS: []}):
+					with self.assertRaises(assistant.ProviderAddressError):
+						doc.save()
+		# and a name that resolves there later is refused when the request would go out
+		frappe.set_user(self.bf.doctor_user)
+		with patch.dict(frappe.conf, {assistant.PRIVATE_HOSTS: []}):
+			with self.assertRaises(assistant.ProviderAddressError):
+				api.draft(self.encounter, "plan")
+		self.assertEqual(self.server.received, [])

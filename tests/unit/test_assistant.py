@@ -94,3 +94,10 @@ def test_only_well_formed_icd10_codes_come_through_once_each():
 			{"code": "R05", "why": ""},
 		]
 	}
+
+
+def test_a_provider_on_a_private_network_is_told_apart():
+	assert core.private(["127.0.0.1"]) and core.private(["10.1.2.3"]) and core.private(["::1"])
+	assert core.private(["169.254.169.254"]) and core.private(["192.168.0.10", "8.8.8.8"])
+	assert core.private(["fe80::1%eth0"]) and core.private(["not-an-ip"])
+	assert not core.private(["8.8.8.8", "2606:4700:4700::1111"])

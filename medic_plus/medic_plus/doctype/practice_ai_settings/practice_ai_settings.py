@@ -51,6 +51,10 @@ class PracticeAISettings(TenantGuard, Document):
 				frappe.ValidationError,
 				title=_("API Base URL"),
 			)
+		if self.base_url and (self.is_new() or self.has_value_changed("base_url")):
+			from medic_plus.clinical.assistant import check_provider_address
+
+			check_provider_address(self.base_url)
 		self.model = (self.model or "").strip() or None
 		if self.enabled and not (self.base_url and self.model):
 			frappe.throw(
