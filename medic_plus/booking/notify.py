@@ -51,6 +51,20 @@ def public_page(context, practice) -> bool:
 	return True
 
 
+def booking_page(context, token: str) -> None:
+	"""A patient's page of one booking (by its manage token): it speaks the practice's
+	language, in its answer and in Frappe's page boot (``<html lang>``)."""
+	from medic_plus.booking.practice import get_practices
+	from medic_plus.booking.service import get_by_token
+
+	context.no_cache = 1
+	if appointment := get_by_token(token):
+		practice = get_practices({"name": appointment.custom_practice}, limit=1)
+		practice and use_language(practice[0])
+		if context.get("boot"):  # made before this
+			context.boot["lang"] = frappe.local.lang
+
+
 def page_messages(*scripts: str) -> dict[str, str]:
 	"""The translations, in the request's language, of the messages of the booking pages'
 	scripts, for ``frappe._messages`` on a page without Desk's translation boot."""

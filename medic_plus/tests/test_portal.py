@@ -323,6 +323,40 @@ class TestPortal(PortalTestCase):
 		self.assertEqual(card["upcoming"], [])
 		self.assertEqual(card["past"][0]["status"], "Cancelled")
 
+	def test_a_video_visit_is_joined_from_the_card(self):
+		from medic_plus.tests.test_video import SERVER, VIDEO_TYPE, ensure_video_type, set_platform_server
+
+		ensure_video_type()
+		set_platform_server(SERVER)
+		self.addCleanup(lambda: (set_platform_server(None), frappe.db.commit()))  # nosemgrep
+		frappe.set_user("Guest")
+		email = f"vera.{frappe.generate_hash(length=6)}@example.org"
+		day = add_days(practice_today(), 22)
+		free = booking_api.get_availability(self.bf.slug, self.bf.doctor, str(day))["days"][str(day)]
+		booked = booking_api.verify_and_book(
+			practice=self.bf.slug,
+			otp=code_for(self.bf.practice, email),
+			practitioner=self.bf.doctor,
+			appointment_date=str(day),
+			appointment_time=free[0]["time"],
+			first_name="Vera",
+			last_name="Video",
+			email=email,
+			appointment_type=VIDEO_TYPE,
+		)
+		frappe.db.commit()  # nosemgrep: the requests run on connections of their own
+		self.addCleanup(self.forget_booking, booked["reference"])
+		browser = self.signed_in(email, "Vera", "Video")
+		(card,) = self.home(browser)["practices"]
+		(visit,) = card["upcoming"]
+		self.assertTrue(visit["video"])
+		link = browser.call("medic_plus.api.portal.manage_link", visit=visit["appointment"])
+		token = booked["visit_url"].split("token=")[1]
+		self.assertTrue(link.json["message"]["visit_url"].endswith(f"/visit?token={token}"))
+		seen = browser.call("medic_plus.api.video.get_visit", "GET", token=token)
+		self.assertEqual(seen.status_code, 200, seen.get_data(as_text=True)[:300])
+		self.assertEqual(seen.json["message"]["state"], "early")
+
 	# --- documents ------------------------------------------------------------------------
 
 	def documents(self, browser) -> set[tuple[str, str]]:

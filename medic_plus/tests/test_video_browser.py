@@ -17,6 +17,7 @@ from medic_plus.api import video as visit_api
 from medic_plus.booking import service
 from medic_plus.booking.practice import get_practices
 from medic_plus.tests.artifacts import artifacts_dir
+from medic_plus.tests.axe import AXE, axe_findings, scrolls_sideways
 from medic_plus.tests.fixtures import PASSWORD
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_assistant import PLAN, AssistantFixture
@@ -35,6 +36,13 @@ class TestVideoAndAssistantInBrowser(AssistantFixture):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.shots = artifacts_dir("video")
+
+	def axe(self, page, where: str) -> None:
+		"""axe-core (WCAG 2.1 A and AA) where it is installed: no serious or critical finding,
+		and nothing scrolls sideways on a phone."""
+		if os.path.exists(AXE):
+			self.assertEqual(axe_findings(page, self.shots, where), [], where)
+		self.assertFalse(scrolls_sideways(page), f"{where} scrolls sideways")
 
 	def shot(self, page, name: str) -> None:
 		page.screenshot(path=os.path.join(self.shots, f"{name}.png"), full_page=True)
@@ -109,10 +117,12 @@ class TestVideoAndAssistantInBrowser(AssistantFixture):
 				page.goto(f"{url}/visit?token={token}")
 				expect(page.locator("#mp-consent")).to_be_visible(timeout=30000)
 				self.shot(page, "03-visit-consent")
+				self.axe(page, "03-visit-consent")
 				page.get_by_label("I agree to be seen by video").check()
 				page.get_by_role("button", name="Agree and continue").click()
 				expect(page.locator("#mp-waiting")).to_be_visible(timeout=30000)
 				self.shot(page, "04-visit-waiting")
+				self.axe(page, "04-visit-waiting")
 				frappe.set_user(self.bf.doctor_user)
 				visit_api.doctor_join(doc.name)
 				frappe.db.commit()  # nosemgrep: as the doctor's request would

@@ -7,9 +7,7 @@ from urllib.parse import urlencode
 import frappe
 from frappe import _
 
-from medic_plus.booking.notify import page_messages, use_language
-from medic_plus.booking.practice import get_practices
-from medic_plus.booking.service import get_by_token
+from medic_plus.booking.notify import booking_page, page_messages
 from medic_plus.outage import page_answers_503_in_an_outage
 
 no_cache = 1
@@ -17,14 +15,9 @@ no_cache = 1
 
 @page_answers_503_in_an_outage
 def get_context(context):
-	context.no_cache = 1
 	context.show_sidebar = False
 	token = frappe.form_dict.get("token") or ""
-	if appointment := get_by_token(token):
-		practice = get_practices({"name": appointment.custom_practice}, limit=1)
-		practice and use_language(practice[0])
-		if context.get("boot"):  # Frappe's page boot, made before this: <html lang>
-			context.boot["lang"] = frappe.local.lang
+	booking_page(context, token)
 	context.title = _("Your video visit")
 	context.manage_url = "/book/manage?" + urlencode({"token": token})
 	# the page reads the visit through the API, so that one code path decides

@@ -61,5 +61,16 @@ window.medic_plus_booking = (function () {
 		});
 	}
 
-	return { call, fill_list };
+	/** A page of one booking (manage, visit) that could not do what was asked: the
+	 * message in its alert, which takes the focus. */
+	function fail(e) {
+		const $ = (id) => document.getElementById(id);
+		$("mp-loading").hidden = true;
+		$("mp-card").setAttribute("aria-busy", "false");
+		$("mp-error").textContent = e.message;
+		$("mp-error").hidden = false;
+		$("mp-error").focus();
+	}
+
+	return { call, fill_list, fail };
 })();

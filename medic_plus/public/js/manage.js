@@ -59,13 +59,7 @@
 					);
 	}
 
-	function fail(e) {
-		$("mp-loading").hidden = true;
-		$("mp-card").setAttribute("aria-busy", "false");
-		$("mp-error").textContent = e.message;
-		$("mp-error").hidden = false;
-		$("mp-error").focus();
-	}
+	const fail = window.medic_plus_booking.fail;
 
 	$("mp-cancel").addEventListener("submit", async (e) => {
 		e.preventDefault();

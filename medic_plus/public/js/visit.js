@@ -85,13 +85,7 @@
 		$("mp-frame").focus();
 	}
 
-	function fail(e) {
-		$("mp-loading").hidden = true;
-		$("mp-card").setAttribute("aria-busy", "false");
-		$("mp-error").textContent = e.message;
-		$("mp-error").hidden = false;
-		$("mp-error").focus();
-	}
+	const fail = window.medic_plus_booking.fail;
 
 	async function load() {
 		try {

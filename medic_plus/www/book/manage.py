@@ -5,9 +5,7 @@ import json
 import frappe
 from frappe import _
 
-from medic_plus.booking.notify import page_messages, use_language
-from medic_plus.booking.practice import get_practices
-from medic_plus.booking.service import get_by_token
+from medic_plus.booking.notify import booking_page, page_messages
 from medic_plus.outage import page_answers_503_in_an_outage
 
 no_cache = 1
@@ -15,13 +13,8 @@ no_cache = 1
 
 @page_answers_503_in_an_outage
 def get_context(context):
-	context.no_cache = 1
 	token = frappe.form_dict.get("token") or ""
-	if appointment := get_by_token(token):
-		practice = get_practices({"name": appointment.custom_practice}, limit=1)
-		practice and use_language(practice[0])
-		if context.get("boot"):  # Frappe's page boot, made before this: <html lang>
-			context.boot["lang"] = frappe.local.lang
+	booking_page(context, token)
 	context.title = _("Your appointment")
 	# the page loads the booking through the API, so that one code path decides
 	context.booking_json = json.dumps({"token": token}).replace("</", "<\\/")
