@@ -447,3 +447,18 @@ class TestAssistant(AssistantFixture):
 			with self.assertRaises(assistant.ProviderAddressError):
 				api.draft(self.encounter, "plan")
 		self.assertEqual(self.server.received, [])
+
+	def test_an_accepted_letter_prints_on_the_practice_letter_head(self):
+		draft = api.draft(self.encounter, "plan")
+		doc = frappe.get_doc("Patient Encounter", self.encounter)
+		doc.custom_patient_letter = draft["letter"] + "\n<script>alert(1)</script>"
+		doc.custom_referral_letter = "Dear colleague,\nplease see Thandiwe."
+		doc.save()
+		practice = frappe.db.get_value("Practice", self.bf.practice, "practice_name")
+		letter = frappe.get_print("Patient Encounter", self.encounter, print_format="Patient Letter")
+		self.assertIn("Dear Thandiwe Grace Nkosi-Müller", letter)
+		self.assertIn(practice, letter)
+		self.assertNotIn("<script>alert(1)</script>", letter)
+		referral = frappe.get_print("Patient Encounter", self.encounter, print_format="Referral Letter")
+		self.assertIn("please see Thandiwe.", referral)
+		self.assertIn("ISO Book Doc", referral)
