@@ -6,6 +6,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from medic_plus.booking.guard import limit
 from medic_plus.clinical import assistant
 from medic_plus.core import assistant as core
 
@@ -24,6 +25,7 @@ def get_features(encounter: str) -> list[str]:
 
 
 @frappe.whitelist(methods=["POST"])
+@limit(120, 3600)  # a provider's bill: at most 120 drafts an hour from one place
 def draft(encounter: str, feature: str, recipient: str | None = None) -> dict:
 	"""A draft from the encounter's saved note: ``plan`` (the plan and a patient letter),
 	``referral`` (a letter, to ``recipient`` where named) or ``icd10`` (codes of the site's

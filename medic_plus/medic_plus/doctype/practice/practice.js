@@ -3,6 +3,7 @@
 
 frappe.ui.form.on("Practice", {
 	refresh(frm) {
+		offer_assistant_settings(frm);
 		if (frm.is_new() || !frappe.user.has_role("Healthcare Administrator")) return;
 		const status = frm.doc.offboarding_status || "";
 		if (!status) {
@@ -58,3 +59,17 @@ frappe.ui.form.on("Practice", {
 		}
 	},
 });
+
+// the practice's assistant: its settings, for whoever may change them (its admins)
+function offer_assistant_settings(frm) {
+	if (frm.is_new() || !frappe.model.can_create("Practice AI Settings")) return;
+	frm.add_custom_button(__("Assistant Settings"), () =>
+		frappe.db
+			.exists("Practice AI Settings", frm.doc.name)
+			.then((exists) =>
+				exists
+					? frappe.set_route("Form", "Practice AI Settings", frm.doc.name)
+					: frappe.new_doc("Practice AI Settings", { practice: frm.doc.name }),
+			),
+	);
+}
