@@ -73,6 +73,22 @@ class TestVideoAndAssistantInBrowser(AssistantFixture):
 				"Not Saved", timeout=30000
 			)
 			self.shot(page, "02-encounter-saved")
+			# the model's words are shown as text, never run as markup
+			code = frappe.get_all(
+				"Code Value", filters={"code_system": "ICD-10"}, pluck="code_value", limit=1
+			)[0]
+			self.server.content = json.dumps(
+				{"codes": [{"code": code, "why": "<img src=x onerror=window.__mp_xss=1> fits [PATIENT]"}]}
+			)
+			page.get_by_role("button", name="Assistant").click()
+			page.locator(".dropdown-menu.show").get_by_text("Suggest ICD-10 Codes").click()
+			dialog = page.locator(".modal-dialog:visible")
+			expect(
+				dialog.get_by_text("<img src=x onerror=window.__mp_xss=1> fits Thandiwe", exact=False)
+			).to_be_visible(timeout=30000)
+			self.assertIsNone(page.evaluate("() => window.__mp_xss"))
+			self.shot(page, "02b-icd10-suggestions")
+			dialog.get_by_role("button", name="Discard").click()
 			browser.close()
 		self.assertEqual(errors, [])
 		frappe.db.rollback()
@@ -85,7 +101,7 @@ class TestVideoAndAssistantInBrowser(AssistantFixture):
 				"Dear Thandiwe"
 			)
 		)
-		self.assertEqual(len(self.server.received), 1)
+		self.assertEqual(len(self.server.received), 2)
 		self.assert_nothing_identifies_her()
 
 	def test_a_patient_gives_consent_waits_and_enters_the_room(self):

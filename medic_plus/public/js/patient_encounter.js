@@ -210,8 +210,9 @@ medic_plus.assistant.show = function (frm, feature, draft) {
 			? codes.map((c, i) => ({
 					fieldname: `code_${i}`,
 					fieldtype: "Check",
-					label: `${c.code} ${c.description || ""}`,
-					description: c.why || "",
+					// the model's words are text, never markup
+					label: frappe.utils.escape_html(`${c.code} ${c.description || ""}`),
+					description: frappe.utils.escape_html(c.why || ""),
 				}))
 			: [
 					{
