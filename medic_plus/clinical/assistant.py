@@ -87,7 +87,7 @@ def check_provider_address(base_url: str | None) -> None:
 			_(
 				"{0} is on the platform's own network. A provider there must be allowed by the platform "
 				"first (site config {1})."
-			).format(frappe.bold(host), PRIVATE_HOSTS),
+			).format(frappe.bold(frappe.utils.escape_html(host)), PRIVATE_HOSTS),
 			ProviderAddressError,
 			title=_("Provider"),
 		)

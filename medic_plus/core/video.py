@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
@@ -56,6 +57,10 @@ def clean_server(url: str | None) -> str | None:
 		raise ValueError("not an https address")
 	if parts.query or parts.fragment or parts.username or parts.password:
 		raise ValueError("not a plain server address")
+	if not re.fullmatch(r"[a-z0-9.-]+|[0-9a-f:.]+", parts.hostname or "") or not re.fullmatch(
+		r"[\w./%~-]*", parts.path
+	):
+		raise ValueError("not a host name")
 	return url.rstrip("/")
 
 
