@@ -51,15 +51,7 @@ def get_practice_info(practice: str) -> dict:
 		"allow_online_booking": p.is_open,
 		"verification_channel": p.verification_channel or "Email",
 		"max_days_ahead": p.max_days_ahead,
-		"appointment_types": [
-			{
-				"appointment_type": t.appointment_type,
-				"label": _(t.appointment_type),
-				"duration": t.duration,
-				"video": t.video,
-			}
-			for t in p.visit_types()
-		],
+		"appointment_types": p.public_visit_types(),
 	}
 
 
@@ -356,7 +348,7 @@ def booked(p, appointment, doctor, token: str) -> dict:
 		"awaiting_approval": bool(appointment.custom_awaiting_approval),
 		"timezone": p.timezone,
 		"manage_url": notify.manage_url(token),
-		"visit_url": video.visit_url(token) if appointment.custom_video_room else None,
+		"visit_url": notify.visit_link(appointment, token),
 	}
 
 
@@ -387,7 +379,7 @@ def get_booking(token: str) -> dict:
 		),
 		"cancel_until": deadline.strftime("%Y-%m-%d %H:%M"),
 		"max_days_ahead": p.max_days_ahead,
-		"visit_url": video.visit_url(token) if appointment.custom_video_room else None,
+		"visit_url": notify.visit_link(appointment, token),
 	}
 
 

@@ -296,10 +296,13 @@ def send_reminder(practice, appointment, token: str) -> None:
 	if practice.send_sms_reminders and mobile and (number := _textable(practice, mobile)):
 		mobile = number
 		join = visit_link(appointment, token)
-		text = _("Reminder: video visit, {0} with {1} on {2}. Join: {3}") if join else None
+		if join:
+			text = _("Reminder: video visit, {0} with {1} on {2}. Join: {3}")
+		else:
+			text = _("Reminder: {0} with {1} on {2}. Manage: {3}")
 		_queue_sms(
 			mobile,
-			(text or _("Reminder: {0} with {1} on {2}. Manage: {3}")).format(
+			text.format(
 				practice.practice_name,
 				practitioner_name,
 				start.strftime("%d.%m. %H:%M"),

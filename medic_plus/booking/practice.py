@@ -11,6 +11,7 @@ from functools import cache
 from urllib.parse import quote_plus
 
 import frappe
+from frappe import _
 from frappe.query_builder import Parameter
 
 from medic_plus.core import slots
@@ -131,6 +132,18 @@ class BookingPractice(frappe._dict):
 		if offered and any(t.video for t in types) and not self.video_server():
 			return [t for t in types if not t.video]
 		return types
+
+	def public_visit_types(self) -> list[dict]:
+		"""The visit types as the booking page and its API show them."""
+		return [
+			{
+				"appointment_type": t.appointment_type,
+				"label": _(t.appointment_type),
+				"duration": t.duration,
+				"video": t.video,
+			}
+			for t in self.visit_types()
+		]
 
 	def video_server(self):
 		"""The Jitsi server the practice's video visits take place on, or None; read once."""

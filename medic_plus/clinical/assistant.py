@@ -172,7 +172,7 @@ def known_for(encounter) -> redaction.Known:
 		frappe.get_cached_value(
 			"Practice",
 			encounter.custom_practice,
-			["practice_name", "phone", "email", "address", "short_code"],
+			["practice_name", "phone", "email", "address"],
 			as_dict=True,
 		)
 		or frappe._dict()
@@ -198,9 +198,10 @@ def known_for(encounter) -> redaction.Known:
 	)
 
 
-def _names(row) -> tuple[str, ...]:
+def _names(row, whole: str = "patient_name") -> tuple[str, ...]:
+	"""A person's names, given names first: their parts, else their whole name (``whole``)."""
 	names = tuple(n for n in (row.first_name, row.middle_name, row.last_name) if n)
-	return names or tuple((row.patient_name or "").split())
+	return names or tuple((row.get(whole) or "").split())
 
 
 def _staff(encounter) -> list[frappe._dict]:
@@ -221,14 +222,7 @@ def _staff(encounter) -> list[frappe._dict]:
 			practitioner=encounter.practitioner, names=tuple((encounter.practitioner_name or "").split())
 		)
 	]
-	out += [
-		frappe._dict(
-			practitioner=r.practitioner,
-			names=tuple(n for n in (r.first_name, r.middle_name, r.last_name) if n)
-			or tuple((r.full_name or "").split()),
-		)
-		for r in rows
-	]
+	out += [frappe._dict(practitioner=r.practitioner, names=_names(r, "full_name")) for r in rows]
 	return [s for s in out if s.names]
 
 

@@ -291,23 +291,10 @@ class TestPortal(PortalTestCase):
 	# --- visits ---------------------------------------------------------------------------
 
 	def test_a_visit_booked_online_is_on_the_card_and_managed_from_there(self):
-		frappe.set_user("Guest")
-		email = f"greta.{frappe.generate_hash(length=6)}@example.org"
 		day = add_days(practice_today(), 21)  # (the booking tests' days are nearer)
 		free = booking_api.get_availability(self.bf.slug, self.bf.doctor, str(day))["days"][str(day)]
 		at = free[len(free) // 2]["time"]
-		booked = booking_api.verify_and_book(
-			practice=self.bf.slug,
-			otp=code_for(self.bf.practice, email),
-			practitioner=self.bf.doctor,
-			appointment_date=str(day),
-			appointment_time=at,
-			first_name="Greta",
-			last_name="Guest",
-			email=email,
-		)
-		frappe.db.commit()  # nosemgrep: the requests run on connections of their own
-		self.addCleanup(self.forget_booking, booked["reference"])
+		email, booked = self.book_online("Greta", day, at)
 		browser = self.signed_in(email, "Greta", "Guest")
 		(card,) = self.home(browser)["practices"]
 		(visit,) = card["upcoming"]
@@ -329,24 +316,10 @@ class TestPortal(PortalTestCase):
 		ensure_video_type()
 		set_platform_server(SERVER)
 		self.addCleanup(lambda: (set_platform_server(None), frappe.db.commit()))  # nosemgrep
-		frappe.set_user("Guest")
-		email = f"vera.{frappe.generate_hash(length=6)}@example.org"
 		day = add_days(practice_today(), 22)
 		free = booking_api.get_availability(self.bf.slug, self.bf.doctor, str(day))["days"][str(day)]
-		booked = booking_api.verify_and_book(
-			practice=self.bf.slug,
-			otp=code_for(self.bf.practice, email),
-			practitioner=self.bf.doctor,
-			appointment_date=str(day),
-			appointment_time=free[0]["time"],
-			first_name="Vera",
-			last_name="Video",
-			email=email,
-			appointment_type=VIDEO_TYPE,
-		)
-		frappe.db.commit()  # nosemgrep: the requests run on connections of their own
-		self.addCleanup(self.forget_booking, booked["reference"])
-		browser = self.signed_in(email, "Vera", "Video")
+		email, booked = self.book_online("Vera", day, free[0]["time"], appointment_type=VIDEO_TYPE)
+		browser = self.signed_in(email, "Vera", "Guest")
 		(card,) = self.home(browser)["practices"]
 		(visit,) = card["upcoming"]
 		self.assertTrue(visit["video"])
@@ -571,8 +544,9 @@ class TestPortal(PortalTestCase):
 			self.assertEqual(foreign.status_code, 404)
 			self.assertEqual(shape(foreign, other[0]), shape(missing, "NO-SUCH-CONSENT"))
 
-	def book_online(self, first: str, day, at: str) -> tuple[str, dict]:
-		"""(the e-mail, the booking) of a person who booked on /book."""
+	def book_online(self, first: str, day, at: str, **values) -> tuple[str, dict]:
+		"""(the e-mail, the booking) of a person who booked on /book (``values``: more of the
+		booking's fields)."""
 		frappe.set_user("Guest")
 		email = f"{first.lower()}.{frappe.generate_hash(length=6)}@example.org"
 		booked = booking_api.verify_and_book(
@@ -584,6 +558,7 @@ class TestPortal(PortalTestCase):
 			first_name=first,
 			last_name="Guest",
 			email=email,
+			**values,
 		)
 		frappe.db.commit()  # nosemgrep: the requests run on connections of their own
 		self.addCleanup(self.forget_booking, booked["reference"])

@@ -33,15 +33,7 @@ def get_context(context):
 		"channel": practice.verification_channel or "Email",
 		"max_days_ahead": practice.max_days_ahead,
 		"bookable": context.bookable,
-		"appointment_types": [
-			{
-				"appointment_type": t.appointment_type,
-				"label": _(t.appointment_type),
-				"duration": t.duration,
-				"video": t.video,
-			}
-			for t in practice.visit_types()
-		],
+		"appointment_types": practice.public_visit_types(),
 		# the medical aids a patient may name (optional): the enabled schemes
 		"schemes": frappe.get_all(
 			"Medical Aid Scheme", filters={"enabled": 1}, pluck="name", order_by="scheme_name"

@@ -36,15 +36,11 @@ class Practice(Document):
 		from medic_plus.booking import video
 
 		video.check_server_fields(self)
-		if self.video_server_url or video.server_for(None):
+		if self.video_server_url:
 			return
 		for row in self.appointment_types:
 			if video.is_video(row.appointment_type):
-				frappe.throw(
-					video.not_set_up_message(row.appointment_type),
-					video.VideoNotSetUpError,
-					title=_("No Video Server"),
-				)
+				video.require_server(None, row.appointment_type)  # the platform's
 
 	def validate_plan(self):
 		"""Online booking only on a plan that includes it: switching it on under another plan
