@@ -13,7 +13,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from medic_plus.tests.loopback import LoopbackServer
 
 
 @dataclass
@@ -24,7 +26,7 @@ class Rules:
 	pay_at_once: bool = False  # a payment in the ClaimResponse itself
 
 
-class ClaimsSwitch:
+class ClaimsSwitch(LoopbackServer):
 	def __init__(self, rules: Rules | None = None):
 		self.rules = rules or Rules()
 		self.down = False
@@ -37,27 +39,17 @@ class ClaimsSwitch:
 		self.requests = 0
 		self.in_flight = 0  # requests being answered (a slow answer goes on after its client left)
 		self._lock = threading.Lock()
-		self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-		self._server.daemon_threads = True
-		self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+		super().__init__(self._handler())
 
 	@property
 	def url(self) -> str:
-		return f"http://127.0.0.1:{self._server.server_address[1]}/fhir"
-
-	def __enter__(self) -> ClaimsSwitch:
-		self._thread.start()
-		return self
+		return f"http://127.0.0.1:{self.port}/fhir"
 
 	def settle(self, timeout: float = 10.0) -> None:
 		"""Wait until every request taken has been answered (or dropped)."""
 		deadline = time.monotonic() + timeout
 		while self.in_flight and time.monotonic() < deadline:
 			time.sleep(0.05)
-
-	def __exit__(self, *exc) -> None:
-		self._server.shutdown()
-		self._server.server_close()
 
 	# --- adjudication -------------------------------------------------------------------
 

@@ -5,12 +5,13 @@ as it is told (a draft, a rate limit, an error, a malformed body, or slowly)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from medic_plus.tests.loopback import LoopbackServer
 
 
-class LLMServer:
+class LLMServer(LoopbackServer):
 	def __init__(self):
 		self.received: list[dict] = []
 		self.mode = "ok"
@@ -75,21 +76,11 @@ class LLMServer:
 				except (BrokenPipeError, ConnectionResetError):
 					pass  # the client gave up waiting (a time-out test)
 
-		self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-		self.httpd.daemon_threads = True
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+		super().__init__(Handler)
 
 	@property
 	def base_url(self) -> str:
-		return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-	def start(self) -> LLMServer:
-		self.thread.start()
-		return self
-
-	def stop(self) -> None:
-		self.httpd.shutdown()
-		self.httpd.server_close()
+		return f"http://127.0.0.1:{self.port}/v1"
 
 	def sent_text(self) -> str:
 		"""Everything the server received, as one text."""
