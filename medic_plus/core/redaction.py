@@ -265,10 +265,14 @@ def _replace_literal(text: str, value: str, make) -> str:
 
 
 def _replace_folded(text: str, pattern: re.Pattern, make) -> str:
+	"""Each match of ``pattern`` in the folded text replaced, except inside a placeholder an
+	earlier pass put there (a patient named "Phone" leaves "[PHONE]" as it is)."""
 	folded, where = fold(text)
+	placed = [m.span() for m in PLACEHOLDER.finditer(text)]
 	spans = [
 		(where[m.start()], where[m.end() - 1] + 1) for m in pattern.finditer(folded) if m.end() > m.start()
 	]
+	spans = [(s, e) for s, e in spans if not any(s < p_end and p_start < e for p_start, p_end in placed)]
 	for start, end in reversed(spans):
 		text = text[:start] + make(text[start:end]) + text[end:]
 	return text
