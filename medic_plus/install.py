@@ -40,6 +40,21 @@ def setup():
 	ensure_schemes()
 	ensure_practice_module_profile()
 	show_names_in_links()
+	run_healthcare_status_job(False)
+
+
+# Healthcare's daily job re-saves every appointment not closed, cancelled or confirmed
+# to set its status by the server's date: a Checked Out visit became a No Show, a
+# practice west of the server had its evening visits marked missed, and the whole table
+# is saved every night. medic_plus.tasks.mark_no_shows does it by each practice's clock.
+HEALTHCARE_STATUS_JOB = (
+	"healthcare.healthcare.doctype.patient_appointment.patient_appointment.update_appointment_status"
+)
+
+
+def run_healthcare_status_job(run: bool) -> None:
+	if name := frappe.db.exists("Scheduled Job Type", {"method": HEALTHCARE_STATUS_JOB}):
+		frappe.db.set_value("Scheduled Job Type", name, "stopped", 0 if run else 1)
 
 
 SETUP_BLOCK = "Practice Setup"
@@ -674,4 +689,5 @@ def before_uninstall():
 			frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
 	remove_role_permissions()
 	remove_practice_module_profile()
+	run_healthcare_status_job(True)
 	clear_scope_cache()

@@ -18,6 +18,7 @@ from medic_plus.booking import availability, notify, service
 from medic_plus.booking import practice as booking_practice
 from medic_plus.core import jobs, slots
 from medic_plus.locks import one_at_a_time
+from medic_plus.tenancy import clock
 from medic_plus.tenancy.context import system_scope
 
 BATCH = 500
@@ -39,7 +40,7 @@ def housekeeping(now_utc: datetime | None = None) -> dict[str, int]:
 
 
 def _each_practice(job: Callable, now_utc: datetime | None) -> dict[str, int]:
-	now_utc = now_utc or booking_practice.utcnow()
+	now_utc = now_utc or clock.utcnow()
 	done = {}
 	practices = booking_practice.get_practices({"status": ("!=", "Inactive")})
 	for practice in practices:
@@ -100,7 +101,14 @@ def _remind(practice, now: datetime) -> int:
 
 
 def _mark_no_shows(practice, now: datetime) -> int:
+	"""The statuses the practice's clock changes: its day's Scheduled visits are Open once
+	the day has come there (Healthcare's daily job, which did it at the server's midnight,
+	is stopped: install.py), and visits not seen by their end plus the grace are No Show.
+	Returns how many appointments it changed."""
 	marked = 0
+	for row in _appointments(practice, ("Scheduled",), now.date(), now.date()):
+		frappe.db.set_value("Patient Appointment", row.name, "status", "Open")
+		marked += 1
 	since = frappe.utils.add_days(now.date(), -30)
 	for row in _appointments(practice, jobs.NO_SHOW_FROM, since, now.date(), {"custom_awaiting_approval": 0}):
 		if jobs.no_show_due(

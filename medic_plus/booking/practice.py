@@ -6,7 +6,7 @@ here for a piece of it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import cache
 from urllib.parse import quote_plus
 
@@ -14,8 +14,8 @@ import frappe
 from frappe import _
 from frappe.query_builder import Parameter
 
-from medic_plus.core import slots
 from medic_plus.core.slots import Rules
+from medic_plus.tenancy import clock
 
 FIELDS = (
 	"name",
@@ -50,16 +50,12 @@ FIELDS = (
 )
 
 
-def utcnow() -> datetime:
-	return datetime.now(timezone.utc)
-
-
 class BookingPractice(frappe._dict):
 	"""A Practice row (FIELDS) with what the booking asks of it."""
 
 	def now(self) -> datetime:
 		"""The practice's wall-clock time now."""
-		return slots.local_now(utcnow(), self.timezone or "UTC")
+		return clock.now_at(self.timezone)
 
 	@property
 	def rules(self) -> Rules:

@@ -3,10 +3,28 @@ practice's local time."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 REMINDABLE = ("Scheduled", "Open", "Confirmed")
 NO_SHOW_FROM = ("Scheduled", "Open")
+# what happened to a visit, or what the practice decided: no calendar undoes it
+SETTLED = ("Checked In", "Checked Out", "Closed", "Cancelled")
+
+
+def status_on(status: str | None, day: date, today: date) -> str:
+	"""An appointment's status by its practice's calendar, as Healthcare sets it on every
+	save (Scheduled before its day, Open on it, No Show after), with ``today`` the
+	practice's own date, not the server's, and without undoing what happened: a visit
+	checked in or out, closed or cancelled keeps its status, a confirmed one stays
+	confirmed, and a no-show stays one on its day and after (moved to a later day, it is
+	Scheduled again)."""
+	if status in SETTLED:
+		return status
+	if day > today:
+		return "Confirmed" if status == "Confirmed" else "Scheduled"
+	if status in ("Confirmed", "No Show"):
+		return status
+	return "Open" if day == today else "No Show"
 
 
 def reminder_due(start: datetime, now: datetime, window_hours: int) -> bool:

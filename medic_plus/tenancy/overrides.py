@@ -8,6 +8,7 @@ import frappe
 from erpnext.accounts.doctype.mode_of_payment.mode_of_payment import ModeofPayment as _ModeOfPayment
 from frappe import _
 from frappe.model.naming import make_autoname
+from frappe.utils import getdate
 from healthcare.healthcare.custom_doctype.sales_invoice import HealthcareSalesInvoice
 from healthcare.healthcare.doctype.clinical_procedure.clinical_procedure import (
 	ClinicalProcedure as _ClinicalProcedure,
@@ -32,6 +33,8 @@ from healthcare.healthcare.doctype.practitioner_schedule.practitioner_schedule i
 )
 from healthcare.healthcare.doctype.vital_signs.vital_signs import VitalSigns as _VitalSigns
 
+from medic_plus.core import jobs
+from medic_plus.tenancy.clock import today_of
 from medic_plus.tenancy.guard import TenantGuard, check_visible, not_found
 
 
@@ -142,7 +145,14 @@ class PatientAppointment(TenantGuard, _PatientAppointment):
 		if self.get("custom_awaiting_approval") and self.status in (None, "", "Open", "Scheduled"):
 			self.status = "Open"
 			return
-		super().set_status()
+		if not self.get("custom_practice"):
+			return super().set_status()
+		# Healthcare's calendar is the server's (a late visit in a practice west of it was
+		# a No Show on its own day) and overwrites a visit already seen (a Checked Out one
+		# became a No Show the day after): the practice's calendar, and what happened stays
+		self.status = jobs.status_on(
+			self.status, getdate(self.appointment_date), today_of(self.custom_practice)
+		)
 
 
 class PatientEncounter(TenantGuard, _PatientEncounter):

@@ -691,12 +691,12 @@ class TestManageBooking(BookingTestCase):
 		frappe.db.set_value("Practice", self.bf.practice, "cancel_cutoff_minutes", 120)
 		at = datetime.combine(getdate(day), datetime.min.time()).replace(hour=8, minute=30)
 		frozen = at.replace(tzinfo=ZoneInfo(BOOKING_TZ)).astimezone(timezone.utc)
-		with patch("medic_plus.booking.practice.utcnow", return_value=frozen):
+		with patch("medic_plus.tenancy.clock.utcnow", return_value=frozen):
 			self.assertFalse(api.get_booking(self.token_of(res))["can_cancel"])
 			with self.assertRaises(frappe.ValidationError):
 				api.cancel_booking(self.token_of(res))
 		earlier = frozen - timedelta(minutes=31)  # 07:59: still before the cut-off
-		with patch("medic_plus.booking.practice.utcnow", return_value=earlier):
+		with patch("medic_plus.tenancy.clock.utcnow", return_value=earlier):
 			self.assertTrue(api.get_booking(self.token_of(res))["can_cancel"])
 
 

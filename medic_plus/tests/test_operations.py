@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from functools import partial
 from unittest.mock import patch
 
 import frappe
 
-from medic_plus import demo, tasks
+from medic_plus import demo, install, tasks
 from medic_plus.api import desk as whitelisted
 from medic_plus.api import stats
 from medic_plus.medic_plus.doctype.patient_consent import patient_consent as consent
 from medic_plus.medic_plus.report.practice_appointments import practice_appointments
+from medic_plus.tenancy import clock
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import get_booking_fixture
 from medic_plus.tests.utils import mails, new_mail
@@ -165,10 +167,60 @@ class TestNoShowsAndHousekeeping(OperationsTestCase):
 		# grace: not before 10:50 there; 09:45 UTC is 10:45 in Berlin
 		self.assertEqual(frappe.db.get_value("Patient Appointment", name, "duration"), 20)
 		tasks.mark_no_shows(utc("2030-01-07 09:45"))
-		self.assertEqual(frappe.db.get_value("Patient Appointment", name, "status"), "Scheduled")
+		self.assertEqual(frappe.db.get_value("Patient Appointment", name, "status"), "Open")
 		self.assertEqual(tasks.mark_no_shows(utc("2030-01-07 10:01"))[self.bf.practice], 1)
 		self.assertEqual(frappe.db.get_value("Patient Appointment", name, "status"), "No Show")
 		self.assertEqual(tasks.mark_no_shows(utc("2030-01-07 11:00"))[self.bf.practice], 0)
+
+	def test_the_day_opens_at_the_practices_midnight(self):
+		name = self.appointment()
+		self.assertEqual(frappe.db.get_value("Patient Appointment", name, "status"), "Scheduled")
+		# 22:59 UTC on the 6th: 23:59 in Berlin, the practice's (the site's clock, in
+		# Johannesburg, is past midnight already)
+		self.assertEqual(tasks.mark_no_shows(utc("2030-01-06 22:59"))[self.bf.practice], 0)
+		self.assertEqual(frappe.db.get_value("Patient Appointment", name, "status"), "Scheduled")
+		self.assertEqual(tasks.mark_no_shows(utc("2030-01-06 23:01"))[self.bf.practice], 1)
+		self.assertEqual(frappe.db.get_value("Patient Appointment", name, "status"), "Open")
+
+	def test_a_save_sets_the_status_by_the_practices_date(self):
+		def saved_at(moment: str, name: str | None = None, **values) -> str:
+			with patch.object(clock, "utcnow", return_value=utc(moment)):
+				if not name:
+					return self.appointment(**values)
+				doc = frappe.get_doc("Patient Appointment", name)
+				doc.update(values)
+				doc.save(ignore_permissions=True)
+				return doc.name
+
+		status = partial(frappe.db.get_value, "Patient Appointment", fieldname="status")
+		# 23:30 on the 6th in Berlin (the 7th at the site's clock): tomorrow's visit
+		self.assertEqual(status(saved_at("2030-01-06 22:30")), "Scheduled")
+		# the 7th in Berlin: today's
+		name = saved_at("2030-01-07 08:00", time="11:00:00")
+		self.assertEqual(status(name), "Open")
+		# the 8th there: a visit nobody saw
+		saved_at("2030-01-08 09:00", name, notes="Called, no answer.")
+		self.assertEqual(status(name), "No Show")
+		# moved to a later day, it is booked again
+		saved_at("2030-01-08 09:00", name, appointment_date="2030-01-09")
+		self.assertEqual(status(name), "Scheduled")
+
+	def test_a_visit_seen_keeps_its_status_on_every_later_save(self):
+		name = self.appointment()
+		for seen in ("Checked In", "Checked Out", "Closed"):
+			frappe.db.set_value("Patient Appointment", name, "status", seen)
+			for moment in ("2030-01-06 12:00", "2030-01-07 12:00", "2030-01-09 12:00"):
+				with patch.object(clock, "utcnow", return_value=utc(moment)):
+					doc = frappe.get_doc("Patient Appointment", name)
+					doc.notes = f"{seen} at {moment}"
+					doc.save(ignore_permissions=True)
+				self.assertEqual(frappe.db.get_value("Patient Appointment", name, "status"), seen)
+
+	def test_healthcares_nightly_status_job_is_stopped(self):
+		self.assertEqual(
+			frappe.db.get_value("Scheduled Job Type", {"method": install.HEALTHCARE_STATUS_JOB}, "stopped"),
+			1,
+		)
 
 	def test_seen_patients_are_never_no_shows(self):
 		name = self.appointment()

@@ -88,7 +88,7 @@ class VideoTestCase(BookingTestCase):
 		)
 		start = datetime.combine(doc.appointment_date, datetime.min.time()) + doc.appointment_time
 		moment = (start + timedelta(minutes=minutes)).replace(tzinfo=ZoneInfo(BOOKING_TZ))
-		return patch("medic_plus.booking.practice.utcnow", return_value=moment.astimezone(ZoneInfo("UTC")))
+		return patch("medic_plus.tenancy.clock.utcnow", return_value=moment.astimezone(ZoneInfo("UTC")))
 
 	def appointment(self, name: str):
 		frappe.set_user("Administrator")

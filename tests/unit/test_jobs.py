@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from medic_plus.core.jobs import approval_expired, day_window, no_show_due, rate, reminder_due
+from medic_plus.core.jobs import approval_expired, day_window, no_show_due, rate, reminder_due, status_on
 
 NOW = datetime(2026, 11, 23, 12, 0)
 
@@ -31,3 +31,27 @@ def test_day_window_spans_midnight():
 def test_rate():
 	assert rate(1, 3) == 33.3
 	assert rate(0, 0) == 0.0
+
+
+TODAY = date(2026, 12, 6)
+TOMORROW = date(2026, 12, 7)
+YESTERDAY = date(2026, 12, 5)
+
+
+def test_status_follows_the_practice_calendar():
+	for status in (None, "", "Open", "Scheduled"):
+		assert status_on(status, TOMORROW, TODAY) == "Scheduled"
+		assert status_on(status, TODAY, TODAY) == "Open"
+		assert status_on(status, YESTERDAY, TODAY) == "No Show"
+
+
+def test_what_happened_is_never_undone_by_the_calendar():
+	for status in ("Checked In", "Checked Out", "Closed", "Cancelled"):
+		for day in (YESTERDAY, TODAY, TOMORROW):
+			assert status_on(status, day, TODAY) == status
+	for day in (YESTERDAY, TODAY, TOMORROW):
+		assert status_on("Confirmed", day, TODAY) == "Confirmed"
+	assert status_on("No Show", TODAY, TODAY) == "No Show"
+	assert status_on("No Show", YESTERDAY, TODAY) == "No Show"
+	# a missed visit moved to a later day is booked again
+	assert status_on("No Show", TOMORROW, TODAY) == "Scheduled"

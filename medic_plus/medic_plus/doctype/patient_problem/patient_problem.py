@@ -4,8 +4,9 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import getdate, today
+from frappe.utils import getdate
 
+from medic_plus.tenancy.clock import today_of
 from medic_plus.tenancy.guard import TenantGuard
 
 CURRENT = ("active", "recurrence", "relapse")
@@ -18,12 +19,14 @@ class PatientProblem(TenantGuard, Document):
 	def validate(self):
 		if not self.recorded_by:
 			self.recorded_by = frappe.session.user
-		if self.onset and getdate(self.onset) > getdate(today()):
+		# the practice's own date: east of the server, its today is the server's tomorrow
+		today = today_of(self.practice)
+		if self.onset and getdate(self.onset) > today:
 			frappe.throw(_("The onset cannot be in the future."), frappe.ValidationError)
 		if self.status in CURRENT:
 			self.abatement = None
 		elif not self.abatement:
-			self.abatement = today()
+			self.abatement = today
 		if self.onset and self.abatement and getdate(self.abatement) < getdate(self.onset):
 			frappe.throw(_("The condition cannot end before its onset."), frappe.ValidationError)
 		if self.status in CURRENT and (other := current_problem(self.patient, self.diagnosis, self.name)):
