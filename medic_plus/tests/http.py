@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import partial
 from unittest.mock import patch
 
 import frappe
 from frappe.utils import get_test_client
 
 
+def new_client():
+	"""Frappe's test client, with each response read whole on the request's own thread, so
+	that the request's end (``frappe.destroy``, which closes its database connection) runs
+	there and then. Unbuffered, it waits until the response is closed, which no test does:
+	the connection, its read transaction still open, then lives until the garbage collector
+	finds it, and holds its tables' metadata locks; a later ALTER TABLE waits on it."""
+	client = get_test_client()
+	client.open = partial(client.open, buffered=True)
+	return client
+
+
 def request(method: str, path: str, headers: dict | None = None, **kwargs):
 	"""One request through a fresh test client (no cookies kept)."""
 	site = frappe.local.site
-	client = get_test_client()
+	client = new_client()
 	out = {}
 
 	def run():

@@ -9,13 +9,13 @@ from unittest.mock import patch
 
 import frappe
 from fhir.resources.R4B import get_fhir_model_class
-from frappe.utils import add_days, get_test_client, now_datetime
+from frappe.utils import add_days, now_datetime
 
 from medic_plus.core.fhir_map import fhir_id as fid
 from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import issue_token
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import PASSWORD
-from medic_plus.tests.http import request
+from medic_plus.tests.http import new_client, request
 from medic_plus.tests.test_operations import make_appointment
 
 BASE = "/fhir/R4"
@@ -229,7 +229,7 @@ class TestFHIR(TenancyFixtureTestCase):
 				self.assertNotIn("pluck", call.kwargs)
 
 	def test_session_user_sees_own_practices_by_role(self):
-		client = get_test_client()
+		client = new_client()
 		out = {}
 		site = frappe.local.site
 

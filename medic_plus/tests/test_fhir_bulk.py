@@ -12,7 +12,7 @@ from unittest.mock import patch
 
 import frappe
 from fhir.resources.R4B import get_fhir_model_class
-from frappe.utils import add_to_date, get_test_client, now_datetime
+from frappe.utils import add_to_date, now_datetime
 
 from medic_plus.core.fhir_map import fhir_id as fid
 from medic_plus.fhir import bulk
@@ -20,7 +20,7 @@ from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import is
 from medic_plus.privacy import access_log
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import PASSWORD
-from medic_plus.tests.http import request
+from medic_plus.tests.http import new_client, request
 from medic_plus.tests.server import running_server
 
 BASE = "/fhir/R4"
@@ -30,7 +30,7 @@ ASYNC = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
 
 def signed_in(user: str, paths: list[str]) -> list:
 	"""GET each path with ``Prefer: respond-async`` in one session of ``user``."""
-	client, site, out = get_test_client(), frappe.local.site, []
+	client, site, out = new_client(), frappe.local.site, []
 
 	def run():
 		with patch("frappe.app.get_site_name", return_value=site):

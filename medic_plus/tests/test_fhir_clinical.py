@@ -11,7 +11,6 @@ from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import frappe
-from frappe.utils import get_test_client
 
 from medic_plus import demo
 from medic_plus.core.fhir_map import fhir_id as fid
@@ -19,7 +18,7 @@ from medic_plus.core.fhir_map import vital_signs_id
 from medic_plus.medic_plus.doctype.fhir_access_token.fhir_access_token import issue_token
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.fixtures import PASSWORD
-from medic_plus.tests.http import request
+from medic_plus.tests.http import new_client, request
 from medic_plus.tests.test_fhir import parse
 
 BASE = "/fhir/R4"
@@ -425,7 +424,7 @@ class TestFHIRClinical(TenancyFixtureTestCase):
 
 	def test_session_user_reads_by_the_role_of_each_practice(self):
 		"""iso-both is a doctor in A and a receptionist in B: the clinical records of A only."""
-		client, site, out = get_test_client(), frappe.local.site, {}
+		client, site, out = new_client(), frappe.local.site, {}
 
 		def run():
 			with patch("frappe.app.get_site_name", return_value=site):

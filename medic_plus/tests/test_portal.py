@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 import frappe
 import requests
-from frappe.utils import add_days, get_test_client
+from frappe.utils import add_days
 
 from medic_plus import durable
 from medic_plus.api import booking as booking_api
@@ -17,7 +17,7 @@ from medic_plus.api import portal as api
 from medic_plus.portal import identity
 from medic_plus.tests.compat import IntegrationTestCase
 from medic_plus.tests.fixtures import get_booking_fixture, get_fixture, prescription
-from medic_plus.tests.http import body_text, shape
+from medic_plus.tests.http import body_text, new_client, shape
 from medic_plus.tests.server import running_server
 from medic_plus.tests.test_booking import code_for, form, practice_today
 
@@ -34,7 +34,7 @@ class Browser:
 		styles say); else the application in-process."""
 		self.site = frappe.local.site
 		self.url = url
-		self.client = requests.Session() if url else get_test_client()
+		self.client = requests.Session() if url else new_client()
 		self.csrf = None
 
 	def send(self, method: str, path: str, **kwargs):
