@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from datetime import timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import frappe
 from frappe.utils import add_days, get_bench_path, today
@@ -18,6 +20,7 @@ from medic_plus.clinical import codes as code_loader
 from medic_plus.clinical.codes import code_value_query
 from medic_plus.clinical.prescribing import PrescribingCheckError
 from medic_plus.core import codes
+from medic_plus.tenancy import clock
 from medic_plus.tests.compat import TenancyFixtureTestCase
 from medic_plus.tests.test_prescribing_checks import AMOXICILLIN, RAMIPRIL, PrescribingTestCase
 from medic_plus.tests.utils import bench_command
@@ -124,6 +127,13 @@ class TestProblems(PrescribingTestCase):
 			self.problem(onset=add_days(today(), 1))
 		with self.assertRaises(frappe.ValidationError):
 			self.problem(onset=add_days(today(), -5), status="resolved", abatement=add_days(today(), -9))
+
+	def test_the_onset_may_be_the_practices_today_where_it_is_ahead_of_the_server(self):
+		# the practice's clock two days on (as a practice far east of the server is, one day)
+		with patch.object(clock, "utcnow", return_value=clock.utcnow() + timedelta(days=2)):
+			self.problem(onset=add_days(today(), 2))
+			with self.assertRaises(frappe.ValidationError):
+				self.problem(diagnosis=HYPERTENSION, onset=add_days(today(), 3))
 
 	def test_a_receptionist_cannot_read_the_problem_list(self):
 		doc = self.problem()

@@ -19,8 +19,9 @@ class PatientProblem(TenantGuard, Document):
 	def validate(self):
 		if not self.recorded_by:
 			self.recorded_by = frappe.session.user
-		# the practice's own date: east of the server, its today is the server's tomorrow
-		today = today_of(self.practice)
+		# the later of the server's date (Desk's dates default to it) and the practice's own
+		# (east of the server, its today is the server's tomorrow)
+		today = max(getdate(), today_of(self.practice))
 		if self.onset and getdate(self.onset) > today:
 			frappe.throw(_("The onset cannot be in the future."), frappe.ValidationError)
 		if self.status in CURRENT:
